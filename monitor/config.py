@@ -1,0 +1,226 @@
+"""Settings: `config/monitor.toml` validated by pydantic-settings, overridable from the environment.
+
+Top-level keys are overridden by `MONITOR_<KEY>` (e.g. `MONITOR_DATABASE_URL`), keys inside a section by
+`MONITOR_<SECTION>__<KEY>` (e.g. `MONITOR_PIPELINE__BATCH_SIZE`). Every validation error names the file (or
+the environment variable), the key and what was expected, so an officer editing the file can fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "MONITOR_"
+CONFIG_FILE = Path("config") / "monitor.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file or variable is invalid; the message names where and what."""
+
+
+def find_home(start: Path | None = None) -> Path:
+    """The project home: $MONITOR_HOME, else the nearest folder upwards holding config/monitor.toml,
+    else the checkout this package lives in."""
+    if env := os.environ.get("MONITOR_HOME"):
+        return Path(env).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PathsConfig(_Section):
+    data_dir: Path = Path("data")
+    models_dir: Path = Path("models")
+    keywords_file: Path = Path("config/keywords.yml")
+    sources_file: Path = Path("config/sources.yml")
+    alerts_file: Path = Path("config/alerts.yml")
+    inbox_dir: Path = Path("data/inbox")
+    reports_dir: Path = Path("data/reports")
+
+
+class PipelineConfig(_Section):
+    batch_size: int = Field(1000, ge=1, le=100_000)
+    score_batch_size: int = Field(512, ge=1, le=100_000)
+    store_irrelevant: bool = False
+
+
+class ClassifierConfig(_Section):
+    flag_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    claim_suggest_threshold: float = Field(0.55, ge=0.0, le=1.0)
+    claim_confirm_threshold: float = Field(0.75, ge=0.0, le=1.0)
+    batch_size: int = Field(512, ge=1)
+    embedder: str | None = None
+
+
+class DashboardConfig(_Section):
+    port: int = Field(8501, ge=1, le=65535)
+    session_minutes: int = Field(480, ge=1)
+    page_size: int = Field(25, ge=5, le=500)
+    public_url: str = "http://localhost:8501"
+
+
+class ReportConfig(_Section):
+    district_label: str = "KPU Kabupaten Sekadau"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: int = Field(7, ge=0, le=23)
+
+
+class Settings(BaseSettings):
+    """Validated settings. `home` is the folder relative paths are resolved against."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+
+    district: str = "Kabupaten Sekadau"
+    province: str = "Kalimantan Barat"
+    timezone: str = "Asia/Jakarta"
+    language: Literal["id", "en"] = "id"
+    database_url: str = "sqlite:///data/monitor.db"
+    paths: PathsConfig = PathsConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    report: ReportConfig = ReportConfig()
+    home: Path = Field(default_factory=find_home, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as 'Asia/Jakarta', got {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(f"a sqlite:/// or postgresql+psycopg:// URL, got {value!r}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file; the file's content arrives as init arguments.
+        return env_settings, init_settings
+
+    # -- derived values -------------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def path(self, value: Path | str) -> Path:
+        """Resolve a configured path against the project home."""
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else self.home / candidate
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute under the project home."""
+        prefix = "sqlite:///"
+        url = self.database_url
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.path(url[len(prefix) :]))
+        return url
+
+
+class SourceConfig(BaseModel):
+    """One entry of config/sources.yml; `options` are validated by the collector's own schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    type: str = Field(min_length=1)
+    enabled: bool = True
+    interval_minutes: float = Field(30, gt=0)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+
+def _describe(errors: list[dict[str, Any]], where: str, env_keys: set[str]) -> str:
+    lines = []
+    for err in errors:
+        loc = [str(part) for part in err["loc"]]
+        key = ".".join(loc) or "(top level)"
+        env_name = ENV_PREFIX + "__".join(loc).upper()
+        origin = f"environment variable {env_name}" if env_name in env_keys else where
+        got = err.get("input")
+        got_text = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"{origin}: {key}: {message}{got_text}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read config/monitor.toml (or `config_file`, or $MONITOR_CONFIG), apply the environment and
+    `overrides`, and validate. Raises ConfigError naming the file, key and expectation."""
+    explicit = config_file or os.environ.get("MONITOR_CONFIG")
+    home = find_home()
+    path = Path(explicit) if explicit else home / CONFIG_FILE
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    elif explicit:
+        raise ConfigError(f"{path}: configuration file not found")
+    data.update(overrides)
+    data.setdefault("home", home)
+    env_keys = {key for key in os.environ if key.startswith(ENV_PREFIX)}
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors(), str(path), env_keys)) from None
+
+
+def load_sources(settings: Settings) -> list[SourceConfig]:
+    """Read config/sources.yml. A missing file means no sources; a bad entry names file, index and key."""
+    path = settings.path(settings.paths.sources_file)
+    if not path.is_file():
+        return []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{line} not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:
+        parsed = SourcesFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors(), str(path), set())) from None
+    names = [source.name for source in parsed.sources]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: sources: duplicate source name(s): {', '.join(duplicates)}")
+    return parsed.sources

@@ -1,0 +1,318 @@
+"""Reusable queries and writes. Services and the dashboard call these instead of writing SQL."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import (
+    IngestRun,
+    KnownClaim,
+    ModelVersion,
+    Post,
+    Score,
+    Source,
+    TriageEvent,
+    utcnow,
+)
+
+# Columns a second sighting of a post refreshes; text and authorship stay as first seen.
+ENGAGEMENT_COLUMNS = ("likes", "shares", "replies", "views", "author_followers", "reach")
+
+
+def priority_of(score: float, reach: int | None) -> float:
+    """Queue order: the hoax score weighted by how many people the post may reach (log scale)."""
+    return float(score) * math.log10(10 + max(reach or 0, 0))
+
+
+# -- posts ---------------------------------------------------------------------------------------------
+def _insert_for(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(Post)
+    if name == "sqlite":
+        return sqlite.insert(Post)
+    raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+
+
+def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResult:
+    """Insert posts, or refresh engagement of ones already stored (unique on platform + native_id).
+
+    Existing keys are looked up first so the caller learns how many rows were new; the insert itself
+    still uses ON CONFLICT so a concurrent writer cannot cause a duplicate or an error."""
+    if not rows:
+        return UpsertResult()
+    # Within one batch the same post may appear twice: the last sighting wins.
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        unique[(row["platform"], row["native_id"])] = row
+    keys = list(unique)
+    existing: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found = session.execute(
+            select(Post.platform, Post.native_id).where(tuple_(Post.platform, Post.native_id).in_(chunk))
+        )
+        existing.update((platform, native_id) for platform, native_id in found)
+    statement = _insert_for(session)
+    now = utcnow()
+    refresh = {
+        col: func.coalesce(getattr(statement.excluded, col), getattr(Post, col)) for col in ENGAGEMENT_COLUMNS
+    }
+    refresh["last_seen_at"] = statement.excluded.last_seen_at
+    statement = statement.on_conflict_do_update(index_elements=["platform", "native_id"], set_=refresh)
+    values = []
+    for row in unique.values():
+        values.append({**row, "collected_at": now, "last_seen_at": now})
+    session.execute(statement, values)
+    updated = len(existing)
+    return UpsertResult(new=len(unique) - updated, updated=updated)
+
+
+def posts_to_score(session: Session, model_version: str, limit: int) -> list[tuple[int, str, int]]:
+    """Posts the given model version has not scored yet: (id, text, reach), oldest first."""
+    query = (
+        select(Post.id, Post.text, Post.reach)
+        .where((Post.scored_version.is_(None)) | (Post.scored_version != model_version))
+        .order_by(Post.id)
+        .limit(limit)
+    )
+    return [(row.id, row.text, row.reach) for row in session.execute(query)]
+
+
+def save_scores(session: Session, model_version: str, results: Sequence[dict[str, Any]]) -> int:
+    """Write one model version's scores and copy them onto the posts (the queue reads those).
+
+    Each result: post_id, score, flagged, reasons, matched_claim_id, claim_similarity, claim_status,
+    reach. A post newly flagged enters the triage queue with status "new"; a decision already taken
+    by an officer is never overwritten by a re-score."""
+    if not results:
+        return 0
+    now = utcnow()
+    ids = [r["post_id"] for r in results]
+    session.execute(
+        Score.__table__.delete().where(Score.post_id.in_(ids), Score.model_version == model_version)
+    )
+    session.execute(
+        Score.__table__.insert(),
+        [
+            {
+                "post_id": r["post_id"],
+                "model_version": model_version,
+                "score": r["score"],
+                "flagged": r["flagged"],
+                "reasons": r.get("reasons", []),
+                "matched_claim_id": r.get("matched_claim_id"),
+                "claim_similarity": r.get("claim_similarity"),
+                "claim_status": r.get("claim_status"),
+                "created_at": now,
+            }
+            for r in results
+        ],
+    )
+    current = {
+        row.id: row
+        for row in session.execute(
+            select(Post.id, Post.triage_status, Post.flagged_at).where(Post.id.in_(ids))
+        )
+    }
+    updates = []
+    for r in results:
+        state = current.get(r["post_id"])
+        if state is None:
+            continue
+        status = state.triage_status
+        flagged_at = state.flagged_at
+        if r["flagged"] and status is None:
+            status, flagged_at = "new", now
+        elif not r["flagged"] and status == "new":
+            status = None  # un-flagged before anyone touched it: leaves the queue
+        updates.append(
+            {
+                "b_id": r["post_id"],
+                "hoax_score": r["score"],
+                "flagged": r["flagged"],
+                "priority": priority_of(r["score"], r.get("reach")),
+                "scored_version": model_version,
+                "matched_claim_id": r.get("matched_claim_id"),
+                "triage_status": status,
+                "flagged_at": flagged_at,
+            }
+        )
+
+    session.execute(
+        update(Post.__table__)
+        .where(Post.__table__.c.id == bindparam("b_id"))
+        .values(
+            hoax_score=bindparam("hoax_score"),
+            flagged=bindparam("flagged"),
+            priority=bindparam("priority"),
+            scored_version=bindparam("scored_version"),
+            matched_claim_id=bindparam("matched_claim_id"),
+            triage_status=bindparam("triage_status"),
+            flagged_at=bindparam("flagged_at"),
+        ),
+        updates,
+    )
+    return len(results)
+
+
+def count_posts(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Post)) or 0
+
+
+def flagged_posts(session: Session, limit: int = 50, offset: int = 0) -> list[Post]:
+    """Flagged posts, most urgent first (score weighted by reach)."""
+    query = (
+        select(Post)
+        .where(Post.flagged.is_(True))
+        .order_by(Post.priority.desc(), Post.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+# -- known claims ---------------------------------------------------------------------------------------
+def upsert_known_claims(session: Session, claims: Iterable[dict[str, Any]]) -> int:
+    """Add debunked claims not yet known (keyed by `key`); returns how many were new."""
+    added = 0
+    for claim in claims:
+        key = claim["key"]
+        if session.scalar(select(KnownClaim.id).where(KnownClaim.key == key)) is not None:
+            continue
+        session.add(KnownClaim(**claim))
+        added += 1
+    session.flush()
+    return added
+
+
+def known_claims(session: Session) -> list[KnownClaim]:
+    return list(session.scalars(select(KnownClaim).order_by(KnownClaim.id)))
+
+
+def claim_ids_by_key(session: Session) -> dict[str, int]:
+    return {key: cid for cid, key in session.execute(select(KnownClaim.id, KnownClaim.key))}
+
+
+# -- sources, runs and health ----------------------------------------------------------------------------
+def get_source(session: Session, name: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.name == name))
+
+
+def ensure_source(session: Session, name: str, type_: str) -> Source:
+    source = get_source(session, name)
+    if source is None:
+        source = Source(name=name, type=type_, enabled=True, consecutive_failures=0, items_last_run=0)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def save_cursor(session: Session, name: str, cursor: dict[str, Any] | None) -> None:
+    session.execute(update(Source).where(Source.name == name).values(cursor=cursor))
+
+
+def list_sources(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source).order_by(Source.name)))
+
+
+def record_source_health(session: Session, name: str, ok: bool, items: int, error: str | None) -> None:
+    source = get_source(session, name)
+    if source is None:
+        raise KeyError(f"unknown source {name!r}")
+    now = utcnow()
+    source.last_run_at = now
+    source.items_last_run = items
+    if ok:
+        source.last_success_at = now
+        source.consecutive_failures = 0
+    else:
+        source.last_error = error
+        source.last_error_at = now
+        source.consecutive_failures = (source.consecutive_failures or 0) + 1
+
+
+def start_run(session: Session, source_name: str) -> int:
+    run = IngestRun(source_name=source_name, started_at=utcnow())
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def add_to_run(session: Session, run_id: int, stats: Any) -> None:
+    """Add a batch's counts to a run (in the batch's own transaction, so counts survive a crash)."""
+    session.execute(
+        update(IngestRun)
+        .where(IngestRun.id == run_id)
+        .values(
+            read=IngestRun.read + stats.read,
+            relevant=IngestRun.relevant + stats.relevant,
+            new=IngestRun.new + stats.new,
+            updated=IngestRun.updated + stats.updated,
+            rejected=IngestRun.rejected + stats.rejected,
+        )
+    )
+
+
+def finish_run(session: Session, run_id: int, error: str | None = None) -> None:
+    session.execute(update(IngestRun).where(IngestRun.id == run_id).values(finished_at=utcnow(), error=error))
+
+
+# -- audit, labels and models ----------------------------------------------------------------------------
+def add_audit_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    role: str | None = None,
+    post_id: int | None = None,
+    narrative_id: int | None = None,
+    note: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TriageEvent:
+    """Append one audit event (the table refuses updates and deletes)."""
+    event = TriageEvent(
+        actor=actor,
+        role=role,
+        action=action,
+        post_id=post_id,
+        narrative_id=narrative_id,
+        note=note,
+        before=before,
+        after=after,
+        created_at=at or utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+# Final officer decisions that count as labels for retraining.
+LABEL_OF_STATUS = {"hoax": 1, "not_hoax": 0}
+
+
+def triage_labels(session: Session) -> Iterator[tuple[str, int]]:
+    """(text, label) pairs from officers' final decisions (hoaks = 1, bukan hoaks = 0)."""
+    query = select(Post.text, Post.triage_status).where(Post.triage_status.in_(LABEL_OF_STATUS))
+    for text, status in session.execute(query):
+        yield text, LABEL_OF_STATUS[status]
+
+
+def active_model(session: Session) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
