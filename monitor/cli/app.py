@@ -1,0 +1,80 @@
+"""The Typer application and what every command shares: settings, database, console, errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from monitor.config import ConfigError, Settings, load_settings
+from monitor.store import Database, DatabaseNotInitialised
+
+app = typer.Typer(
+    name="monitor",
+    help="Election misinformation monitor (KPU / Bawaslu / Polri). Pemantau hoaks pemilu.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UserError(Exception):
+    """An error the user can fix; printed without a traceback, exit code 2."""
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn known errors into a one-line message and exit code 2 instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, DatabaseNotInitialised, UserError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@contextmanager
+def open_database(cfg: Settings, *, check: bool = True) -> Iterator[Database]:
+    db = Database(cfg.resolved_database_url)
+    try:
+        if check:
+            db.check_current()
+        yield db
+    finally:
+        db.dispose()
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+) -> None:
+    """Election misinformation monitor."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "urllib3", "sentence_transformers", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
