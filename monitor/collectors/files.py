@@ -143,19 +143,14 @@ def to_raw_post(item: Mapping[str, Any], *, platform: str | None, mapping: Mappi
 def _read_jsonl(
     path: Path, platform: str | None, mapping: Mapping[str, str]
 ) -> Iterator[RawPost | RejectedLine]:
-    with path.open("r", encoding="utf-8", errors="strict", newline="") as handle:
-        line_no = 0
-        while True:
+    # Binary lines decoded one by one, so an invalid byte costs only its own line.
+    with path.open("rb") as handle:
+        for line_no, raw_line in enumerate(handle, 1):
             try:
-                line = handle.readline()
+                line = raw_line.decode("utf-8-sig" if line_no == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                line_no += 1
-                yield RejectedLine(str(path), line_no, f"not UTF-8 text ({exc.reason})")
-                handle.readline()  # resynchronise on the next newline
+                yield RejectedLine(str(path), line_no, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
                 continue
-            if not line:
-                return
-            line_no += 1
             if not line.strip():
                 continue
             try:
