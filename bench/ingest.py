@@ -1,0 +1,145 @@
+"""Ingest benchmark: `monitor import` of N generated posts vs raw SQLite executemany of the same rows.
+
+Both run in this one process tree on the same machine, so their ratio is meaningful even when absolute speed
+varies with load. The import runs as a real `monitor import` subprocess; its peak RSS comes from wait4().
+
+    python -m bench.ingest [--n 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import emit
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_stream(path: Path, n: int) -> None:
+    from monitor.synth import generate_posts
+
+    with path.open("w", encoding="utf-8") as handle:
+        for item in generate_posts(n, seed=7):
+            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
+def run_import(workdir: Path, stream: Path) -> tuple[float, float, str]:
+    env = {
+        **os.environ,
+        "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "MONITOR_HOME": str(REPO),
+    }
+    monitor = [sys.executable, "-m", "monitor.cli.__main__"]
+    subprocess.run([*monitor, "init"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [*monitor, "import", str(stream), "--no-score", "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"monitor import failed:\n{out}\n{err}")
+    summary = next((line for line in out.splitlines() if line.startswith("read=")), "")
+    return elapsed, usage.ru_maxrss / 1024, summary
+
+
+def raw_executemany(workdir: Path, stream: Path) -> tuple[float, float]:
+    """Parse the same lines, then time a bare executemany into an equivalent table (same unique key)."""
+    rows = []
+    with stream.open(encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            rows.append(
+                (
+                    item["platform"],
+                    item["native_id"],
+                    item.get("url"),
+                    item.get("author_handle"),
+                    item["text"],
+                    item["created_at"],
+                    item.get("likes"),
+                    item.get("shares"),
+                    item.get("replies"),
+                    item.get("views"),
+                    line,
+                )
+            )
+    connection = sqlite3.connect(workdir / "raw.db")
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, platform TEXT, native_id TEXT, url TEXT, author TEXT, "
+        "text TEXT, created_at TEXT, likes INT, shares INT, replies INT, views INT, raw TEXT, "
+        "UNIQUE(platform, native_id))"
+    )
+    start = time.perf_counter()
+    for offset in range(0, len(rows), 1000):
+        with connection:
+            connection.executemany(
+                "INSERT INTO posts (platform, native_id, url, author, text, created_at, likes, shares, "
+                "replies, views, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows[offset : offset + 1000],
+            )
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed, float(len(rows))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="posts to generate (default 100,000)")
+    parser.add_argument("--keep", type=Path, help="keep the generated stream and databases in this folder")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        stream = workdir / "posts.jsonl"
+        write_stream(stream, args.n)
+        size_mb = stream.stat().st_size / 1e6
+        import_s, import_rss, summary = run_import(workdir, stream)
+        raw_s, count = raw_executemany(workdir, stream)
+    import_rate, raw_rate = args.n / import_s, count / raw_s
+    rows = [
+        {
+            "measure": "monitor import (normalise, relevance, upsert)",
+            "posts": args.n,
+            "seconds": import_s,
+            "posts_per_s": import_rate,
+            "peak_rss_mb": import_rss,
+        },
+        {
+            "measure": "raw sqlite3 executemany, same rows",
+            "posts": int(count),
+            "seconds": raw_s,
+            "posts_per_s": raw_rate,
+            "peak_rss_mb": float("nan"),
+        },
+    ]
+    ratio = import_rate / raw_rate
+    extra = {
+        "ratio_import_to_raw": ratio,
+        "stream_mb": size_mb,
+        "import_summary": summary,
+        "targets": {"ratio_min": 0.1, "peak_rss_mb_max_at_1M": 500},
+    }
+    result = emit("ingest", f"Ingest of {args.n:,} posts ({size_mb:.0f} MB JSONL)", rows, extra)
+    print(f"ratio import/raw = {ratio:.3f} (target ≥ 0.1); import peak RSS {import_rss:.0f} MB; {summary}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
