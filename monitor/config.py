@@ -76,6 +76,8 @@ class ReportConfig(_Section):
     district_label: str = "KPU Kabupaten Sekadau"
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     hour: int = Field(7, ge=0, le=23)
+    # Salt for the pseudonyms ("akun-3f2a") that replace author handles in the report; empty: the district.
+    pseudonym_salt: str = ""
 
 
 class Settings(BaseSettings):
