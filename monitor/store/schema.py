@@ -140,6 +140,8 @@ class Narrative(Base):
     known_claim_id: Mapped[int | None] = mapped_column(ForeignKey("known_claims.id"), nullable=True)
     status: Mapped[str | None] = mapped_column(String(40), nullable=True)
     centroid: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # float32 embedding
+    # Which vector space made `centroid` (see monitor.narratives); another space means: recompute it.
+    centroid_model: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -194,6 +196,19 @@ class Post(Base):
     triage_version: Mapped[int] = mapped_column(Integer, default=0)
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NarrativeMember(Base):
+    """How a post joined its narrative, with the MinHash signature the near-duplicate index is rebuilt from."""
+
+    __tablename__ = "narrative_members"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # new | duplicate | similar | claim
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # MinHash values, uint32 little-endian
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Score(Base):
