@@ -80,6 +80,22 @@ class ReportConfig(_Section):
     pseudonym_salt: str = ""
 
 
+class NarrativesConfig(_Section):
+    """Grouping of posts into narratives (monitor/narratives.py)."""
+
+    # Which posts get a narrative: flagged ones, ones matched to a known debunk, and any scored at least this.
+    score_floor: float = Field(0.35, ge=0.0, le=1.0)
+    duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
+    # Cosine similarity to a narrative's centroid; unset: 0.30 for the TF-IDF fallback, 0.70 for a model.
+    similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)
+    claim_factor: float = Field(0.8, gt=0.0, le=1.0)  # threshold multiplier when both match the same debunk
+    active_days: int = Field(60, ge=1)  # narratives silent longer than this are not loaded for matching
+    num_perm: int = Field(64, ge=16, le=512)
+    batch_size: int = Field(500, ge=1, le=100_000)
+    # Texts the TF-IDF fallback learns its vocabulary from (missing files are skipped).
+    reference_files: list[Path] = [Path("data/known_hoaxes.jsonl"), Path("data/seed/posts.jsonl")]
+
+
 class Settings(BaseSettings):
     """Validated settings. `home` is the folder relative paths are resolved against."""
 
@@ -95,6 +111,7 @@ class Settings(BaseSettings):
     classifier: ClassifierConfig = ClassifierConfig()
     dashboard: DashboardConfig = DashboardConfig()
     report: ReportConfig = ReportConfig()
+    narratives: NarrativesConfig = NarrativesConfig()
     home: Path = Field(default_factory=find_home, exclude=True)
 
     @field_validator("timezone")
