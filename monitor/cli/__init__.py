@@ -1,6 +1,8 @@
 """Command-line interface (`monitor ...`). Each module below registers its commands on the one app."""
 
 from monitor.cli import core  # noqa: F401  (registers init, import, score, dashboard)
+from monitor.cli import users  # noqa: F401  (registers users add/list/disable/enable/ensure-demo)
+from monitor.cli import models as _models  # noqa: F401  (registers classify, train, evaluate, models, promote)
 from monitor.cli.app import app
 
 __all__ = ["app"]

@@ -1,0 +1,279 @@
+"""Every string the dashboard shows, in Bahasa Indonesia first and English second.
+
+`t("key", lang)` looks a string up; `{name}` placeholders are filled from keyword arguments. A missing key
+is a programming error and raises KeyError, so a typo never shows an officer a bare key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # app frame
+    "app.title": ("Pemantau Hoaks Pemilu", "Election Hoax Monitor"),
+    "app.language": ("Bahasa", "Language"),
+    "app.logged_in_as": ("Masuk sebagai {user} ({role})", "Logged in as {user} ({role})"),
+    "app.logout": ("Keluar", "Log out"),
+    "app.session_expired": (
+        "Sesi Anda berakhir karena tidak aktif. Silakan masuk lagi.",
+        "Your session expired after inactivity. Please log in again.",
+    ),
+    "app.account_gone": (
+        "Akun Anda dinonaktifkan atau dihapus. Silakan hubungi admin.",
+        "Your account was disabled or removed. Please contact the admin.",
+    ),
+    "app.no_database": (
+        "Basis data belum siap: {error}. Jalankan `monitor init`.",
+        "The database is not ready: {error}. Run `monitor init`.",
+    ),
+    "app.times_in": ("Waktu dalam {tz}", "Times in {tz}"),
+    # login
+    "login.title": ("Masuk", "Log in"),
+    "login.username": ("Nama pengguna", "Username"),
+    "login.password": ("Kata sandi", "Password"),
+    "login.submit": ("Masuk", "Log in"),
+    "login.failed": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    "login.disabled": ("Akun ini dinonaktifkan.", "This account is disabled."),
+    "login.required": ("Silakan masuk terlebih dahulu.", "Please log in first."),
+    # roles
+    "role.admin": ("Admin", "Admin"),
+    "role.analyst": ("Analis", "Analyst"),
+    "role.kpu": ("KPU", "KPU"),
+    "role.bawaslu": ("Bawaslu", "Bawaslu"),
+    "role.polri": ("Polri", "Police"),
+    # pages
+    "page.queue": ("Antrian", "Queue"),
+    "page.trends": ("Tren", "Trends"),
+    "page.report": ("Laporan", "Report"),
+    "page.model": ("Model", "Model"),
+    "page.sources": ("Sumber", "Sources"),
+    "page.audit": ("Audit", "Audit"),
+    "page.forbidden": (
+        "Anda tidak berwenang membuka halaman ini.",
+        "You are not allowed to open this page.",
+    ),
+    # statuses
+    "status.new": ("Baru", "New"),
+    "status.in_review": ("Sedang ditinjau", "In review"),
+    "status.needs_check": ("Perlu dicek", "Needs checking"),
+    "status.hoax": ("Hoaks", "Hoax"),
+    "status.not_hoax": ("Bukan hoaks", "Not a hoax"),
+    "status.escalated": ("Dieskalasi", "Escalated"),
+    "status.violation": ("Pelanggaran pemilu", "Election violation"),
+    "status.closed": ("Selesai", "Closed"),
+    "status.none": ("-", "-"),
+    # actions
+    "action.take": ("Ambil", "Take"),
+    "action.hoax": ("Hoaks", "Hoax"),
+    "action.not_hoax": ("Bukan hoaks", "Not a hoax"),
+    "action.needs_check": ("Perlu dicek", "Needs checking"),
+    "action.escalate_bawaslu": ("Eskalasi ke Bawaslu", "Escalate to Bawaslu"),
+    "action.escalate_polri": ("Eskalasi ke Polri", "Escalate to Police"),
+    "action.violation": ("Pelanggaran pemilu", "Election violation"),
+    "action.clarify": ("Terbitkan klarifikasi", "Publish clarification"),
+    "action.follow_up": ("Catat tindak lanjut", "Record follow-up"),
+    "action.close": ("Tutup", "Close"),
+    "action.done": ("Tersimpan: {action} untuk item #{post}.", "Saved: {action} on item #{post}."),
+    "action.denied": ("Anda tidak berwenang: {detail}", "Not allowed: {detail}"),
+    "action.conflict": (
+        "Item #{post} sudah diubah oleh {who} (status sekarang: {status}). Periksa lagi lalu putuskan ulang.",
+        "Item #{post} was changed by {who} (now: {status}). Review it and decide again.",
+    ),
+    "action.invalid": ("Tindakan tidak dapat dilakukan: {detail}", "The action cannot be applied: {detail}"),
+    "action.note": (
+        "Catatan (wajib untuk klarifikasi dan tindak lanjut)",
+        "Note (required for clarification and follow-up)",
+    ),
+    "action.not_allowed_help": ("Peran Anda tidak berwenang", "Your role may not do this"),
+    "action.narrative": ("Terapkan ke seluruh narasi", "Apply to the whole narrative"),
+    "action.narrative_done": (
+        "Diterapkan ke {applied} item narasi; {skipped} dilewati.",
+        "Applied to {applied} items of the narrative; {skipped} skipped.",
+    ),
+    "action.someone": ("petugas lain", "another officer"),
+    # queue
+    "queue.title": ("Antrian triase", "Triage queue"),
+    "queue.polri_scope": (
+        "Anda melihat item yang dieskalasi ke Polri.",
+        "You see the items escalated to the Police.",
+    ),
+    "queue.filters": ("Saring", "Filters"),
+    "queue.status": ("Status", "Status"),
+    "queue.topic": ("Topik", "Topic"),
+    "queue.candidate": ("Pasangan calon", "Candidate pair"),
+    "queue.platform": ("Platform", "Platform"),
+    "queue.source": ("Sumber", "Source"),
+    "queue.dates": ("Tanggal unggahan", "Posted between"),
+    "queue.all": ("(semua)", "(all)"),
+    "queue.open": ("(terbuka)", "(open)"),
+    "queue.page": ("Halaman", "Page"),
+    "queue.summary": (
+        "{total} item · halaman {page} dari {pages}",
+        "{total} items · page {page} of {pages}",
+    ),
+    "queue.empty": ("Tidak ada item yang cocok.", "No matching items."),
+    "queue.select": ("Pilih item", "Choose an item"),
+    "queue.col.id": ("ID", "ID"),
+    "queue.col.score": ("Skor", "Score"),
+    "queue.col.reach": ("Jangkauan", "Reach"),
+    "queue.col.priority": ("Prioritas", "Priority"),
+    "queue.col.status": ("Status", "Status"),
+    "queue.col.platform": ("Platform", "Platform"),
+    "queue.col.time": ("Waktu (WIB)", "Time (WIB)"),
+    "queue.col.author": ("Akun", "Account"),
+    "queue.col.text": ("Teks", "Text"),
+    "queue.col.assigned": ("Petugas", "Officer"),
+    "queue.col.escalated": ("Eskalasi", "Escalated to"),
+    # item
+    "item.title": ("Item #{post}", "Item #{post}"),
+    "item.text": ("Isi unggahan (ditampilkan sebagai teks biasa)", "Post text (shown as plain text)"),
+    "item.link": ("Tautan", "Link"),
+    "item.link_unsafe": ("Tautan tidak aman, tidak dibuka", "Unsafe link, not opened"),
+    "item.author": ("Akun", "Account"),
+    "item.followers": ("Pengikut", "Followers"),
+    "item.engagement": ("Interaksi", "Engagement"),
+    "item.likes": ("Suka", "Likes"),
+    "item.shares": ("Bagikan", "Shares"),
+    "item.replies": ("Balasan", "Replies"),
+    "item.views": ("Dilihat", "Views"),
+    "item.score": ("Skor hoaks", "Hoax score"),
+    "item.reasons": ("Alasan", "Reasons"),
+    "item.claim": ("Klaim hoaks yang cocok", "Matched known claim"),
+    "item.claim_none": ("Tidak ada klaim yang cocok.", "No matched claim."),
+    "item.narrative": ("Unggahan lain dalam narasi yang sama", "Other posts of the same narrative"),
+    "item.narrative_none": ("Belum tergabung dalam narasi.", "Not part of a narrative yet."),
+    "item.history": ("Riwayat tindakan", "Action history"),
+    "item.state": (
+        "Status: {status} · petugas: {assigned} · eskalasi: {escalated} · versi {version}",
+        "Status: {status} · officer: {assigned} · escalated: {escalated} · version {version}",
+    ),
+    "item.actions": ("Tindakan", "Actions"),
+    "item.not_found": (
+        "Item tidak ditemukan atau tidak boleh Anda lihat.",
+        "Item not found or not visible to you.",
+    ),
+    # trends
+    "trends.title": ("Tren", "Trends"),
+    "trends.range": ("Rentang tanggal", "Date range"),
+    "trends.per_topic": ("Unggahan per hari menurut topik", "Posts per day by topic"),
+    "trends.flagged_share": ("Porsi unggahan yang ditandai", "Share of posts flagged"),
+    "trends.confirmed": ("Hoaks terkonfirmasi per hari", "Confirmed hoaxes per day"),
+    "trends.narratives": ("Narasi teratas", "Top narratives"),
+    "trends.platforms": ("Sebaran platform", "Platform split"),
+    "trends.response": (
+        "Waktu tanggap (jam dari ditandai sampai diputuskan)",
+        "Response time (hours flagged → decided)",
+    ),
+    "trends.response_median": (
+        "Median waktu tanggap: {hours:.1f} jam ({n} item)",
+        "Median response: {hours:.1f} h ({n} items)",
+    ),
+    "trends.no_data": ("Belum ada data pada rentang ini.", "No data in this range yet."),
+    "trends.day": ("Tanggal", "Day"),
+    "trends.count": ("Jumlah", "Count"),
+    "trends.share": ("Porsi", "Share"),
+    "trends.topic": ("Topik", "Topic"),
+    "trends.platform": ("Platform", "Platform"),
+    "trends.flagged": ("Ditandai", "Flagged"),
+    "trends.hours": ("Jam", "Hours"),
+    "trends.narrative": ("Narasi", "Narrative"),
+    "trends.posts": ("Unggahan", "Posts"),
+    "trends.reach": ("Jangkauan", "Reach"),
+    # report
+    "report.title": ("Laporan mingguan", "Weekly report"),
+    "report.week": ("Minggu", "Week"),
+    "report.unavailable": (
+        "Pembuat laporan belum tersedia pada instalasi ini.",
+        "The report builder is not available in this installation yet.",
+    ),
+    "report.preview": ("Pratinjau", "Preview"),
+    "report.download": ("Unduh PDF", "Download PDF"),
+    "report.build": ("Buat laporan", "Build report"),
+    "report.failed": ("Laporan gagal dibuat: {error}", "The report could not be built: {error}"),
+    # model
+    "model.title": ("Model klasifikasi", "Classifier model"),
+    "model.active": ("Versi aktif", "Active version"),
+    "model.none": ("Belum ada model aktif yang terdaftar.", "No active model is registered yet."),
+    "model.card": ("Kartu model", "Model card"),
+    "model.labels": ("Label dari keputusan petugas", "Labels from officers' decisions"),
+    "model.evaluation": ("Laporan evaluasi", "Evaluation report"),
+    "model.versions": ("Semua versi", "All versions"),
+    "model.retrain": ("Latih ulang", "Retrain"),
+    "model.retrain_unavailable": (
+        "Pelatihan ulang belum tersedia pada instalasi ini.",
+        "Retraining is not available in this installation yet.",
+    ),
+    "model.retrain_done": ("Model baru dilatih: {version}", "New model trained: {version}"),
+    "model.promote": ("Jadikan aktif", "Promote"),
+    "model.promote_done": ("Versi {version} sekarang aktif.", "Version {version} is now active."),
+    "model.failed": ("Gagal: {error}", "Failed: {error}"),
+    "model.training": ("Melatih model...", "Training the model..."),
+    # sources
+    "sources.title": ("Sumber dan kata kunci", "Sources and keywords"),
+    "sources.health": ("Kesehatan pengumpul", "Collector health"),
+    "sources.none": ("Belum ada sumber yang berjalan.", "No source has run yet."),
+    "sources.runs": ("Proses terakhir", "Recent runs"),
+    "sources.keywords": ("Daftar kata kunci", "Keyword list"),
+    "sources.keywords_missing": (
+        "Berkas kata kunci tidak ditemukan: {path}",
+        "Keyword file not found: {path}",
+    ),
+    "sources.enable": ("Aktifkan", "Enable"),
+    "sources.disable": ("Nonaktifkan", "Disable"),
+    "sources.toggled": ("Sumber {name}: {state}", "Source {name}: {state}"),
+    "sources.col.name": ("Nama", "Name"),
+    "sources.col.type": ("Jenis", "Type"),
+    "sources.col.enabled": ("Aktif", "Enabled"),
+    "sources.col.last_run": ("Terakhir jalan", "Last run"),
+    "sources.col.last_success": ("Terakhir berhasil", "Last success"),
+    "sources.col.last_error": ("Galat terakhir", "Last error"),
+    "sources.col.failures": ("Gagal beruntun", "Failures in a row"),
+    "sources.col.items": ("Item per proses", "Items per run"),
+    # audit
+    "audit.title": ("Log audit", "Audit log"),
+    "audit.search": ("Cari (petugas, tindakan, catatan)", "Search (officer, action, note)"),
+    "audit.action": ("Tindakan", "Action"),
+    "audit.post": ("ID item", "Item ID"),
+    "audit.empty": ("Tidak ada catatan audit yang cocok.", "No matching audit events."),
+    "audit.col.time": ("Waktu (WIB)", "Time (WIB)"),
+    "audit.col.actor": ("Petugas", "Officer"),
+    "audit.col.role": ("Peran", "Role"),
+    "audit.col.action": ("Tindakan", "Action"),
+    "audit.col.post": ("Item", "Item"),
+    "audit.col.narrative": ("Narasi", "Narrative"),
+    "audit.col.note": ("Catatan", "Note"),
+    "audit.col.before": ("Sebelum", "Before"),
+    "audit.col.after": ("Sesudah", "After"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The text for `key` in `lang` ("id" or "en"), with `{placeholders}` filled in."""
+    pair = TEXT[key]
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def status_label(status: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"status.{status}" if status else "status.none", lang)
+
+
+def action_label(action: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"action.{action}", lang)
+
+
+def role_label(role: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"role.{role}", lang) if f"role.{role}" in TEXT else role
+
+
+def format_time(value: datetime | None, tz: ZoneInfo, with_zone: bool = True) -> str:
+    """A stored UTC time as the officer reads it: 14-02-2024 09:30 WIB."""
+    if value is None:
+        return "-"
+    local = value.astimezone(tz)
+    zone = local.tzname() or tz.key
+    return local.strftime("%d-%m-%Y %H:%M") + (f" {zone}" if with_zone else "")
