@@ -180,6 +180,18 @@ class Collector(ABC):
         """A copy of the cursor covering everything yielded so far and nothing more."""
         return copy.deepcopy(self._cursor)
 
+    def missing_credentials(self) -> str | None:
+        """What to set before this source can run (None when nothing is missing). Sources that need an API
+        key override this; the scheduler skips them until the key is set."""
+        return None
+
+    def bind_stop_event(self, event: threading.Event) -> None:
+        """Share the process's shutdown event with this collector and its HTTP session."""
+        self.stop_event = event
+        session = getattr(self, "session", None)
+        if session is not None and hasattr(session, "stop_event"):
+            session.stop_event = event
+
     def close(self) -> None:  # noqa: B027  (optional hook; most collectors hold nothing to release)
         """Release network sessions or files."""
 

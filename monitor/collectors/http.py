@@ -179,8 +179,8 @@ class HttpSession(requests.Session):
 
     # -- sending -------------------------------------------------------------------------------------------
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.options.timeout
+        # The source's configured timeout wins over whatever a client library passes (snscrape: 10 s).
+        kwargs["timeout"] = self.options.timeout
         if self._force_agent:
             request.headers["User-Agent"] = self.options.user_agent  # type: ignore[assignment]
         url = request.url or ""

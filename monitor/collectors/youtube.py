@@ -152,7 +152,8 @@ class YouTubeCollector(Collector):
                 raise CommentsDisabled(f"video {video}: comments are disabled")
             if reason == "videoNotFound" or response.status_code == 404:
                 raise SourceUnavailable(f"video {video}: not found")
-            if response.status_code in (401, 403) or reason in _KEY_REASONS:
+            key_invalid = "API_KEY_INVALID" in response.text or "API key not valid" in message
+            if response.status_code in (401, 403) or reason in _KEY_REASONS or key_invalid:
                 raise CredentialsRejected(
                     f"YouTube refused the key in {self.options.api_key_env} (HTTP {response.status_code}"
                     f"{', ' + reason if reason else ''}): {message}"

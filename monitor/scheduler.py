@@ -1,0 +1,253 @@
+"""`monitor run`: APScheduler in the foreground (interfaces floor).
+
+Jobs (all with coalesce, max_instances=1 and a misfire grace time, in a SQLAlchemy job store on the same
+database, time zone Asia/Jakarta):
+
+- one per enabled source, at its `interval_minutes` (continuing from the source's last run);
+- scoring of the backlog;
+- the weekly report slot (Monday 07:00 WIB by default) and the alerts slot, filled by later modules
+  (`monitor.reports.scheduled_weekly_report`, `monitor.alerts.scheduled_check`) and skipped with a log line
+  while those do not exist.
+
+The job store pickles references to the module-level functions below; what they need (settings,
+database, shutdown event) is in a process-wide context set by `run()`.
+
+SIGTERM/SIGINT set the shutdown event: running collections stop after the post in hand, the pipeline
+commits that batch with its cursor, the scheduler waits for the jobs and `run()` returns 0. A second
+`monitor run` (or `monitor collect`) against the same database is refused by the runner lock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import MetaData, Table, delete, inspect
+
+from monitor.collection import collect_source, find_source, make_collector
+from monitor.collectors.base import CollectorError
+from monitor.config import Settings, load_sources
+from monitor.store import Database, queries
+from monitor.store.locks import RunnerLock
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+SCORE_JOB = "score-backlog"
+WEEKLY_JOB = "weekly-report"
+ALERTS_JOB = "alerts"
+MISFIRE_GRACE_SECONDS = 600
+
+
+@dataclass
+class SchedulerContext:
+    settings: Settings
+    db: Database
+    stop_event: threading.Event
+
+
+_CONTEXT: SchedulerContext | None = None
+
+
+def _context() -> SchedulerContext:
+    if _CONTEXT is None:
+        raise RuntimeError("scheduler jobs run only inside `monitor run`")
+    return _CONTEXT
+
+
+# -- jobs (module-level: the job store pickles references to them) ---------------------------------------
+def run_source_job(source_name: str) -> None:
+    ctx = _context()
+    if ctx.stop_event.is_set():
+        return
+    try:
+        source = find_source(ctx.settings, source_name)
+    except CollectorError as exc:
+        log.error("job for %s: %s", source_name, exc)
+        return
+    collect_source(ctx.db, ctx.settings, source, stop_event=ctx.stop_event)
+
+
+def score_backlog_job() -> None:
+    ctx = _context()
+    if ctx.stop_event.is_set():
+        return
+    from monitor.cli.core import score_backlog
+
+    try:
+        scored = score_backlog(ctx.db, ctx.settings, show_progress=False)
+    except Exception:
+        log.exception("scoring the backlog failed")
+        return
+    if scored:
+        log.info("scored %d post(s)", scored)
+
+
+def _optional_hook(module_name: str, function: str) -> Any:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, function, None)
+
+
+def weekly_report_job() -> None:
+    ctx = _context()
+    hook = _optional_hook("monitor.reports", "scheduled_weekly_report")
+    if hook is None:
+        log.info("weekly report slot: monitor.reports.scheduled_weekly_report is not available; skipped")
+        return
+    hook(ctx.settings)
+
+
+def alerts_job() -> None:
+    ctx = _context()
+    hook = _optional_hook("monitor.alerts", "scheduled_check")
+    if hook is None:
+        log.info("alerts slot: monitor.alerts.scheduled_check is not available; skipped")
+        return
+    hook(ctx.settings)
+
+
+# -- building --------------------------------------------------------------------------------------------
+def _drop_stale_jobs(db: Database, keep: set[str]) -> None:
+    """Remove jobs of sources no longer configured (the job store outlives config edits)."""
+    if not inspect(db.engine).has_table(JOB_TABLE):
+        return
+    table = Table(JOB_TABLE, MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(delete(table).where(table.c.id.not_in(sorted(keep))))
+
+
+def _first_run(last_run: datetime | None, interval: timedelta, now: datetime) -> datetime:
+    """Continue the source's rhythm across restarts: its last run plus the interval, or now."""
+    if last_run is None:
+        return now
+    if last_run.tzinfo is None:
+        last_run = last_run.replace(tzinfo=UTC)
+    return max(now, last_run + interval)
+
+
+def build_scheduler(
+    settings: Settings,
+    db: Database,
+    *,
+    score_minutes: float = 10.0,
+    alert_minutes: float = 15.0,
+    workers: int = 2,
+) -> BlockingScheduler:
+    """A BlockingScheduler with every job of the configuration (not started)."""
+    tz = settings.tz
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
+        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone=tz,
+    )
+    now = datetime.now(UTC)
+    with db.session() as session:
+        last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
+    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB}
+    for source in load_sources(settings):
+        if not source.enabled:
+            continue
+        try:
+            missing = make_collector(settings, source).missing_credentials()
+        except CollectorError as exc:
+            log.error("source %s is not scheduled: %s", source.name, exc)
+            continue
+        if missing:
+            log.info("source %s is not scheduled: %s", source.name, missing)
+            continue
+        interval = timedelta(minutes=source.interval_minutes)
+        job_id = f"source:{source.name}"
+        wanted.add(job_id)
+        scheduler.add_job(
+            run_source_job,
+            IntervalTrigger(seconds=interval.total_seconds(), timezone=tz),
+            args=[source.name],
+            id=job_id,
+            name=f"collect {source.name}",
+            replace_existing=True,
+            next_run_time=_first_run(last_runs.get(source.name), interval, now),
+        )
+    scheduler.add_job(
+        score_backlog_job,
+        IntervalTrigger(seconds=score_minutes * 60, timezone=tz),
+        id=SCORE_JOB,
+        name="score backlog",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        weekly_report_job,
+        CronTrigger(day_of_week=settings.report.weekday, hour=settings.report.hour, minute=0, timezone=tz),
+        id=WEEKLY_JOB,
+        name="weekly report",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        alerts_job,
+        IntervalTrigger(seconds=alert_minutes * 60, timezone=tz),
+        id=ALERTS_JOB,
+        name="alerts",
+        replace_existing=True,
+    )
+    _drop_stale_jobs(db, wanted)
+    return scheduler
+
+
+def run(
+    settings: Settings,
+    db: Database,
+    *,
+    score_minutes: float = 10.0,
+    alert_minutes: float = 15.0,
+    install_signals: bool = True,
+) -> int:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT; returns the exit code (0).
+
+    Raises store.locks.LockHeld when another runner holds this database.
+    """
+    global _CONTEXT
+    stop_event = threading.Event()
+    with RunnerLock(db.url):
+        _CONTEXT = SchedulerContext(settings, db, stop_event)
+        scheduler = build_scheduler(settings, db, score_minutes=score_minutes, alert_minutes=alert_minutes)
+        stopper: list[threading.Thread] = []
+
+        def request_stop(signum: int, _frame: Any) -> None:
+            if stop_event.is_set():
+                return
+            log.info("signal %s: finishing the batch in hand, then stopping", signal.Signals(signum).name)
+            stop_event.set()
+            # shutdown(wait=True) waits for running jobs; never block inside the signal handler itself.
+            thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop")
+            stopper.append(thread)
+            thread.start()
+
+        previous = {}
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, request_stop)
+        try:
+            jobs = ", ".join(sorted(job.id for job in scheduler.get_jobs()))
+            log.info("scheduler started (%s): %s", settings.timezone, jobs)
+            scheduler.start()
+            for thread in stopper:
+                thread.join()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            _CONTEXT = None
+    log.info("scheduler stopped")
+    return 0
