@@ -86,7 +86,15 @@ class InboxCollector(Collector):
         # Files whose last record was committed by an earlier run that did not get to move them.
         for name, state in list(files_state.items()):
             path = self.folder / name
-            if state.get("complete") and path.is_file() and _stamp(path)["size"] == state.get("size"):
+            if (
+                state.get("complete")
+                and path.is_file()
+                and _stamp(path)
+                == {
+                    "size": state.get("size"),
+                    "mtime_ns": state.get("mtime_ns"),
+                }
+            ):
                 self._settle(path, state)
             if not path.is_file():
                 files_state.pop(name, None)
