@@ -1,0 +1,19 @@
+"""Text foundations: normalisation, election-keyword relevance and candidate masking."""
+
+from monitor.text.keywords import KeywordsConfig, KeywordsError, load_keywords
+from monitor.text.neutral import NEUTRAL_TOKEN, CandidateMasker
+from monitor.text.normalize import NormalizedText, normalize, text_hash
+from monitor.text.relevance import KeywordMatcher, Relevance
+
+__all__ = [
+    "NEUTRAL_TOKEN",
+    "CandidateMasker",
+    "KeywordMatcher",
+    "KeywordsConfig",
+    "KeywordsError",
+    "NormalizedText",
+    "Relevance",
+    "load_keywords",
+    "normalize",
+    "text_hash",
+]

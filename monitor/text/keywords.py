@@ -1,0 +1,300 @@
+"""The election vocabulary in config/keywords.yml: schema, loading and error messages.
+
+A broken file fails with one message that names the file, the line and the key path of every problem
+("config/keywords.yml, line 31: topics.sidalih.terms[3]: expected a term with at least one letter or digit").
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from monitor.text.patterns import term_key
+
+__all__ = [
+    "Candidate",
+    "KeywordsConfig",
+    "KeywordsError",
+    "NumberContext",
+    "Topic",
+    "Topics",
+    "load_keywords",
+]
+
+TOPIC_KEYS = ("sidalih", "sirekap", "procedure", "institutions", "general")
+SPECIFIC_TOPICS = ("sidalih", "sirekap", "procedure")
+_CANDIDATE_KEY = re.compile(r"^\d{2}$")
+_NUMBER_FORM = re.compile(r"^(?:\d{1,2}|[a-z]+)$")
+
+
+class KeywordsError(ValueError):
+    """config/keywords.yml (or a dict given as keywords) is unreadable or invalid.
+
+    `problems` holds one (key path, line or None, message) per problem; str() lists them all.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, int | None, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = []
+        for key, line, message in problems:
+            where = f"{source}, line {line}" if line is not None else source
+            lines.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        super().__init__("\n".join(lines))
+
+
+class _PathError(ValueError):
+    """A cross-field problem that knows which key it is about."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _check_term(value: str) -> str:
+    value = value.strip()
+    if not term_key(value):
+        raise ValueError(f"expected a term with at least one letter or digit, got {value!r}")
+    return value
+
+
+def _check_number(value: str) -> str:
+    value = value.strip().lower()
+    if not _NUMBER_FORM.match(value):
+        raise ValueError(f'expected a number such as "02", "2" or "dua", got {value!r}')
+    return value
+
+
+Term = Annotated[str, AfterValidator(_check_term)]
+NumberForm = Annotated[str, AfterValidator(_check_number)]
+Label = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Topic(_Strict):
+    label_id: Label
+    label_en: Label
+    terms: list[Term] = Field(min_length=1)
+
+
+class Topics(_Strict):
+    sidalih: Topic
+    sirekap: Topic
+    procedure: Topic
+    institutions: Topic
+    general: Topic
+
+    def items(self) -> list[tuple[str, Topic]]:
+        return [(key, getattr(self, key)) for key in TOPIC_KEYS]
+
+
+class Candidate(_Strict):
+    label: Label
+    names: list[Term] = Field(min_length=1)
+    nicknames: list[Term] = []
+    numbers: list[NumberForm] = Field(min_length=1)
+    slogans: list[Term] = []
+    coalition: list[Term] = []
+
+    def reference_terms(self) -> list[tuple[str, str]]:
+        """(field, term) for every textual reference to this pair: names, nicknames, slogans, coalition."""
+        out: list[tuple[str, str]] = []
+        for field in ("names", "nicknames", "slogans", "coalition"):
+            out.extend((field, term) for term in getattr(self, field))
+        return out
+
+
+class NumberContext(_Strict):
+    strong: list[Term] = Field(min_length=1)
+    weak: list[Term] = []
+
+
+class KeywordsConfig(_Strict):
+    """The validated content of config/keywords.yml."""
+
+    version: Label
+    topics: Topics
+    candidates: dict[str, Candidate] = Field(min_length=1)
+    number_context: NumberContext
+    off_topic: list[Term] = []
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> KeywordsConfig:
+        owner_of_term: dict[str, tuple[str, str, int]] = {}
+        owner_of_number: dict[str, str] = {}
+        for cand_key, cand in self.candidates.items():
+            if not _CANDIDATE_KEY.match(cand_key):
+                raise _PathError(("candidates", cand_key), 'expected a two-digit key such as "01"')
+            for i, number in enumerate(cand.numbers):
+                other = owner_of_number.setdefault(number, cand_key)
+                if other != cand_key:
+                    raise _PathError(
+                        ("candidates", cand_key, "numbers", i),
+                        f"number {number!r} is already listed for candidate {other}",
+                    )
+            counters: dict[str, int] = {}
+            for field, term in cand.reference_terms():
+                index = counters.get(field, 0)
+                counters[field] = index + 1
+                key = term_key(term)
+                other_owner = owner_of_term.setdefault(key, (cand_key, field, index))
+                if other_owner[0] != cand_key:
+                    raise _PathError(
+                        ("candidates", cand_key, field, index),
+                        f"term {term!r} is already listed for candidate {other_owner[0]} "
+                        "(one term cannot refer to two pairs)",
+                    )
+        return self
+
+
+def load_keywords(path: Path) -> KeywordsConfig:
+    """Read and validate a keywords file; raise `KeywordsError` naming file, line and key on any problem."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KeywordsError(source, [("", None, f"cannot read the file: {exc.strerror or exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise KeywordsError(source, [("", None, f"the file is not UTF-8 text: {exc}")]) from exc
+    return parse_keywords(text, source=source)
+
+
+def parse_keywords(text: str, source: str = "<keywords>") -> KeywordsConfig:
+    """Validate keywords given as YAML text; `source` names it in error messages."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise KeywordsError(
+                source, [("", None, "the file is empty; expected version, topics, candidates")]
+            )
+        problems = _duplicate_keys(node)
+        if problems:
+            raise KeywordsError(source, problems)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KeywordsError(source, [("", line, f"invalid YAML: {problem}")]) from exc
+    finally:
+        loader.dispose()
+
+    if not isinstance(data, dict):
+        raise KeywordsError(
+            source, [("", node.start_mark.line + 1, "expected a mapping with version, topics, candidates")]
+        )
+    problems = _unquoted_candidate_keys(data, node)
+    if problems:
+        raise KeywordsError(source, problems)
+    try:
+        return KeywordsConfig.model_validate(data)
+    except ValidationError as exc:
+        raise KeywordsError(source, _explain(exc, node)) from exc
+
+
+def _format_path(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _node_line(root: yaml.Node, path: tuple[str | int, ...]) -> int:
+    """1-based line of the deepest node along `path` that exists in the document."""
+    node = root
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(part):
+                    child = value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def _expected(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    given = error.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (expected one of the documented keys; check the spelling)"
+    if kind == "string_type":
+        return f"expected text, got {shown}"
+    if kind == "list_type":
+        return f"expected a list, got {shown}"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a mapping, got {shown}"
+    if kind == "too_short":
+        return "expected at least one entry"
+    if kind == "string_too_short":
+        return "expected non-empty text"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return f"{error['msg']} (got {shown})"
+
+
+def _explain(exc: ValidationError, root: yaml.Node) -> list[tuple[str, int | None, str]]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _PathError):
+            loc = loc + cause.path
+        problems.append((_format_path(loc), _node_line(root, loc), _expected(error)))
+    return problems
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...] = ()) -> list[tuple[str, int | None, str]]:
+    problems: list[tuple[str, int | None, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    (_format_path((*path, key)), line, f"duplicate key (first defined on line {seen[key]})")
+                )
+            else:
+                seen[key] = line
+            problems.extend(_duplicate_keys(value_node, (*path, key)))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems.extend(_duplicate_keys(item, (*path, i)))
+    return problems
+
+
+def _unquoted_candidate_keys(data: dict[str, Any], root: yaml.Node) -> list[tuple[str, int | None, str]]:
+    candidates = data.get("candidates")
+    if not isinstance(candidates, dict):
+        return []
+    problems: list[tuple[str, int | None, str]] = []
+    for key in candidates:
+        if not isinstance(key, str):
+            problems.append(
+                (
+                    _format_path(("candidates", str(key))),
+                    _node_line(root, ("candidates", str(key))),
+                    f'expected a quoted two-digit key such as "01"; YAML read the unquoted key as {key!r}',
+                )
+            )
+    return problems

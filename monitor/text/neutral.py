@@ -1,0 +1,155 @@
+"""Candidate masking: every reference to a candidate pair becomes one neutral token before scoring.
+
+If a post about pair 01 and the same post rewritten about pair 02 or 03 mask to the same string, no model
+trained on masked text can score one pair differently from another. References are names, nicknames,
+slogans and coalition/campaign-team labels from keywords.yml, candidate numbers in context ("paslon 02",
+"nomor urut 2", "capres no. 1") and bare two-digit numbers "01"/"02"/"03" unless they number something else
+("tps 01", "rt 02", dates and times).
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.text.keywords import KeywordsConfig
+from monitor.text.normalize import NormalizedText, normalize
+from monitor.text.patterns import CandidateNumbers, NumberContext, TermPattern, term_key
+
+__all__ = ["NEUTRAL_TOKEN", "CandidateMasker"]
+
+NEUTRAL_TOKEN = "paslonx"
+
+# Several references in a row ("prabowo-gibran", "anies & cak imin", "ganjar / mahfud md") are one reference:
+# pairs are named with one or two names in many styles, and the count must not tell pairs apart.
+_RUN_OF_TOKENS = re.compile(rf"{NEUTRAL_TOKEN}(?:[\s\-–—&/+,]*{NEUTRAL_TOKEN}(?![a-z0-9]))+")
+_MASK_ONLY_CONTEXTS = ("nomor", "nomer", "nmr", "no", "calon")
+# Words after which a bare "01".."03" numbers something other than a candidate pair ("tps 01", "rt 02").
+_OTHER_NUMBERING = frozenset(
+    {
+        "tps",
+        "rt",
+        "rw",
+        "dapil",
+        "kelas",
+        "blok",
+        "lantai",
+        "gang",
+        "gg",
+        "jalur",
+        "pukul",
+        "jam",
+        "tanggal",
+        "tgl",
+        "bulan",
+        "lembar",
+        "halaman",
+        "hal",
+        "pasal",
+        "ayat",
+        "lampiran",
+        "formulir",
+        "form",
+        "model",
+        "kode",
+        "zona",
+        "kamar",
+        "pintu",
+        "loket",
+        "antrean",
+        "antrian",
+        "meja",
+    }
+)
+
+
+class CandidateMasker:
+    """Replaces candidate references in (normalised) text by `NEUTRAL_TOKEN`."""
+
+    def __init__(self, keywords: KeywordsConfig) -> None:
+        terms: list[str] = []
+        numbers: dict[str, str] = {}
+        bare: set[str] = set()
+        for cand_key, cand in keywords.candidates.items():
+            terms.extend(term for _field, term in cand.reference_terms())
+            for number in cand.numbers:
+                numbers[number] = cand_key
+                if len(number) == 2 and number.startswith("0"):
+                    bare.add(number)
+        # Masking may over-apply (a masked "nomor 2" costs nothing) while relevance must not, so the masker
+        # also treats a bare ordinal ("nomor 2", "no. 1") and "calon 3" as candidate numbers.
+        self._numbers = CandidateNumbers(
+            numbers, [*keywords.number_context.strong, *_MASK_ONLY_CONTEXTS], keywords.number_context.weak
+        )
+        # One pass finds both the references and the context words that numbers follow; a key that is only
+        # a context word ("pendukung") is not masked itself.
+        self._reference_keys = frozenset(term_key(t) for t in terms)
+        self._contexts: dict[str, NumberContext] = {}
+        for term in [*terms, *self._numbers.context_terms]:
+            context = self._numbers.context_of(term)
+            if context is not None:
+                self._contexts[term_key(term)] = context
+        self._terms = TermPattern([*terms, *self._numbers.context_terms])
+        if bare:
+            alternation = "|".join(sorted(bare))
+            # The optional preceding word is captured so that the replacement can leave "tps 01" alone.
+            self._bare: re.Pattern[str] | None = re.compile(
+                rf"(?:\b(?P<prev>\w+)(?P<sep>[^\w\n]{{1,3}}))?(?<![\w/.:,-])(?P<num>{alternation})(?![\w/:-]|[.,]\d)"
+            )
+        else:
+            self._bare = None
+        self._bare_forms = tuple(sorted(bare))
+
+    def mask(self, text: str | NormalizedText) -> str:
+        """The normalised text with every candidate reference replaced by NEUTRAL_TOKEN.
+
+        A raw string is normalised first (normalisation is idempotent, so already-normalised text is safe to
+        pass); pass the `NormalizedText` from the pipeline to skip that work.
+        """
+        s = normalize(text).text if isinstance(text, str) else text.text
+        spans: list[tuple[int, int]] = []
+        references = self._reference_keys
+        contexts = self._contexts
+        for start, body_end, end, key in self._terms.finditer(s):
+            if key in references:
+                spans.append((start, end))
+            context = contexts.get(key)
+            if context is not None:
+                hit = self._numbers.after(s, context, start, body_end)
+                if hit is not None:
+                    spans.append((hit.start, hit.end))
+        out = _replace(s, spans) if spans else s
+        if self._bare is not None and any(form in out for form in self._bare_forms):
+            out = self._bare.sub(_replace_bare, out)
+        if NEUTRAL_TOKEN not in out:
+            return out
+        out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
+        return " ".join(out.split())
+
+
+def _replace_bare(match: re.Match[str]) -> str:
+    prev = match.group("prev")
+    if prev is None:
+        return NEUTRAL_TOKEN
+    if prev in _OTHER_NUMBERING:
+        return match.group(0)
+    return prev + match.group("sep") + NEUTRAL_TOKEN
+
+
+def _replace(s: str, spans: list[tuple[int, int]]) -> str:
+    """Replace each span (overlapping spans merged) by the neutral token, padded with spaces."""
+    spans.sort()
+    parts: list[str] = []
+    pos = 0
+    cur_start, cur_end = spans[0]
+    for start, end in spans[1:]:
+        if start < cur_end:
+            cur_end = max(cur_end, end)
+            continue
+        parts.append(s[pos:cur_start])
+        parts.append(f" {NEUTRAL_TOKEN} ")
+        pos = cur_end
+        cur_start, cur_end = start, end
+    parts.append(s[pos:cur_start])
+    parts.append(f" {NEUTRAL_TOKEN} ")
+    parts.append(s[cur_end:])
+    return "".join(parts)

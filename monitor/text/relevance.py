@@ -1,0 +1,151 @@
+"""Election relevance: which keywords.yml terms, topics and candidate pairs a post mentions.
+
+`KeywordMatcher` compiles every term once (see monitor/text/patterns.py for the boundary rules) and then
+runs one regex pass for terms, one for candidate numbers in context and one for off-topic phrases per post.
+Web addresses and @mentions, which normalisation removes from the text, are matched too: their words are
+appended after a line break that no multi-word term can cross.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.text.keywords import SPECIFIC_TOPICS, KeywordsConfig, load_keywords
+from monitor.text.normalize import NormalizedText, normalize
+from monitor.text.patterns import CandidateNumbers, NumberContext, TermPattern, term_key
+
+__all__ = ["TOPIC_ORDER", "KeywordMatcher", "Relevance"]
+
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """What a post mentions. A post is relevant when at least one term (or candidate reference) matched."""
+
+    terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    off_topic: bool = False
+
+    @property
+    def relevant(self) -> bool:
+        return bool(self.terms)
+
+
+@dataclass(frozen=True, slots=True)
+class _TermInfo:
+    canonical: str | None  # as written in keywords.yml (first listing wins: "sirekap" over "si rekap");
+    # None for a word that is only a candidate-number context ("pendukung")
+    topics: frozenset[str]  # specific topic keys, or empty for institutions/general
+    candidate: str | None
+    number_context: NumberContext | None = None
+
+
+def _topic_order(candidates: list[str]) -> dict[str, int]:
+    order = [*SPECIFIC_TOPICS, *(f"candidate:{c}" for c in sorted(candidates)), "other"]
+    return {topic: i for i, topic in enumerate(order)}
+
+
+TOPIC_ORDER: tuple[str, ...] = (*SPECIFIC_TOPICS, "candidate:01", "candidate:02", "candidate:03", "other")
+
+
+class KeywordMatcher:
+    """Matches normalised post text against the election vocabulary."""
+
+    def __init__(self, keywords: KeywordsConfig) -> None:
+        self.keywords = keywords
+        self.version = keywords.version
+        infos: dict[str, _TermInfo] = {}
+
+        spellings: list[str] = []  # every way a term is written; several may share one key
+
+        def add(term: str, topic: str | None, candidate: str | None) -> None:
+            spellings.append(term)
+            key = term_key(term)
+            specific = frozenset({topic}) if topic in SPECIFIC_TOPICS else frozenset()
+            known = infos.get(key)
+            if known is None:
+                infos[key] = _TermInfo(term, specific, candidate)
+            else:
+                infos[key] = _TermInfo(known.canonical, known.topics | specific, known.candidate or candidate)
+
+        for topic_key, topic in keywords.topics.items():
+            for term in topic.terms:
+                add(term, topic_key, None)
+        numbers: dict[str, str] = {}
+        for cand_key, cand in keywords.candidates.items():
+            for _field, term in cand.reference_terms():
+                add(term, None, cand_key)
+            for number in cand.numbers:
+                numbers[number] = cand_key
+
+        self._numbers = CandidateNumbers(
+            numbers, keywords.number_context.strong, keywords.number_context.weak
+        )
+        spelled = {key: info.canonical for key, info in infos.items()}
+        for term in self._numbers.context_terms:
+            spelled.setdefault(term_key(term), term)
+            infos.setdefault(term_key(term), _TermInfo(None, frozenset(), None))
+        for key, info in list(infos.items()):
+            context = self._numbers.context_of(spelled[key])
+            if context is not None:
+                infos[key] = _TermInfo(info.canonical, info.topics, info.candidate, context)
+        self._terms = TermPattern([*spellings, *self._numbers.context_terms])
+        self._infos = {key: infos[key] for key in self._terms.keys}
+        self._off_topic = TermPattern(keywords.off_topic)
+        self._order = _topic_order(list(keywords.candidates))
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeywordMatcher:
+        return cls(load_keywords(path))
+
+    def match(self, text: str | NormalizedText) -> Relevance:
+        """Terms, topics and candidates mentioned in `text` (a raw string is normalised first)."""
+        nt = normalize(text) if isinstance(text, str) else text
+        haystack = nt.text
+        if nt.urls or nt.mentions:
+            extra = [_NON_WORD.sub(" ", _URL_SCHEME.sub("", url.lower())) for url in nt.urls]
+            extra.extend(m.replace("_", " ") for m in nt.mentions)
+            haystack = haystack + "\n" + "\n".join(extra)
+
+        terms: set[str] = set()
+        topics: set[str] = set()
+        candidates: set[str] = set()
+        infos = self._infos
+        with_numbers = False
+        for key in self._terms.keys_in(haystack):
+            info = infos[key]
+            if info.canonical is not None:
+                terms.add(info.canonical)
+                topics.update(info.topics)
+                if info.candidate is not None:
+                    candidates.add(info.candidate)
+            if info.number_context is not None:
+                with_numbers = True
+        if with_numbers:
+            # A context word ("paslon", "pendukung") was seen: look for a candidate number right after it.
+            text = nt.text
+            for start, body_end, _end, key in self._terms.finditer(text):
+                context = infos[key].number_context
+                if context is not None:
+                    hit = self._numbers.after(text, context, start, body_end)
+                    if hit is not None:
+                        terms.add(hit.candidate)
+                        candidates.add(hit.candidate)
+        if not terms:
+            return Relevance(off_topic=self._off_topic.search(haystack))
+
+        topics.update(f"candidate:{c}" for c in candidates)
+        if not topics:
+            topics.add("other")
+        order = self._order
+        return Relevance(
+            terms=tuple(sorted(terms)),
+            topics=tuple(sorted(topics, key=order.__getitem__)),
+            candidates=tuple(sorted(candidates)),
+            off_topic=self._off_topic.search(haystack),
+        )
