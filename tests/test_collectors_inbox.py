@@ -86,7 +86,7 @@ def test_unreadable_file_fails_at_once(tmp_path: Path) -> None:
     box.finish()
     failed = sorted(p.name for p in (inbox / "failed").iterdir())
     assert failed == ["biner.jsonl", "biner.jsonl.reason.txt", "kosong.csv", "kosong.csv.reason.txt"]
-    assert "cannot be read" in (inbox / "failed" / "kosong.csv.reason.txt").read_text(encoding="utf-8")
+    assert "no records" in (inbox / "failed" / "kosong.csv.reason.txt").read_text(encoding="utf-8")
 
 
 def test_crash_mid_file_resumes_on_the_next_line(tmp_path: Path) -> None:
