@@ -1,0 +1,81 @@
+"""Out-of-fold calibration and threshold choice.
+
+The decision values of a linear model are mapped to probabilities with Platt scaling fitted on out-of-fold
+predictions (so the calibrator never sees a text the model was fitted on), and the flag threshold is the one
+that keeps precision at or above the target with the best reachable recall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+
+TARGET_PRECISION = 0.8
+
+
+def fit_platt(decision: np.ndarray, labels: np.ndarray) -> LogisticRegression:
+    """A one-feature logistic regression from decision values to probabilities (Platt scaling)."""
+    # Platt's smoothed targets (N+ + 1)/(N+ + 2) and 1/(N- + 2) keep separable folds from producing
+    # probabilities of exactly 0 or 1; soft targets are fitted as two weighted copies of every row.
+    d = np.asarray(decision, dtype=np.float64).reshape(-1, 1)
+    y = np.asarray(labels).astype(int)
+    n_pos, n_neg = int(y.sum()), int(y.size - y.sum())
+    target = np.where(y == 1, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    calibrator = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    calibrator.fit(
+        np.vstack([d, d]),
+        np.concatenate([np.ones(y.size, dtype=int), np.zeros(y.size, dtype=int)]),
+        sample_weight=np.concatenate([target, 1.0 - target]),
+    )
+    return calibrator
+
+
+def apply_platt(calibrator: LogisticRegression, decision: np.ndarray) -> np.ndarray:
+    return calibrator.predict_proba(np.asarray(decision, dtype=np.float64).reshape(-1, 1))[:, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdChoice:
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    met_target: bool  # False when no threshold reaches the target precision (then best F1 is used)
+
+
+def choose_threshold(
+    probabilities: np.ndarray, labels: np.ndarray, target_precision: float = TARGET_PRECISION
+) -> ThresholdChoice:
+    """The lowest threshold whose precision is >= target (= best recall); best F1 if none reaches it."""
+    labels = np.asarray(labels).astype(int)
+    if labels.min(initial=1) == labels.max(initial=0):
+        raise ValueError("choosing a threshold needs both labels among the validation texts")
+    precision, recall, thresholds = precision_recall_curve(labels, probabilities)
+    # precision/recall have one more entry than thresholds (the final point: recall 0).
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = np.divide(
+        2 * precision * recall,
+        precision + recall,
+        out=np.zeros_like(precision),
+        where=(precision + recall) > 0,
+    )
+    ok = np.flatnonzero(precision >= target_precision)
+    if ok.size:
+        # Best recall among the acceptable points; ties broken by the higher F1.
+        best_recall = recall[ok].max()
+        candidates = ok[recall[ok] >= best_recall - 1e-12]
+        pick = candidates[np.argmax(f1[candidates])]
+        met = True
+    else:
+        pick = int(np.argmax(f1))
+        met = False
+    return ThresholdChoice(
+        threshold=float(thresholds[pick]),
+        precision=float(precision[pick]),
+        recall=float(recall[pick]),
+        f1=float(f1[pick]),
+        met_target=met,
+    )

@@ -1,0 +1,149 @@
+"""Known-claim matching: the nearest debunked claim to each post, by cosine similarity.
+
+Claims and posts are compared after the same normalisation and candidate masking as the classifier, so a
+claim pattern matches posts about any pair alike (neutrality); the reason shown to the officer quotes the
+claim as it was written. Without a sentence-embedding model the vectors are TF-IDF character n-grams.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
+from monitor.classify.embed import Embedder
+
+CLAIM_FIELDS = ("id", "claim")
+
+
+class ClaimFileError(ValueError):
+    """A known-claims file has a bad line; the message names the file, line and field."""
+
+
+def read_known_claims(path: Path) -> Iterator[KnownClaim]:
+    """Read data/known_hoaxes.jsonl-style lines (id, claim, verdict, date, source_url, ...)."""
+    path = Path(path)
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ClaimFileError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
+            if not isinstance(item, dict):
+                raise ClaimFileError(f"{path}:{line_no}: expected a JSON object")
+            for name in CLAIM_FIELDS:
+                if not isinstance(item.get(name), str) or not item[name].strip():
+                    raise ClaimFileError(f"{path}:{line_no}: field {name!r} must be a non-empty string")
+            yield KnownClaim(
+                id=item["id"].strip(),
+                claim=item["claim"].strip(),
+                verdict=str(item.get("verdict") or "salah"),
+                source_url=item.get("source_url"),
+                date=item.get("date"),
+            )
+
+
+def write_known_claims(path: Path, claims: Iterable[KnownClaim]) -> int:
+    count = 0
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for claim in claims:
+            record = {
+                "id": claim.id,
+                "claim": claim.claim,
+                "verdict": claim.verdict,
+                "source_url": claim.source_url,
+                "date": claim.date,
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+@dataclass(slots=True)
+class ClaimMatches:
+    """Nearest claim per post: index into the claim list (-1 when none), similarity and status."""
+
+    index: np.ndarray
+    similarity: np.ndarray
+    status: list[str | None]
+
+
+class ClaimIndex:
+    """Holds the known claims' vectors and finds each post's nearest claim."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        prepare: Callable[[str], str],
+        *,
+        suggest_threshold: float,
+        confirm_threshold: float,
+    ) -> None:
+        if not 0.0 <= suggest_threshold <= confirm_threshold <= 1.0:
+            raise ValueError(
+                f"claim thresholds must satisfy 0 <= suggest ({suggest_threshold}) <= confirm "
+                f"({confirm_threshold}) <= 1"
+            )
+        self.embedder = embedder
+        self.prepare = prepare
+        self.suggest_threshold = float(suggest_threshold)
+        self.confirm_threshold = float(confirm_threshold)
+        self.claims: list[KnownClaim] = []
+        self._ids: set[str] = set()
+        self._matrix: np.ndarray | sparse.csr_matrix | None = None
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+    def add(self, claims: Iterable[KnownClaim]) -> int:
+        """Add claims not yet known (by id); returns how many were new."""
+        fresh = []
+        for claim in claims:
+            if claim.id in self._ids or not claim.claim.strip():
+                continue
+            self._ids.add(claim.id)
+            fresh.append(claim)
+        if not fresh:
+            return 0
+        vectors = self.embedder.encode_matrix([self.prepare(claim.claim) for claim in fresh])
+        if self._matrix is None:
+            self._matrix = vectors
+        elif sparse.issparse(self._matrix):
+            self._matrix = sparse.vstack([self._matrix, sparse.csr_matrix(vectors)], format="csr")
+        else:
+            self._matrix = np.vstack([self._matrix, np.asarray(vectors)])
+        self.claims.extend(fresh)
+        return len(fresh)
+
+    def encode_posts(self, masked_texts: list[str]) -> np.ndarray | sparse.csr_matrix:
+        return self.embedder.encode_matrix(masked_texts)
+
+    def match(self, post_vectors: np.ndarray | sparse.spmatrix) -> ClaimMatches:
+        """Nearest claim for each row of `post_vectors` (L2-normalised, same space as the claims)."""
+        n = post_vectors.shape[0]
+        if self._matrix is None or n == 0:
+            return ClaimMatches(np.full(n, -1), np.zeros(n, dtype=np.float32), [None] * n)
+        sims = post_vectors @ self._matrix.T
+        sims = sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
+        index = sims.argmax(axis=1)
+        best = np.clip(sims[np.arange(n), index], 0.0, 1.0).astype(np.float32)
+        status: list[str | None] = [
+            CLAIM_CONFIRMED
+            if s >= self.confirm_threshold
+            else CLAIM_SUGGESTED
+            if s >= self.suggest_threshold
+            else None
+            for s in best.tolist()
+        ]
+        return ClaimMatches(index, best, status)
+
+    def similarity_distribution(self, post_vectors: np.ndarray | sparse.spmatrix) -> np.ndarray:
+        """The best similarity of each post (used when choosing thresholds on labelled data)."""
+        return self.match(post_vectors).similarity

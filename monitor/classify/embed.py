@@ -1,0 +1,249 @@
+"""The one embedding seam: sentence-transformers when a model is available, TF-IDF otherwise.
+
+`Embedder.from_setting(value)` accepts a folder holding a saved sentence-transformers model, or a model name
+that a connected machine downloads (for example
+``sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2``).
+It never hangs on an unreachable hub: a local folder is loaded with the hub switched off, and a name is only
+tried after a short, time-boxed reachability probe. When nothing can be loaded it falls back to a TF-IDF
+character n-gram embedder and logs a WARNING saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONNECTED_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+HUB_HOST = "huggingface.co"
+PROBE_TIMEOUT_S = 3.0
+DOWNLOAD_TIMEOUT_S = 15
+
+
+class EmbedderError(RuntimeError):
+    """A sentence-transformers model could not be loaded from the given setting."""
+
+
+def char_tfidf(**overrides: Any) -> TfidfVectorizer:
+    """The character n-gram TF-IDF used by the fallback embedder and by the classifier's char features."""
+    params: dict[str, Any] = {
+        "analyzer": "char_wb",
+        "ngram_range": (2, 5),
+        "min_df": 2,
+        "max_features": 200_000,
+        "sublinear_tf": True,
+        "lowercase": False,  # texts arrive normalised
+        "dtype": np.float32,
+    }
+    params.update(overrides)
+    return TfidfVectorizer(**params)
+
+
+class Embedder:
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    name: str = "embedder"
+    kind: str = "abstract"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_matrix(self, texts: list[str]) -> np.ndarray | sparse.csr_matrix:
+        """Like `encode` but may return a sparse matrix (cheaper for TF-IDF); rows are L2-normalised."""
+        return self.encode(texts)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name}
+
+    @staticmethod
+    def from_setting(value: str | os.PathLike[str] | None, *, allow_download: bool = True) -> Embedder:
+        """Load the embedder a setting names, or fall back to TF-IDF with a WARNING."""
+        if value is None or str(value).strip() == "":
+            log.warning(
+                "No sentence-embedding model configured; using the TF-IDF character n-gram embedder instead."
+            )
+            return TfidfEmbedder()
+        setting = str(value).strip()
+        try:
+            return SentenceTransformerEmbedder.load(setting, allow_download=allow_download)
+        except EmbedderError as exc:
+            log.warning(
+                "Could not load sentence-embedding model %r (%s); using the TF-IDF character n-gram "
+                "embedder instead.",
+                setting,
+                exc,
+            )
+            return TfidfEmbedder()
+
+
+class TfidfEmbedder(Embedder):
+    """Character n-gram TF-IDF vectors; fitted on a corpus (or, if never fitted, on the first texts seen)."""
+
+    kind = "tfidf"
+
+    def __init__(self, vectorizer: TfidfVectorizer | None = None) -> None:
+        self.vectorizer = vectorizer if vectorizer is not None else char_tfidf(min_df=1)
+        self.name = "tfidf-char_wb-2-5"
+
+    @property
+    def fitted(self) -> bool:
+        return hasattr(self.vectorizer, "vocabulary_")
+
+    def fit(self, corpus: list[str]) -> TfidfEmbedder:
+        self.vectorizer.fit(corpus)
+        return self
+
+    def encode_matrix(self, texts: list[str]) -> sparse.csr_matrix:
+        if not self.fitted:
+            self.fit(list(texts))
+        matrix = self.vectorizer.transform(texts)
+        if self.vectorizer.norm != "l2":
+            matrix = l2_normalize(matrix)
+        return sparse.csr_matrix(matrix)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encode_matrix(texts).toarray(), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model; rows come back L2-normalised."""
+
+    kind = "sentence-transformers"
+
+    def __init__(self, model: Any, name: str, batch_size: int = 64) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, setting: str, *, allow_download: bool = True) -> SentenceTransformerEmbedder:
+        path = Path(setting).expanduser()
+        if path.exists():
+            if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+                raise EmbedderError(f"{path} is not a sentence-transformers model folder (no modules.json)")
+            _hub_offline()
+            return cls(_load_st(str(path)), name=str(path))
+        if _looks_like_path(setting):
+            raise EmbedderError(f"folder {path} does not exist")
+        # A hub model name: try the local cache first, with the hub switched off.
+        try:
+            with _offline_env():
+                return cls(_load_st(setting), name=setting)
+        except Exception as exc:  # noqa: BLE001 - any loader failure means "not cached"
+            cached_error = exc
+        if not allow_download or _env_true("MONITOR_OFFLINE") or _env_true("HF_HUB_OFFLINE"):
+            raise EmbedderError(
+                f"{setting!r} is not in the local cache and downloads are off ({cached_error})"
+            )
+        if not _hub_reachable():
+            raise EmbedderError(f"{setting!r} is not cached and {HUB_HOST} is unreachable")
+        os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", str(DOWNLOAD_TIMEOUT_S))
+        os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(DOWNLOAD_TIMEOUT_S))
+        try:
+            return cls(_load_st(setting), name=setting)
+        except Exception as exc:  # noqa: BLE001
+            raise EmbedderError(f"download of {setting!r} failed: {exc}") from exc
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 0:
+            dim = self.model.get_sentence_embedding_dimension() or 0
+            return np.zeros((0, dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "dimension": int(self.model.get_sentence_embedding_dimension() or 0),
+        }
+
+
+def _load_st(name_or_path: str) -> Any:
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise EmbedderError(f"sentence-transformers is not installed: {exc}") from exc
+    try:
+        return SentenceTransformer(name_or_path, device="cpu")
+    except Exception as exc:  # noqa: BLE001 - the loader raises many kinds of errors
+        raise EmbedderError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _looks_like_path(setting: str) -> bool:
+    # Hub names look like "org/name"; anything anchored or deeper is meant as a folder on disk.
+    return setting.startswith((".", "/", "~")) or setting.rstrip("/").count("/") > 1
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _hub_offline() -> None:
+    """Switch the Hugging Face hub off for this process (a local folder never needs it)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    _set_hub_constant(True)
+
+
+def _set_hub_constant(value: bool) -> None:
+    # huggingface_hub reads HF_HUB_OFFLINE once at import; update the module constant as well.
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # pragma: no cover
+        return
+    constants.HF_HUB_OFFLINE = value
+
+
+class _offline_env:
+    """Temporarily switch the hub off (to read only the local cache)."""
+
+    def __enter__(self) -> None:
+        self._previous = os.environ.get("HF_HUB_OFFLINE")
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        try:
+            from huggingface_hub import constants
+
+            self._previous_constant = constants.HF_HUB_OFFLINE
+        except ImportError:  # pragma: no cover
+            self._previous_constant = False
+        _set_hub_constant(True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = self._previous
+        _set_hub_constant(self._previous_constant)
+
+
+def _hub_reachable(timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """A TCP connect to the hub, run in a daemon thread so that even a stuck DNS lookup is time-boxed."""
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((HUB_HOST, 443), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, name="hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(result and result[0])

@@ -1,0 +1,352 @@
+"""The hoax classifier: masked text → word and character TF-IDF (+ optional sentence embeddings, + a few
+hand-made signals) → logistic regression → Platt calibration → threshold; plus known-claim matching.
+
+A model folder holds `model.skops` (only scikit-learn / numpy / scipy objects; loaded with an explicit
+allow-list, never pickle), `card.json`, the `keywords.yml` it was trained with (so masking is identical at
+prediction time) and `claims.jsonl` (the known claims it matches against). When the model was trained with
+sentence-embedding features, the embedding model is kept in `embedder/`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from monitor.classify.base import CLAIM_CONFIRMED, ClassifierError, KnownClaim, Score
+from monitor.classify.calibration import TARGET_PRECISION, apply_platt, choose_threshold, fit_platt
+from monitor.classify.claims import ClaimIndex, read_known_claims, write_known_claims
+from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
+from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer
+from monitor.classify.reasons import build_reasons, top_terms
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+KEYWORDS_FILE = "keywords.yml"
+CLAIMS_FILE = "claims.jsonl"
+EMBEDDER_DIR = "embedder"
+# Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
+CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
+_SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def word_tfidf(**overrides: Any) -> TfidfVectorizer:
+    params: dict[str, Any] = {
+        "analyzer": "word",
+        "ngram_range": (1, 2),
+        "min_df": 2,
+        "max_features": 100_000,
+        "sublinear_tf": True,
+        "lowercase": False,
+        "dtype": np.float32,
+    }
+    params.update(overrides)
+    return TfidfVectorizer(**params)
+
+
+class HoaxClassifier:
+    """Implements the `Classifier` protocol (see monitor.classify.base)."""
+
+    def __init__(
+        self,
+        keywords_file: Path,
+        *,
+        version: str = "unversioned",
+        claims: Iterable[KnownClaim] = (),
+        embedder: Embedder | None = None,
+        embedding_features: bool = False,
+        C: float = 8.0,
+        extra_features: bool = True,
+        min_df: int = 2,
+        claim_thresholds: tuple[float, float] | None = None,
+        target_precision: float = TARGET_PRECISION,
+    ) -> None:
+        self.version = version
+        self.keywords_file = Path(keywords_file)
+        self.preparer = TextPreparer(self.keywords_file)
+        self.C = C
+        self.extra_features = extra_features
+        self.min_df = min_df
+        self.target_precision = target_precision
+        self.embedder: Embedder | None = (
+            embedder if isinstance(embedder, SentenceTransformerEmbedder) else None
+        )
+        self.embedding_features = bool(embedding_features and self.embedder is not None)
+        self.word = word_tfidf(min_df=min_df)
+        self.char = char_tfidf(min_df=min_df)
+        self.lr: LogisticRegression | None = None
+        self.calibrator: LogisticRegression | None = None
+        self.threshold = 0.5
+        self.card: dict[str, Any] = {}
+        self.fit_report: dict[str, Any] = {}
+        self._pending_claims: list[KnownClaim] = list(claims)
+        self._claim_thresholds = claim_thresholds
+        self.claims: ClaimIndex | None = None
+
+    # -- features ------------------------------------------------------------------------------------
+    def _features(
+        self, batch: PreparedBatch
+    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
+        word = self.word.transform(batch.masked)
+        char = self.char.transform(batch.masked)
+        blocks: list[Any] = [word, char]
+        if self.extra_features:
+            blocks.append(sparse.csr_matrix(batch.extra_features()))
+        if self.embedding_features and self.embedder is not None:
+            blocks.append(sparse.csr_matrix(self.embedder.encode(batch.masked)))
+        return sparse.hstack(blocks, format="csr"), word, char
+
+    def _claim_embedder(self) -> Embedder:
+        return self.embedder if self.embedder is not None else TfidfEmbedder(self.char)
+
+    def _build_claim_index(self, thresholds: tuple[float, float] | None) -> None:
+        embedder = self._claim_embedder()
+        suggest, confirm = thresholds or CLAIM_THRESHOLDS[embedder.kind]
+        previous = self.claims.claims if self.claims is not None else []
+        self.claims = ClaimIndex(
+            embedder, self.preparer.mask_one, suggest_threshold=suggest, confirm_threshold=confirm
+        )
+        self.claims.add([*previous, *self._pending_claims])
+        self._pending_claims = []
+
+    def set_claim_thresholds(self, suggest: float, confirm: float) -> None:
+        """Override the card's claim thresholds (e.g. from config/monitor.toml)."""
+        self._claim_thresholds = (suggest, confirm)
+        if self.claims is not None:
+            self._build_claim_index(self._claim_thresholds)
+
+    # -- Classifier protocol ------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> HoaxClassifier:
+        y = np.asarray(labels, dtype=int)
+        if len(texts) != len(y):
+            raise ValueError(f"{len(texts)} texts but {len(y)} labels")
+        if set(np.unique(y)) != {0, 1}:
+            raise ValueError("training needs both labels (0 = not hoax, 1 = hoax)")
+        batch = self.preparer.prepare(list(texts))
+        self.word.fit(batch.masked)
+        self.char.fit(batch.masked)
+        X, _, _ = self._features(batch)
+        folds = int(min(5, np.bincount(y).min()))
+        if folds < 2:
+            raise ValueError("training needs at least two texts of each label")
+        oof = np.zeros(len(y), dtype=np.float64)
+        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=13).split(X, y):
+            fold_model = self._new_lr().fit(X[train_idx], y[train_idx])
+            oof[test_idx] = fold_model.decision_function(X[test_idx])
+        self.calibrator = fit_platt(oof, y)
+        oof_prob = apply_platt(self.calibrator, oof)
+        choice = choose_threshold(oof_prob, y, self.target_precision)
+        self.threshold = choice.threshold
+        self.lr = self._new_lr().fit(X, y)
+        self.fit_report = {
+            "rows": int(len(y)),
+            "positives": int(y.sum()),
+            "cv_folds": folds,
+            "threshold_choice": {
+                "threshold": choice.threshold,
+                "precision": choice.precision,
+                "recall": choice.recall,
+                "f1": choice.f1,
+                "met_target_precision": choice.met_target,
+                "target_precision": self.target_precision,
+            },
+            "oof_probabilities": oof_prob,
+        }
+        self._build_claim_index(self._claim_thresholds)
+        return self
+
+    def _new_lr(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
+
+    def add_claims(self, claims: Iterable[KnownClaim]) -> None:
+        if self.claims is None:
+            self._pending_claims.extend(claims)
+        else:
+            self.claims.add(claims)
+
+    def _require_fitted(self) -> tuple[LogisticRegression, LogisticRegression, ClaimIndex]:
+        if self.lr is None or self.calibrator is None or self.claims is None:
+            raise ClassifierError("the classifier is not fitted: call fit() or load a model folder")
+        return self.lr, self.calibrator, self.claims
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated hoax probabilities only (no topics, claims or reasons)."""
+        lr, calibrator, _ = self._require_fitted()
+        X, _, _ = self._features(self.preparer.prepare(list(texts)))
+        return apply_platt(calibrator, lr.decision_function(X))
+
+    def predict(self, texts: Sequence[str]) -> list[Score]:
+        lr, calibrator, claim_index = self._require_fitted()
+        if len(texts) == 0:
+            return []
+        batch = self.preparer.prepare(list(texts))
+        X, word, char = self._features(batch)
+        probs = apply_platt(calibrator, lr.decision_function(X))
+        if self.embedder is None:
+            matches = claim_index.match(char)
+        else:
+            matches = claim_index.match(claim_index.encode_posts(batch.masked))
+        n_word = word.shape[1]
+        terms = top_terms(word, lr.coef_[0, :n_word], self.word.get_feature_names_out())
+        threshold = float(self.threshold)
+        scores: list[Score] = []
+        for i, relevance in enumerate(batch.relevance):
+            status = matches.status[i]
+            claim = claim_index.claims[int(matches.index[i])] if status is not None else None
+            debunk_term = batch.debunk_terms[i]
+            prob = float(probs[i])
+            # A confirmed match flags the post, unless the post itself reads as a debunk quoting the claim.
+            flagged = prob >= threshold or (status == CLAIM_CONFIRMED and debunk_term is None)
+            topics = list(relevance.topics) or ["other"]
+            scores.append(
+                Score(
+                    hoax_score=prob,
+                    flagged=bool(flagged),
+                    topics=topics,
+                    candidates=list(relevance.candidates),
+                    matched_claim=claim.claim if claim is not None else None,
+                    matched_claim_id=claim.id if claim is not None else None,
+                    claim_similarity=float(matches.similarity[i]) if claim is not None else None,
+                    claim_status=status,
+                    reasons=build_reasons(
+                        score=prob,
+                        threshold=threshold,
+                        flagged=bool(flagged),
+                        terms=terms[i],
+                        claim_text=claim.claim if claim is not None else None,
+                        claim_status=status,
+                        claim_similarity=float(matches.similarity[i]),
+                        debunk_term=debunk_term,
+                        off_topic=bool(getattr(relevance, "off_topic", False)),
+                    ),
+                )
+            )
+        return scores
+
+    # -- persistence ---------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        claim_index = self._require_fitted()[2]
+        return {
+            "version": self.version,
+            "threshold": float(self.threshold),
+            "target_precision": self.target_precision,
+            "claim_thresholds": {
+                "suggested": claim_index.suggest_threshold,
+                "confirmed": claim_index.confirm_threshold,
+            },
+            "keywords_version": self.preparer.keywords_version,
+            "features": {
+                "word_tfidf": {"ngram_range": [1, 2], "vocabulary": len(self.word.vocabulary_)},
+                "char_tfidf": {
+                    "analyzer": "char_wb",
+                    "ngram_range": [2, 5],
+                    "vocabulary": len(self.char.vocabulary_),
+                },
+                "extra": list(EXTRA_FEATURE_NAMES) if self.extra_features else [],
+                "embedding": self.embedding_features,
+                "candidate_masking": True,
+            },
+            "estimator": {
+                "type": "LogisticRegression",
+                "C": self.C,
+                "class_weight": "balanced",
+                "calibration": "Platt scaling on 5-fold out-of-fold decision values",
+            },
+            "embedder": self._claim_embedder().describe(),
+            "claims": len(claim_index),
+        }
+
+    def save(self, folder: Path, card_extra: dict[str, Any] | None = None) -> Path:
+        lr, calibrator, claim_index = self._require_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {
+            "word": self.word,
+            "char": self.char,
+            "lr": lr,
+            "calibrator": calibrator,
+            "extra_features": self.extra_features,
+            "embedding_features": self.embedding_features,
+        }
+        sio.dump(state, folder / MODEL_FILE)
+        if self.keywords_file.resolve() != (folder / KEYWORDS_FILE).resolve():
+            shutil.copyfile(self.keywords_file, folder / KEYWORDS_FILE)
+        write_known_claims(folder / CLAIMS_FILE, claim_index.claims)
+        if self.embedder is not None and self.embedding_features:
+            self.embedder.model.save(str(folder / EMBEDDER_DIR))
+        card = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), **self.describe()}
+        card.update(card_extra or {})
+        self.card = card
+        (folder / CARD_FILE).write_text(
+            json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path, *, embedder_setting: str | None = None) -> HoaxClassifier:
+        folder = Path(folder)
+        for name in (MODEL_FILE, CARD_FILE, KEYWORDS_FILE):
+            if not (folder / name).is_file():
+                raise ClassifierError(f"{folder}: not a model folder ({name} is missing)")
+        try:
+            card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ClassifierError(
+                f"{folder / CARD_FILE}: not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
+        state = _load_skops(folder / MODEL_FILE)
+        embedder: Embedder | None = None
+        if state.get("embedding_features"):
+            embedder = Embedder.from_setting(str(folder / EMBEDDER_DIR))
+            if not isinstance(embedder, SentenceTransformerEmbedder):
+                raise ClassifierError(
+                    f"{folder / EMBEDDER_DIR}: the model's embedding model cannot be loaded"
+                )
+        elif embedder_setting:
+            loaded = Embedder.from_setting(embedder_setting)
+            embedder = loaded if isinstance(loaded, SentenceTransformerEmbedder) else None
+        model = cls(
+            folder / KEYWORDS_FILE,
+            version=str(card.get("version", folder.name)),
+            embedder=embedder,
+            embedding_features=bool(state.get("embedding_features")),
+            extra_features=bool(state.get("extra_features", True)),
+        )
+        model.word, model.char = state["word"], state["char"]
+        model.lr, model.calibrator = state["lr"], state["calibrator"]
+        model.threshold = float(card.get("threshold", 0.5))
+        model.card = card
+        claims = list(read_known_claims(folder / CLAIMS_FILE)) if (folder / CLAIMS_FILE).is_file() else []
+        kind = "tfidf" if embedder is None else embedder.kind
+        same_kind = (card.get("embedder") or {}).get("kind", "tfidf") == kind
+        thresholds = card.get("claim_thresholds") if same_kind else None
+        model._pending_claims = claims
+        model._build_claim_index(
+            (float(thresholds["suggested"]), float(thresholds["confirmed"])) if thresholds else None
+        )
+        return model
+
+
+def _load_skops(path: Path) -> dict[str, Any]:
+    """Load a skops file, trusting only scikit-learn / numpy / scipy types (refuse anything else)."""
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt archive raises zipfile/json errors
+        raise ClassifierError(f"{path}: not a readable skops file ({exc})") from None
+    refused = [name for name in untrusted if not name.startswith(_SAFE_TYPE_PREFIXES)]
+    if refused:
+        raise ClassifierError(f"{path}: refusing to load untrusted types: {', '.join(sorted(refused))}")
+    state = sio.load(path, trusted=untrusted)
+    if not isinstance(state, dict) or not {"word", "char", "lr", "calibrator"} <= set(state):
+        raise ClassifierError(f"{path}: unexpected content (expected the classifier's state dictionary)")
+    return state

@@ -1,0 +1,83 @@
+"""Reasons shown to officers (Bahasa Indonesia): top terms, matched claim, debunk markers."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from monitor.classify.features import readable_term
+
+MAX_CLAIM_CHARS = 160
+MIN_CONTRIBUTION = 0.02
+
+
+def format_score(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def shorten(text: str, limit: int = MAX_CLAIM_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def top_terms(
+    word_matrix: sparse.csr_matrix, coef: np.ndarray, vocabulary: np.ndarray, k: int = 3
+) -> list[list[str]]:
+    """The k word n-grams that push each row most towards "hoaks" (largest positive tf-idf × weight)."""
+    contrib = sparse.csr_matrix(word_matrix.multiply(coef.reshape(1, -1)))
+    data, indices, indptr = contrib.data, contrib.indices, contrib.indptr
+    out: list[list[str]] = []
+    for row in range(contrib.shape[0]):
+        start, end = indptr[row], indptr[row + 1]
+        if start == end:
+            out.append([])
+            continue
+        values = data[start:end]
+        order = np.argsort(values)[::-1][: k * 2]
+        terms: list[str] = []
+        for j in order:
+            if values[j] < MIN_CONTRIBUTION or len(terms) >= k:
+                break
+            term = readable_term(str(vocabulary[indices[start + j]]))
+            # Skip a unigram already inside a chosen bigram (and vice versa) to keep reasons short.
+            if any(term in chosen or chosen in term for chosen in terms):
+                continue
+            terms.append(term)
+        out.append(terms)
+    return out
+
+
+def build_reasons(
+    *,
+    score: float,
+    threshold: float,
+    flagged: bool,
+    terms: list[str],
+    claim_text: str | None,
+    claim_status: str | None,
+    claim_similarity: float | None,
+    debunk_term: str | None,
+    off_topic: bool,
+) -> list[str]:
+    reasons: list[str] = []
+    if score >= threshold:
+        reasons.append(f"skor hoaks {format_score(score)} ≥ ambang {format_score(threshold)}")
+        if terms:
+            reasons.append("istilah pemicu: " + ", ".join(f"«{t}»" for t in terms))
+    if claim_text is not None and claim_status == "confirmed":
+        if debunk_term is None:
+            reasons.append(f"mirip hoaks yang sudah dibantah: {shorten(claim_text)}")
+        else:
+            reasons.append(f"mengutip hoaks yang sudah dibantah: {shorten(claim_text)}")
+    elif claim_text is not None and claim_status == "suggested":
+        similarity = format_score(claim_similarity or 0.0)
+        reasons.append(
+            f"kemungkinan mirip hoaks yang sudah dibantah (kemiripan {similarity}): {shorten(claim_text)}"
+        )
+    if debunk_term is not None:
+        reasons.append(f"ada penanda bantahan/klarifikasi: «{debunk_term}»")
+    if off_topic:
+        reasons.append("konteks di luar pemilu (mis. pemilihan ketua OSIS, pilkades)")
+    if not flagged and score < threshold:
+        reasons.append(f"skor hoaks {format_score(score)} di bawah ambang {format_score(threshold)}")
+    return reasons

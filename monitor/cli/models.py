@@ -1,0 +1,321 @@
+"""Classifier commands: classify, train, evaluate, models, promote."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from monitor.cli.app import UserError, app, console, err_console, handles_errors, settings
+from monitor.config import Settings
+from monitor.store import Database
+
+CLASSIFY_BATCH = 512
+
+
+def _db_if_available(cfg: Settings) -> Database | None:
+    from monitor.registry import database_available
+
+    return Database(cfg.resolved_database_url) if database_available(cfg) else None
+
+
+@contextmanager
+def _optional_db(cfg: Settings) -> Iterator[Database | None]:
+    db = _db_if_available(cfg)
+    try:
+        yield db
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def _read_posts(handle: IO[str], source: str) -> Iterator[tuple[int, Any, str]]:
+    """(line number, id, text) for every good line; bad lines are reported on stderr and skipped."""
+    for line_no, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            err_console.print(f"{source}:{line_no}: skipped: not valid JSON ({exc.msg})", highlight=False)
+            continue
+        if not isinstance(item, dict):
+            err_console.print(f"{source}:{line_no}: skipped: expected a JSON object", highlight=False)
+            continue
+        if "id" not in item or item["id"] is None:
+            err_console.print(f"{source}:{line_no}: skipped: field 'id' is missing", highlight=False)
+            continue
+        text = item.get("text")
+        if not isinstance(text, str):
+            err_console.print(f"{source}:{line_no}: skipped: field 'text' must be a string", highlight=False)
+            continue
+        yield line_no, item["id"], text
+
+
+@app.command()
+@handles_errors
+def classify(
+    input_file: Path = typer.Option(
+        ..., "--input", "-i", help="JSONL with 'id' and 'text' on each line ('-' = stdin)."
+    ),
+    output: str = typer.Option(..., "--output", "-o", help="Output JSONL file, or '-' for stdout."),
+    model: str = typer.Option(None, "--model", help="Model version or folder (default: the active model)."),
+) -> None:
+    """Score posts from a JSONL file. Menilai unggahan dari berkas JSONL."""
+    from monitor.classify.base import ClassifierError
+    from monitor.registry import RegistryError, load_configured, resolve_model
+
+    cfg = settings()
+    with _optional_db(cfg) as db:
+        try:
+            classifier = load_configured(resolve_model(cfg, model, db), cfg)
+        except (ClassifierError, RegistryError) as exc:
+            raise UserError(str(exc)) from None
+    source = str(input_file)
+    if source != "-" and not input_file.is_file():
+        raise UserError(f"{input_file}: input file not found")
+    in_handle = sys.stdin if source == "-" else input_file.open(encoding="utf-8")
+    out_handle = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    written = 0
+    try:
+        batch: list[tuple[Any, str]] = []
+
+        def flush() -> int:
+            scores = classifier.predict([text for _, text in batch])
+            for (post_id, _), score in zip(batch, scores, strict=True):
+                out_handle.write(json.dumps(score.to_output(post_id), ensure_ascii=False) + "\n")
+            batch.clear()
+            return len(scores)
+
+        for _, post_id, text in _read_posts(in_handle, source):
+            batch.append((post_id, text))
+            if len(batch) >= CLASSIFY_BATCH:
+                written += flush()
+        if batch:
+            written += flush()
+    finally:
+        if in_handle is not sys.stdin:
+            in_handle.close()
+        if out_handle is not sys.stdout:
+            out_handle.close()
+        else:
+            out_handle.flush()
+    err_console.print(f"scored {written} posts with model {classifier.version}", highlight=False)
+
+
+@app.command()
+@handles_errors
+def train(
+    extra_data: list[Path] = typer.Option(None, "--extra-data", help="Extra labelled dataset (repeatable)."),
+    from_triage: bool = typer.Option(
+        False, "--from-triage", help="Add officers' triage labels from the database."
+    ),
+    out: Path = typer.Option(None, "--out", help="Output folder (default: models/candidates/<version>)."),
+    version: str = typer.Option(None, "--version", help="Version name (default: m-<UTC timestamp>)."),
+    seed: Path = typer.Option(None, "--seed", help="Seed corpus (default: data/seed/posts.jsonl)."),
+    election_only_extra: bool = typer.Option(
+        False, "--election-only-extra", help="Keep only election-related rows of the extra datasets."
+    ),
+    embedder: str = typer.Option(None, "--embedder", help="Sentence-transformers folder/name for features."),
+    register: bool = typer.Option(
+        True, "--register/--no-register", help="Register the version in the database."
+    ),
+) -> None:
+    """Train a candidate model version. Melatih versi model kandidat."""
+    from monitor.classify.datasets import DatasetError
+    from monitor.classify.embed import Embedder, SentenceTransformerEmbedder
+    from monitor.classify.training import assemble, new_version, train_candidate
+    from monitor.registry import candidates_dir, register_model
+
+    cfg = settings()
+    seed_path = seed or cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
+    if not seed_path.is_file():
+        raise UserError(f"{seed_path}: seed corpus not found")
+    version = version or new_version()
+    folder = out or candidates_dir(cfg) / version
+    triage_rows = None
+    db = _db_if_available(cfg)
+    if from_triage:
+        if db is None:
+            raise UserError("--from-triage needs an initialised database (run `monitor init`)")
+        from monitor.store import queries
+
+        with db.session() as session:
+            triage_rows = list(queries.triage_labels(session))
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task("membaca data", total=4)
+        try:
+            data = assemble(
+                seed_path, list(extra_data or []), triage_rows, election_only_extra=election_only_extra
+            )
+        except DatasetError as exc:
+            raise UserError(str(exc)) from None
+        progress.update(task, advance=1, description=f"melatih pada {len(data.train)} baris")
+        st = None
+        if embedder or cfg.classifier.embedder:
+            loaded = Embedder.from_setting(embedder or cfg.classifier.embedder)
+            st = loaded if isinstance(loaded, SentenceTransformerEmbedder) else None
+
+        def step(description: str, done: int) -> None:
+            labels = {"fitted": "mengevaluasi", "evaluated": "menyimpan", "saved": "selesai"}
+            progress.update(task, advance=done, description=labels.get(description, description))
+
+        _, card = train_candidate(
+            data,
+            keywords_file=cfg.path(cfg.paths.keywords_file),
+            claims_file=cfg.path(cfg.paths.data_dir) / "known_hoaxes.jsonl",
+            out=folder,
+            version=version,
+            embedder=st,
+            embedding_features=st is not None,
+            step=step,
+        )
+    if db is not None and register:
+        register_model(db, cfg, folder)
+        console.print(f"registered version {version} in the database (not active; use `monitor promote`)")
+    if db is not None:
+        db.dispose()
+    metrics = card.get("metrics", {})
+    console.print(f"model {version} written to {folder}")
+    for name in ("all", "social", "headline"):
+        if name in metrics:
+            m = metrics[name]
+            console.print(
+                f"  {name:8s} n={m['n']:5d} precision={m['precision']:.3f} recall={m['recall']:.3f} "
+                f"F1={m['f1']:.3f}"
+            )
+    console.print(f"  threshold={card['threshold']:.3f}")
+
+
+@app.command()
+@handles_errors
+def evaluate(
+    data: Path = typer.Option(None, "--data", help="Labelled JSONL (default: the seed evaluation split)."),
+    model: str = typer.Option(None, "--model", help="Model version or folder (default: the active model)."),
+    html_out: Path = typer.Option(None, "--html", help="Write an HTML report here."),
+) -> None:
+    """Evaluate a model on labelled data. Mengevaluasi model."""
+    from monitor.classify.base import ClassifierError
+    from monitor.classify.datasets import DatasetError, read_dataset
+    from monitor.classify.evaluate import evaluate_classifier, write_html_report
+    from monitor.classify.training import evaluation_split
+    from monitor.registry import RegistryError, load_configured, resolve_model
+
+    cfg = settings()
+    with _optional_db(cfg) as db:
+        try:
+            classifier = load_configured(resolve_model(cfg, model, db), cfg)
+        except (ClassifierError, RegistryError) as exc:
+            raise UserError(str(exc)) from None
+    try:
+        if data is None:
+            seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
+            texts, labels, meta = evaluation_split(seed)
+            data_name = f"{seed} (time split test part)"
+        else:
+            rows = list(read_dataset(data))
+            texts, labels = [r.text for r in rows], [r.label for r in rows]
+            meta = [{"style": r.style, "kind": r.kind, **r.meta} for r in rows]
+            data_name = str(data)
+    except (DatasetError, OSError) as exc:
+        raise UserError(str(exc)) from None
+    if not texts:
+        raise UserError(f"{data_name}: no labelled rows to evaluate")
+    result = evaluate_classifier(classifier, texts, labels, meta)
+    _print_evaluation(result, data_name)
+    if html_out is not None:
+        write_html_report(result, html_out, data_name=data_name)
+        console.print(f"HTML report: {html_out}")
+
+
+def _print_evaluation(result: Any, data_name: str) -> None:
+    table = Table(title=f"model {result.version} on {data_name}")
+    for column in ("subset", "n", "precision", "recall", "F1"):
+        table.add_column(column, justify="right")
+    for name, m in {"all": result.overall, **result.by_style}.items():
+        table.add_row(name, str(m["n"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    console.print(table)
+    rates = Table(title="flag rates")
+    for column in ("group", "n", "flagged", "hoax share"):
+        rates.add_column(column, justify="right")
+    groups = {
+        **{f"topic {k}": v for k, v in result.by_topic.items()},
+        **{f"candidate {k}": v for k, v in result.by_candidate.items()},
+        **{f"kind {k}": v for k, v in result.by_kind.items()},
+    }
+    for name, m in groups.items():
+        rates.add_row(name, str(m["n"]), f"{m['flag_rate']:.3f}", f"{m['hoax_rate']:.3f}")
+    console.print(rates)
+    debunk = "n/a" if result.debunk_flag_rate is None else f"{result.debunk_flag_rate:.3f}"
+    offtopic = "n/a" if result.offtopic_flag_rate is None else f"{result.offtopic_flag_rate:.3f}"
+    console.print(
+        f"debunk false-flag rate: {debunk}   off-topic flag rate: {offtopic}   "
+        f"threshold: {result.threshold:.3f}   AP: {result.average_precision:.3f}"
+    )
+    n = result.neutrality
+    if n:
+        console.print(
+            f"neutrality: {n['variants']} swapped variants of {n['texts']} posts, "
+            f"{n['decision_changes']} decision changes, max score change {n['max_score_change']:.2e}"
+        )
+
+
+@app.command("models")
+@handles_errors
+def list_models_command() -> None:
+    """List model versions. Daftar versi model."""
+    from monitor.registry import list_models
+
+    cfg = settings()
+    with _optional_db(cfg) as db:
+        infos = list_models(cfg, db)
+    table = Table(title="model versions")
+    for column in ("version", "created", "F1", "threshold", "active", "path"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(
+            info.version,
+            (info.created_at or "")[:19],
+            "" if info.f1 is None else f"{info.f1:.3f}",
+            "" if info.threshold is None else f"{info.threshold:.3f}",
+            "✓" if info.active else "",
+            info.path,
+        )
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def promote(
+    version: str = typer.Argument(..., help="Version name or model folder."),
+    force: bool = typer.Option(False, "--force", help="Promote even if worse (recorded in the audit log)."),
+    user: str = typer.Option(None, "--user", help="Who promotes (default: the OS user)."),
+) -> None:
+    """Activate a model version if it is not worse. Mengaktifkan versi model."""
+    from monitor.classify.base import ClassifierError
+    from monitor.registry import RegistryError
+    from monitor.registry import promote as promote_version
+
+    cfg = settings()
+    db = _db_if_available(cfg)
+    if db is None:
+        raise UserError("promotion needs an initialised database (run `monitor init`)")
+    try:
+        result = promote_version(db, cfg, version, user=user or getpass.getuser(), force=force)
+    except (RegistryError, ClassifierError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        db.dispose()
+    if not result.promoted:
+        err_console.print(result.message, highlight=False)
+        raise typer.Exit(1)
+    console.print(result.message, highlight=False)

@@ -1,0 +1,266 @@
+"""Model registry: which classifier versions exist, which one is active, and promotion rules.
+
+Versions live as folders (models/candidates/<version>/, models/default/) and, when a database is
+configured, as rows of `model_versions`. The active model is the row marked active, else models/default.
+Promotion compares the candidate with the active model on the fixed evaluation split (the time-split test
+part of data/seed/posts.jsonl) and refuses a worse one unless forced; every promotion is an audit event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from monitor.classify.base import ClassifierError
+from monitor.classify.evaluate import EvaluationResult, evaluate_classifier
+from monitor.classify.model import CARD_FILE, HoaxClassifier
+from monitor.classify.training import evaluation_split
+from monitor.config import Settings
+from monitor.store import Database, queries
+from monitor.store.schema import ModelVersion
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VERSION_DIR = "default"
+CANDIDATES_DIR = "candidates"
+F1_TOLERANCE = 0.002  # "not worse" allows for rounding noise only
+
+
+class RegistryError(ValueError):
+    """A version or folder the user named does not exist or cannot be promoted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    version: str
+    path: str
+    created_at: str | None
+    f1: float | None
+    threshold: float | None
+    active: bool
+    promoted_by: str | None = None
+
+
+def read_card(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / CARD_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{folder}: not a model folder ({CARD_FILE} is missing)") from None
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+
+def card_f1(card: dict[str, Any]) -> float | None:
+    metrics = card.get("metrics") or {}
+    for key in ("social", "all"):
+        value = (metrics.get(key) or {}).get("f1")
+        if value is not None:
+            return float(value)
+    return None
+
+
+def default_model_dir(cfg: Settings) -> Path:
+    return cfg.path(cfg.paths.models_dir) / DEFAULT_VERSION_DIR
+
+
+def candidates_dir(cfg: Settings) -> Path:
+    return cfg.path(cfg.paths.models_dir) / CANDIDATES_DIR
+
+
+def database_available(cfg: Settings) -> bool:
+    """True when the configured database exists (SQLite: the file is there) and has our schema."""
+    url = cfg.resolved_database_url
+    if url.startswith("sqlite:///"):
+        file = url[len("sqlite:///") :]
+        if ":memory:" in file or not Path(file).is_file():
+            return False
+    db = Database(url)
+    try:
+        db.check_current()
+        return True
+    except Exception as exc:  # noqa: BLE001 - unreachable server, no schema: all mean "no registry"
+        log.debug("database %s not usable for the model registry: %s", db.safe_url, exc)
+        return False
+    finally:
+        db.dispose()
+
+
+def active_model_dir(cfg: Settings, db: Database | None = None) -> Path:
+    """The active version's folder: the database's active row when there is one, else models/default."""
+    if db is None and database_available(cfg):
+        db = Database(cfg.resolved_database_url)
+        try:
+            return active_model_dir(cfg, db)
+        finally:
+            db.dispose()
+    if db is not None:
+        try:
+            with db.session() as session:
+                row = queries.active_model(session)
+                if row is not None:
+                    return cfg.path(row.path)
+        except OperationalError as exc:
+            log.warning("model registry unavailable (%s); using %s", exc.orig, default_model_dir(cfg))
+    return default_model_dir(cfg)
+
+
+def load_active_classifier(cfg: Settings, db: Database | None = None) -> HoaxClassifier:
+    """The active classifier with the settings' overrides (flag threshold, claim thresholds) applied."""
+    return load_configured(active_model_dir(cfg, db), cfg)
+
+
+def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
+    model = HoaxClassifier.load(folder, embedder_setting=cfg.classifier.embedder)
+    if cfg.classifier.flag_threshold is not None:
+        model.threshold = float(cfg.classifier.flag_threshold)
+    fields = cfg.classifier.model_fields_set
+    if {"claim_suggest_threshold", "claim_confirm_threshold"} & fields:
+        model.set_claim_thresholds(
+            cfg.classifier.claim_suggest_threshold, cfg.classifier.claim_confirm_threshold
+        )
+    return model
+
+
+def resolve_model(cfg: Settings, version_or_dir: str | None, db: Database | None = None) -> Path:
+    """A folder for a version name (database row, models/candidates/<v>, models/<v>) or a folder path."""
+    if version_or_dir is None:
+        return active_model_dir(cfg, db)
+    as_path = Path(version_or_dir).expanduser()
+    if (as_path / CARD_FILE).is_file():
+        return as_path
+    if db is not None:
+        with db.session() as session:
+            row = session.scalar(select(ModelVersion).where(ModelVersion.version == version_or_dir))
+            if row is not None:
+                return cfg.path(row.path)
+    for folder in (candidates_dir(cfg) / version_or_dir, cfg.path(cfg.paths.models_dir) / version_or_dir):
+        if (folder / CARD_FILE).is_file():
+            return folder
+    raise RegistryError(f"model version or folder {version_or_dir!r} not found")
+
+
+def _relative(cfg: Settings, folder: Path) -> str:
+    try:
+        return str(Path(folder).resolve().relative_to(cfg.home.resolve()))
+    except ValueError:
+        return str(Path(folder).resolve())
+
+
+def register_model(db: Database, cfg: Settings, folder: Path) -> str:
+    """Add (or refresh) a model folder's row in `model_versions`; returns its version."""
+    card = read_card(folder)
+    version = str(card.get("version") or Path(folder).name)
+    with db.session() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
+        if row is None:
+            session.add(ModelVersion(version=version, path=_relative(cfg, folder), card=card, active=False))
+        else:
+            row.path, row.card = _relative(cfg, folder), card
+    return version
+
+
+def list_models(cfg: Settings, db: Database | None = None) -> list[ModelInfo]:
+    """Every known version: database rows plus model folders on disk that are not registered."""
+    infos: dict[str, ModelInfo] = {}
+    active_dir = active_model_dir(cfg, db).resolve()
+    if db is not None:
+        with db.session() as session:
+            for row in session.scalars(select(ModelVersion).order_by(ModelVersion.created_at)):
+                infos[row.version] = ModelInfo(
+                    version=row.version,
+                    path=row.path,
+                    created_at=(row.card or {}).get("created_at") or row.created_at.isoformat(),
+                    f1=card_f1(row.card or {}),
+                    threshold=(row.card or {}).get("threshold"),
+                    active=bool(row.active),
+                    promoted_by=row.promoted_by,
+                )
+    folders = [default_model_dir(cfg)]
+    if candidates_dir(cfg).is_dir():
+        folders += sorted(p for p in candidates_dir(cfg).iterdir() if p.is_dir())
+    for folder in folders:
+        if not (folder / CARD_FILE).is_file():
+            continue
+        card = read_card(folder)
+        version = str(card.get("version") or folder.name)
+        if version in infos:
+            continue
+        infos[version] = ModelInfo(
+            version=version,
+            path=_relative(cfg, folder),
+            created_at=card.get("created_at"),
+            f1=card_f1(card),
+            threshold=card.get("threshold"),
+            active=folder.resolve() == active_dir,
+        )
+    return sorted(infos.values(), key=lambda info: info.created_at or "")
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionResult:
+    version: str
+    promoted: bool
+    forced: bool
+    candidate: EvaluationResult
+    active: EvaluationResult | None
+    active_version: str | None
+    message: str
+
+
+def promote(
+    db: Database, cfg: Settings, version_or_dir: str, *, user: str, force: bool = False
+) -> PromotionResult:
+    """Activate a version if it is not worse than the active one on the fixed evaluation split."""
+    folder = resolve_model(cfg, version_or_dir, db)
+    version = register_model(db, cfg, folder)
+    active_dir = active_model_dir(cfg, db)
+    seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
+    texts, labels, meta = evaluation_split(seed)
+    try:
+        candidate_eval = evaluate_classifier(load_configured(folder, cfg), texts, labels, meta)
+    except ClassifierError as exc:
+        raise RegistryError(str(exc)) from None
+    active_eval: EvaluationResult | None = None
+    active_version: str | None = None
+    if (active_dir / CARD_FILE).is_file() and active_dir.resolve() != Path(folder).resolve():
+        active_model = load_configured(active_dir, cfg)
+        active_version = active_model.version
+        active_eval = evaluate_classifier(active_model, texts, labels, meta)
+    worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
+    if worse and not force:
+        message = (
+            f"ditolak: F1 {candidate_eval.f1:.3f} lebih rendah dari versi aktif {active_version} "
+            f"({active_eval.f1:.3f}) pada data evaluasi tetap; pakai --force untuk memaksa"
+        )
+        return PromotionResult(version, False, False, candidate_eval, active_eval, active_version, message)
+    now = datetime.now(UTC)
+    with db.session() as session:
+        session.execute(update(ModelVersion).where(ModelVersion.active.is_(True)).values(active=False))
+        session.execute(
+            update(ModelVersion)
+            .where(ModelVersion.version == version)
+            .values(active=True, promoted_at=now, promoted_by=user)
+        )
+        queries.add_audit_event(
+            session,
+            actor=user,
+            action="model_promote_forced" if worse else "model_promote",
+            note=(
+                f"promosi model {version} dipaksa (--force) walau F1 lebih rendah"
+                if worse
+                else f"promosi model {version}"
+            ),
+            before={"version": active_version, "f1": active_eval.f1 if active_eval else None},
+            after={"version": version, "f1": candidate_eval.f1, "forced": bool(force)},
+            at=now,
+        )
+    message = f"{version} aktif (F1 {candidate_eval.f1:.3f})" + (" — dipaksa dengan --force" if worse else "")
+    return PromotionResult(version, True, bool(worse), candidate_eval, active_eval, active_version, message)
