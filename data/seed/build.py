@@ -29,31 +29,125 @@ README = HERE / "README.md"
 SPLIT = date(2024, 2, 1)
 FIRST, LAST = date(2023, 9, 1), date(2024, 4, 30)
 
-LABELS = {"hoax": 1, "debunk": 0, "news": 0, "official": 0, "question": 0, "report": 0, "opinion": 0,
-          "offtopic": 0, "satire": 0}
+LABELS = {
+    "hoax": 1,
+    "debunk": 0,
+    "news": 0,
+    "official": 0,
+    "question": 0,
+    "report": 0,
+    "opinion": 0,
+    "offtopic": 0,
+    "satire": 0,
+}
 TOPICS = ("sidalih", "sirekap", "procedure", "candidate:01", "candidate:02", "candidate:03", "other")
-PLATFORMS = {"wa": "whatsapp", "tg": "telegram", "x": "x", "fb": "facebook", "tt": "tiktok", "yt": "youtube",
-             "ig": "instagram", "news": "news"}
-SOCIAL_WEIGHTS = (("whatsapp", 26), ("facebook", 24), ("x", 20), ("telegram", 12), ("tiktok", 10),
-                  ("youtube", 5), ("instagram", 3))
+PLATFORMS = {
+    "wa": "whatsapp",
+    "tg": "telegram",
+    "x": "x",
+    "fb": "facebook",
+    "tt": "tiktok",
+    "yt": "youtube",
+    "ig": "instagram",
+    "news": "news",
+}
+SOCIAL_WEIGHTS = (
+    ("whatsapp", 26),
+    ("facebook", 24),
+    ("x", 20),
+    ("telegram", 12),
+    ("tiktok", 10),
+    ("youtube", 5),
+    ("instagram", 3),
+)
 
 PAIRS = {
-    "01": {"cap": "Anies", "cawa": "Muhaimin", "pair": "Anies-Muhaimin", "akr": "AMIN", "nomor": "satu",
-           "nick": "Abah Anies", "cnick": "Cak Imin", "tim": "Timnas AMIN", "partai": "PKB",
-           "koal": "Koalisi Perubahan", "gelar": "mantan Gubernur DKI", "no": "01"},
-    "02": {"cap": "Prabowo", "cawa": "Gibran", "pair": "Prabowo-Gibran", "akr": "Prabowo-Gibran",
-           "nomor": "dua", "nick": "Pak Prabowo", "cnick": "Mas Gibran", "tim": "TKN Prabowo-Gibran",
-           "partai": "Gerindra", "koal": "Koalisi Indonesia Maju", "gelar": "Menteri Pertahanan", "no": "02"},
-    "03": {"cap": "Ganjar", "cawa": "Mahfud", "pair": "Ganjar-Mahfud", "akr": "GAMA", "nomor": "tiga",
-           "nick": "Pak Ganjar", "cnick": "Prof Mahfud", "tim": "TPN Ganjar-Mahfud", "partai": "PDIP",
-           "koal": "koalisi PDIP-PPP", "gelar": "mantan Gubernur Jateng", "no": "03"},
+    "01": {
+        "cap": "Anies",
+        "cawa": "Muhaimin",
+        "pair": "Anies-Muhaimin",
+        "akr": "AMIN",
+        "nomor": "satu",
+        "nick": "Abah Anies",
+        "cnick": "Cak Imin",
+        "tim": "Timnas AMIN",
+        "partai": "PKB",
+        "koal": "Koalisi Perubahan",
+        "gelar": "mantan Gubernur DKI",
+        "no": "01",
+    },
+    "02": {
+        "cap": "Prabowo",
+        "cawa": "Gibran",
+        "pair": "Prabowo-Gibran",
+        "akr": "Prabowo-Gibran",
+        "nomor": "dua",
+        "nick": "Pak Prabowo",
+        "cnick": "Mas Gibran",
+        "tim": "TKN Prabowo-Gibran",
+        "partai": "Gerindra",
+        "koal": "Koalisi Indonesia Maju",
+        "gelar": "Menteri Pertahanan",
+        "no": "02",
+    },
+    "03": {
+        "cap": "Ganjar",
+        "cawa": "Mahfud",
+        "pair": "Ganjar-Mahfud",
+        "akr": "GAMA",
+        "nomor": "tiga",
+        "nick": "Pak Ganjar",
+        "cnick": "Prof Mahfud",
+        "tim": "TPN Ganjar-Mahfud",
+        "partai": "PDIP",
+        "koal": "koalisi PDIP-PPP",
+        "gelar": "mantan Gubernur Jateng",
+        "no": "03",
+    },
 }
-KAB = ["Sekadau", "Sanggau", "Sintang", "Melawi", "Kapuas Hulu", "Pontianak", "Kubu Raya", "Landak", "Ketapang",
-       "Bengkayang", "Singkawang", "Sambas", "Mempawah"]
-KEC = ["Sekadau Hilir", "Sekadau Hulu", "Nanga Taman", "Nanga Mahap", "Belitang", "Belitang Hilir",
-       "Belitang Hulu", "Kapuas", "Parindu", "Tayan Hilir", "Meliau", "Nanga Pinoh"]
-DESA = ["Mungguk", "Sungai Ringin", "Tapang Semadak", "Seraras", "Landau Kumpai", "Nanga Menterap",
-        "Gonis Tekam", "Sebetung", "Tanjung", "Peniti", "Sungai Ayak", "Bokak Sebumbun"]
+KAB = [
+    "Sekadau",
+    "Sanggau",
+    "Sintang",
+    "Melawi",
+    "Kapuas Hulu",
+    "Pontianak",
+    "Kubu Raya",
+    "Landak",
+    "Ketapang",
+    "Bengkayang",
+    "Singkawang",
+    "Sambas",
+    "Mempawah",
+]
+KEC = [
+    "Sekadau Hilir",
+    "Sekadau Hulu",
+    "Nanga Taman",
+    "Nanga Mahap",
+    "Belitang",
+    "Belitang Hilir",
+    "Belitang Hulu",
+    "Kapuas",
+    "Parindu",
+    "Tayan Hilir",
+    "Meliau",
+    "Nanga Pinoh",
+]
+DESA = [
+    "Mungguk",
+    "Sungai Ringin",
+    "Tapang Semadak",
+    "Seraras",
+    "Landau Kumpai",
+    "Nanga Menterap",
+    "Gonis Tekam",
+    "Sebetung",
+    "Tanjung",
+    "Peniti",
+    "Sungai Ayak",
+    "Bokak Sebumbun",
+]
 
 SLOT = re.compile(r"\{(\w+)\}")
 
@@ -82,8 +176,14 @@ def _fill(text: str, rng: random.Random, pair: dict[str, str] | None, where: str
     return SLOT.sub(sub, text)
 
 
-FORWARD_HEADS = ("Diteruskan berkali-kali\n", "copas dr grup sebelah 👇\n", "Dari grup keluarga:\n", "fwd: ",
-                 "Kiriman dr kawan di grup alumni\n", "")
+FORWARD_HEADS = (
+    "Diteruskan berkali-kali\n",
+    "copas dr grup sebelah 👇\n",
+    "Dari grup keluarga:\n",
+    "fwd: ",
+    "Kiriman dr kawan di grup alumni\n",
+    "",
+)
 FORWARD_TAILS = (" Sebarkan!!", " 🙏🙏", " mohon diteruskan", " (copas)", " ‼️‼️", " share ke grup lain")
 
 
@@ -170,27 +270,32 @@ def build() -> list[dict]:
             pairs = list(PAIRS.items()) if block["parallel"] else [(None, None)]
             for no, pair in pairs:
                 previous = None
-                for _ in range(copies):
-                    filled = _fill(text, rng, pair, where)
+                for copy in range(copies):
+                    # Place slots come from a per-line, per-copy generator, so the three pair versions of a
+                    # parallel line use the same places and differ only in the candidate words.
+                    local = random.Random(f"{group}-{copy}")
+                    filled = _fill(text, local, pair, where)
                     if filled == previous:
-                        filled = _forward(filled, rng)
+                        filled = _forward(filled, local)
                     previous = filled
                     topics = list(block["topics"])
                     cands: list[str] = []
                     if no is not None:
                         topics.append(f"candidate:{no}")
                         cands = [no]
-                    rows.append({
-                        "text": filled,
-                        "label": LABELS[block["kind"]],
-                        "kind": block["kind"],
-                        "topics": sorted(set(topics), key=TOPICS.index),
-                        "candidates": cands,
-                        "style": style,
-                        "platform": platform,
-                        "date": _pick_date(rng, lo, hi, side).isoformat(),
-                        "group": group,
-                    })
+                    rows.append(
+                        {
+                            "text": filled,
+                            "label": LABELS[block["kind"]],
+                            "kind": block["kind"],
+                            "topics": sorted(set(topics), key=TOPICS.index),
+                            "candidates": cands,
+                            "style": style,
+                            "platform": platform,
+                            "date": _pick_date(rng, lo, hi, side).isoformat(),
+                            "group": group,
+                        }
+                    )
     seen: dict[str, int] = {}
     for i, row in enumerate(rows):
         key = row["text"]
@@ -211,15 +316,20 @@ def _table(title: str, counter: Counter, by_label: dict[str, Counter]) -> str:
 
 
 def counts_markdown(rows: list[dict]) -> str:
-    parts = [f"Total rows: **{len(rows)}**, label 1: **{sum(r['label'] for r in rows)}** "
-             f"({100 * sum(r['label'] for r in rows) / len(rows):.1f}%), groups: {len({r['group'] for r in rows})}."]
+    parts = [
+        f"Total rows: **{len(rows)}**, label 1: **{sum(r['label'] for r in rows)}** "
+        f"({100 * sum(r['label'] for r in rows) / len(rows):.1f}%), "
+        f"groups: {len({r['group'] for r in rows})}."
+    ]
     facets = {
         "kind": lambda r: [r["kind"]],
         "topic": lambda r: r["topics"],
         "candidate": lambda r: r["candidates"] or ["(none)"],
         "style": lambda r: [r["style"]],
         "platform": lambda r: [r["platform"]],
-        "split": lambda r: ["train (< 2024-02-01)" if r["date"] < SPLIT.isoformat() else "test (>= 2024-02-01)"],
+        "split": lambda r: [
+            "train (< 2024-02-01)" if r["date"] < SPLIT.isoformat() else "test (>= 2024-02-01)"
+        ],
     }
     for name, fn in facets.items():
         total: Counter = Counter()
@@ -234,10 +344,15 @@ def counts_markdown(rows: list[dict]) -> str:
         side = "train" if r["date"] < SPLIT.isoformat() else "test"
         for t in r["topics"]:
             split_topic[(t, side, r["label"])] += 1
-    lines = ["| topic | train label 1 | train label 0 | test label 1 | test label 0 |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        "| topic | train label 1 | train label 0 | test label 1 | test label 0 |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for t in TOPICS:
-        lines.append(f"| {t} | {split_topic[(t, 'train', 1)]} | {split_topic[(t, 'train', 0)]} | "
-                     f"{split_topic[(t, 'test', 1)]} | {split_topic[(t, 'test', 0)]} |")
+        lines.append(
+            f"| {t} | {split_topic[(t, 'train', 1)]} | {split_topic[(t, 'train', 0)]} | "
+            f"{split_topic[(t, 'test', 1)]} | {split_topic[(t, 'test', 0)]} |"
+        )
     parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
