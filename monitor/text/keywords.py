@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -229,6 +229,23 @@ def _node_line(root: yaml.Node, path: tuple[str | int, ...]) -> int:
     return node.start_mark.line + 1
 
 
+def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys the schema allows in the mapping that holds the last element of `loc`."""
+    model: Any = KeywordsConfig
+    for part in loc[:-1]:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return []
+            model = field.annotation
+        else:  # dict[str, Candidate] or list[...]: step over the key or index
+            args = get_args(model)
+            model = args[-1] if args else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
 def _expected(error: dict[str, Any]) -> str:
     kind = error["type"]
     given = error.get("input")
@@ -236,7 +253,8 @@ def _expected(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return "unknown key (expected one of the documented keys; check the spelling)"
+        allowed = _allowed_keys(tuple(error["loc"]))
+        return "unknown key" + (f" (expected one of: {', '.join(allowed)})" if allowed else "")
     if kind == "string_type":
         return f"expected text, got {shown}"
     if kind == "list_type":
