@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from triage_seed import PASSWORDS, add_users
+from triage_seed import CHEAP_HASHER, PASSWORDS, add_users
+from typer.testing import CliRunner, Result
 
 from monitor import auth
+from monitor.cli import app
 from monitor.store import Database
 from monitor.store.schema import TriageEvent, User, utcnow
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,54 +139,40 @@ def test_demo_users_only_into_an_empty_table(sqlite_db: Database) -> None:
         assert auth.ensure_demo_users(session) == []
 
 
-def _cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "MONITOR_HOME": str(REPO_ROOT),
-        "HOME": str(tmp_path),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", _MAIN, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    Database(f"sqlite:///{path}").upgrade()
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("MONITOR_HOME", str(REPO_ROOT))
+    return path
 
 
-_MAIN = "import sys; from monitor.cli import app; sys.argv[0] = 'monitor'; app()"
+def _cli(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), input=stdin)
 
 
-def test_users_cli(tmp_path: Path) -> None:
-    Database(f"sqlite:///{tmp_path / 'cli.db'}").upgrade()
-    added = _cli(
-        tmp_path, "users", "add", "rina", "--role", "bawaslu", "--password-stdin", stdin="kuat-sekali-1\n"
-    )
-    assert added.returncode == 0, added.stderr
-    assert "user added: rina role=bawaslu" in added.stdout
-    bad = _cli(
-        tmp_path, "users", "add", "budi", "--role", "lurah", "--password-stdin", stdin="kuat-sekali-1\n"
-    )
-    assert bad.returncode == 2 and "--role" in bad.stderr
-    short = _cli(tmp_path, "users", "add", "budi", "--role", "kpu", "--password-stdin", stdin="pendek\n")
-    assert short.returncode == 2 and "password" in short.stderr
-    demo = _cli(tmp_path, "users", "ensure-demo")
-    assert demo.returncode == 0 and "users already exist" in demo.stdout
-    disabled = _cli(tmp_path, "users", "disable", "rina")
-    assert disabled.returncode == 0 and "user disabled: rina" in disabled.stdout
-    missing = _cli(tmp_path, "users", "disable", "tidak-ada")
-    assert missing.returncode == 2 and "no user named" in missing.stderr
-    listing = _cli(tmp_path, "users", "list")
-    assert listing.returncode == 0
-    assert "rina" in listing.stdout and "bawaslu" in listing.stdout and "yes" in listing.stdout
+def test_users_cli(cli_db: Path) -> None:
+    added = _cli("users", "add", "rina", "--role", "bawaslu", "--password-stdin", stdin="kuat-sekali-1\n")
+    assert added.exit_code == 0, added.output
+    assert "user added: rina role=bawaslu" in added.output
+    bad = _cli("users", "add", "budi", "--role", "lurah", "--password-stdin", stdin="kuat-sekali-1\n")
+    assert bad.exit_code == 2 and "--role" in bad.output
+    short = _cli("users", "add", "budi", "--role", "kpu", "--password-stdin", stdin="pendek\n")
+    assert short.exit_code == 2 and "password" in short.output
+    demo = _cli("users", "ensure-demo")
+    assert demo.exit_code == 0 and "users already exist" in demo.output
+    disabled = _cli("users", "disable", "rina")
+    assert disabled.exit_code == 0 and "user disabled: rina" in disabled.output
+    missing = _cli("users", "disable", "tidak-ada")
+    assert missing.exit_code == 2 and "no user named" in missing.output
+    listing = _cli("users", "list")
+    assert listing.exit_code == 0
+    assert "rina" in listing.output and "bawaslu" in listing.output and "yes" in listing.output
 
 
-def test_users_cli_ensure_demo_prints_accounts(tmp_path: Path) -> None:
-    Database(f"sqlite:///{tmp_path / 'cli.db'}").upgrade()
-    demo = _cli(tmp_path, "users", "ensure-demo")
-    assert demo.returncode == 0, demo.stderr
+def test_users_cli_ensure_demo_prints_accounts(cli_db: Path) -> None:
+    demo = _cli("users", "ensure-demo")
+    assert demo.exit_code == 0, demo.output
     for username, _, password in auth.DEMO_ACCOUNTS:
-        assert username in demo.stdout and password in demo.stdout
+        assert username in demo.output and password in demo.output

@@ -10,11 +10,16 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import update
 
 from monitor import auth
 from monitor.store import Database, queries
 from monitor.store.schema import Narrative, Post
+
+# Argon2 with production parameters takes about a second per hash on a busy 2-core machine; tests that
+# create many users swap in cheap parameters (verification reads the parameters from each hash).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PASSWORDS = {role: f"sandi-{role}-123" for role in auth.ROLES}
 HOSTILE_TEXTS = (

@@ -1,0 +1,334 @@
+"""Read queries behind the dashboard: the triage queue, one item in full, and the audit log.
+
+The queue query is built to stay fast on a million posts: it always starts from the flagged posts (a few
+percent), walks an index in priority order and stops after one page; counts are capped so a broad filter
+never has to count the whole table. Trend and health queries live in `monitor.store.trends`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import KnownClaim, Narrative, Post, Score, TriageEvent
+
+COUNT_CAP = 10_000
+SNIPPET_CHARS = 280
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What an officer narrows the queue to; every field is optional. Times are aware datetimes."""
+
+    statuses: tuple[str, ...] = ()
+    topic: str | None = None
+    candidate: str | None = None  # "01" | "02" | "03"
+    platform: str | None = None
+    source: str | None = None
+    start: datetime | None = None  # created_at >= start
+    end: datetime | None = None  # created_at < end
+    escalated_to: str | None = None
+    assigned_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    platform: str
+    created_at: datetime
+    author: str | None
+    snippet: str
+    hoax_score: float | None
+    reach: int
+    priority: float
+    status: str | None
+    assigned_to: str | None
+    escalated_to: str | None
+    source_name: str | None
+    narrative_id: int | None
+    version: int
+    topics: list[str]
+    candidates: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int  # capped at COUNT_CAP
+    total_capped: bool
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _json_list_has(session: Session, column: Any, value: str) -> ColumnElement[bool]:
+    """`value` is an element of the JSON list in `column` (JSONB containment on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(column, JSONB).contains([value])
+    # SQLite stores the list as JSON text; an element is always written as "value" with quotes, and
+    # the values we filter on (topic keys, "01".."03") contain no quote, backslash or LIKE wildcard.
+    if any(ch in value for ch in '"\\%_'):
+        raise ValueError(f"invalid filter value {value!r}")
+    return cast(column, Text).like(f'%"{value}"%')
+
+
+def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Post.flagged.is_(True)]
+    if f.statuses:
+        conditions.append(Post.triage_status.in_(f.statuses))
+    else:
+        conditions.append(Post.triage_status.is_not(None))
+    if f.topic:
+        conditions.append(_json_list_has(session, Post.topics, f.topic))
+    if f.candidate:
+        conditions.append(_json_list_has(session, Post.candidates, f.candidate))
+    if f.platform:
+        conditions.append(Post.platform == f.platform)
+    if f.source:
+        conditions.append(Post.source_name == f.source)
+    if f.start:
+        conditions.append(Post.created_at >= f.start)
+    if f.end:
+        conditions.append(Post.created_at < f.end)
+    if f.escalated_to:
+        conditions.append(Post.escalated_to == f.escalated_to)
+    if f.assigned_to:
+        conditions.append(Post.assigned_to == f.assigned_to)
+    return conditions
+
+
+def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int = 25) -> QueuePage:
+    """One page of the queue, most urgent first (posts.priority = score × log10(10 + reach))."""
+    page = max(1, page)
+    conditions = queue_conditions(session, f)
+    query = (
+        select(
+            Post.id,
+            Post.platform,
+            Post.created_at,
+            func.coalesce(Post.author_name, Post.author_handle),
+            func.substr(Post.text, 1, SNIPPET_CHARS),
+            Post.hoax_score,
+            Post.reach,
+            Post.priority,
+            Post.triage_status,
+            Post.assigned_to,
+            Post.escalated_to,
+            Post.source_name,
+            Post.narrative_id,
+            Post.triage_version,
+            Post.topics,
+            Post.candidates,
+        )
+        .where(and_(*conditions))
+        .order_by(Post.priority.desc(), Post.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = [
+        QueueRow(
+            id=r[0],
+            platform=r[1],
+            created_at=r[2],
+            author=r[3],
+            snippet=r[4] or "",
+            hoax_score=r[5],
+            reach=r[6] or 0,
+            priority=r[7] or 0.0,
+            status=r[8],
+            assigned_to=r[9],
+            escalated_to=r[10],
+            source_name=r[11],
+            narrative_id=r[12],
+            version=r[13] or 0,
+            topics=list(r[14] or []),
+            candidates=list(r[15] or []),
+        )
+        for r in session.execute(query)
+    ]
+    capped = select(literal(1)).select_from(Post).where(and_(*conditions)).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    return QueuePage(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size)
+
+
+def status_counts(session: Session, escalated_to: str | None = None) -> dict[str, int]:
+    """How many flagged posts are in each triage status."""
+    query = select(Post.triage_status, func.count()).where(
+        Post.flagged.is_(True), Post.triage_status.is_not(None)
+    )
+    if escalated_to:
+        query = query.where(Post.escalated_to == escalated_to)
+    return {status: n for status, n in session.execute(query.group_by(Post.triage_status))}
+
+
+def source_names(session: Session) -> list[str]:
+    """Distinct source names of stored posts (for the queue's source filter)."""
+    query = (
+        select(Post.source_name).where(Post.source_name.is_not(None)).distinct().order_by(Post.source_name)
+    )
+    return [name for (name,) in session.execute(query)]
+
+
+# -- one item -------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class ItemDetail:
+    post: Post
+    reasons: list[str]
+    claim: KnownClaim | None
+    claim_similarity: float | None
+    claim_status: str | None
+    narrative: Narrative | None
+    narrative_posts: list[QueueRow] = field(default_factory=list)
+    events: list[TriageEvent] = field(default_factory=list)
+
+
+def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> ItemDetail | None:
+    post = session.get(Post, post_id)
+    if post is None:
+        return None
+    score = None
+    if post.scored_version:
+        score = session.scalar(
+            select(Score).where(Score.post_id == post_id, Score.model_version == post.scored_version)
+        )
+    claim_id = post.matched_claim_id or (score.matched_claim_id if score else None)
+    claim = session.get(KnownClaim, claim_id) if claim_id else None
+    narrative = session.get(Narrative, post.narrative_id) if post.narrative_id else None
+    siblings: list[QueueRow] = []
+    if narrative is not None:
+        query = (
+            select(
+                Post.id,
+                Post.platform,
+                Post.created_at,
+                func.coalesce(Post.author_name, Post.author_handle),
+                func.substr(Post.text, 1, SNIPPET_CHARS),
+                Post.hoax_score,
+                Post.reach,
+                Post.priority,
+                Post.triage_status,
+                Post.assigned_to,
+                Post.escalated_to,
+                Post.source_name,
+                Post.narrative_id,
+                Post.triage_version,
+                Post.topics,
+                Post.candidates,
+            )
+            .where(Post.narrative_id == narrative.id, Post.id != post_id)
+            .order_by(Post.priority.desc(), Post.id)
+            .limit(narrative_limit)
+        )
+        siblings = [
+            QueueRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4] or "",
+                r[5],
+                r[6] or 0,
+                r[7] or 0.0,
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+                r[13] or 0,
+                list(r[14] or []),
+                list(r[15] or []),
+            )
+            for r in session.execute(query)
+        ]
+    events = list(
+        session.scalars(
+            select(TriageEvent)
+            .where(TriageEvent.post_id == post_id)
+            .order_by(TriageEvent.id.desc())
+            .limit(100)
+        )
+    )
+    return ItemDetail(
+        post=post,
+        reasons=list(score.reasons or []) if score else [],
+        claim=claim,
+        claim_similarity=score.claim_similarity if score else None,
+        claim_status=score.claim_status if score else None,
+        narrative=narrative,
+        narrative_posts=siblings,
+        events=events,
+    )
+
+
+# -- audit log ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    text: str | None = None  # in actor, action or note
+    actor: str | None = None
+    action: str | None = None
+    post_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[TriageEvent]
+    total: int
+    total_capped: bool
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def audit_page(session: Session, f: AuditFilter, page: int = 1, page_size: int = 50) -> AuditPage:
+    """Audit events, newest first, filtered; the text search is case-insensitive."""
+    page = max(1, page)
+    conditions: list[ColumnElement[bool]] = []
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                TriageEvent.actor.ilike(pattern, escape="\\"),
+                TriageEvent.action.ilike(pattern, escape="\\"),
+                TriageEvent.note.ilike(pattern, escape="\\"),
+            )
+        )
+    if f.actor:
+        conditions.append(TriageEvent.actor == f.actor)
+    if f.action:
+        conditions.append(TriageEvent.action == f.action)
+    if f.post_id is not None:
+        conditions.append(TriageEvent.post_id == f.post_id)
+    if f.start:
+        conditions.append(TriageEvent.created_at >= f.start)
+    if f.end:
+        conditions.append(TriageEvent.created_at < f.end)
+    where = and_(*conditions) if conditions else None
+    query = (
+        select(TriageEvent).order_by(TriageEvent.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    )
+    capped_query = select(literal(1)).select_from(TriageEvent)
+    if where is not None:
+        query = query.where(where)
+        capped_query = capped_query.where(where)
+    events = list(session.scalars(query))
+    total = (
+        session.scalar(select(func.count()).select_from(capped_query.limit(COUNT_CAP + 1).subquery())) or 0
+    )
+    return AuditPage(events, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size)
+
+
+def audit_actions(session: Session) -> list[str]:
+    return [a for (a,) in session.execute(select(TriageEvent.action).distinct().order_by(TriageEvent.action))]

@@ -1,0 +1,183 @@
+"""Aggregates for the Tren page and the health of collectors (Sumber page).
+
+Days are calendar days in the configured time zone (WIB by default): PostgreSQL converts with
+`AT TIME ZONE`; SQLite, which has no zone database, shifts by the zone's UTC offset at the end of the
+range (Asia/Jakarta has no daylight saving, so this is exact there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import IngestRun, Narrative, Post, Source, TriageEvent
+
+
+def _day(session: Session, column: Any, tz: ZoneInfo, at: datetime) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(tz.key, column))
+    offset = at.astimezone(tz).utcoffset()
+    seconds = int(offset.total_seconds()) if offset else 0
+    return func.date(column, f"{seconds:+d} seconds")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: date
+    key: str
+    count: int
+
+
+def posts_per_day_by_topic(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayCount]:
+    """Relevant posts per day and topic (a post with two topics counts once in each)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        sql = text(
+            "SELECT date(p.created_at AT TIME ZONE :tz) AS day, t.value AS topic, count(*) AS n "
+            "FROM posts p CROSS JOIN LATERAL jsonb_array_elements_text(p.topics) AS t(value) "
+            "WHERE p.created_at >= :start AND p.created_at < :end GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        params: dict[str, Any] = {"tz": tz.key, "start": start, "end": end}
+    else:
+        offset = end.astimezone(tz).utcoffset()
+        sql = text(
+            "SELECT date(p.created_at, :shift) AS day, t.value AS topic, count(*) AS n "
+            "FROM posts p, json_each(p.topics) AS t "
+            "WHERE p.created_at >= :start AND p.created_at < :end GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        params = {
+            "shift": f"{int(offset.total_seconds()) if offset else 0:+d} seconds",
+            # SQLite stores naive UTC text (see UTCDateTime); compare like with like.
+            "start": _naive_utc(start),
+            "end": _naive_utc(end),
+        }
+    return [DayCount(_as_date(day), topic, n) for day, topic, n in session.execute(sql, params)]
+
+
+def _naive_utc(value: datetime) -> str:
+    from datetime import UTC
+
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+@dataclass(frozen=True, slots=True)
+class DayShare:
+    day: date
+    total: int
+    flagged: int
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.total if self.total else 0.0
+
+
+def flagged_share_per_day(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayShare]:
+    day = _day(session, Post.created_at, tz, end)
+    flagged = func.sum(case((Post.flagged.is_(True), 1), else_=0))
+    query = (
+        select(day, func.count(), flagged)
+        .where(Post.created_at >= start, Post.created_at < end)
+        .group_by(day)
+        .order_by(day)
+    )
+    return [DayShare(_as_date(d), total, int(f or 0)) for d, total, f in session.execute(query)]
+
+
+def confirmed_hoaxes_per_day(
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[DayCount]:
+    """Posts confirmed as hoaxes per day of the decision (from the audit log)."""
+    day = _day(session, TriageEvent.created_at, tz, end)
+    query = (
+        select(day, func.count(func.distinct(TriageEvent.post_id)))
+        .where(TriageEvent.action == "hoax", TriageEvent.created_at >= start, TriageEvent.created_at < end)
+        .group_by(day)
+        .order_by(day)
+    )
+    return [DayCount(_as_date(d), "hoax", n) for d, n in session.execute(query)]
+
+
+def top_narratives(session: Session, start: datetime, end: datetime, limit: int = 10) -> list[Narrative]:
+    query = (
+        select(Narrative)
+        .where(Narrative.last_seen >= start, Narrative.first_seen < end)
+        .order_by(Narrative.post_count.desc(), Narrative.total_reach.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCount:
+    platform: str
+    total: int
+    flagged: int
+
+
+def platform_split(session: Session, start: datetime, end: datetime) -> list[PlatformCount]:
+    flagged = func.sum(case((Post.flagged.is_(True), 1), else_=0))
+    query = (
+        select(Post.platform, func.count(), flagged)
+        .where(Post.created_at >= start, Post.created_at < end)
+        .group_by(Post.platform)
+        .order_by(func.count().desc())
+    )
+    return [PlatformCount(p, total, int(f or 0)) for p, total, f in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseTime:
+    post_id: int
+    decided_at: datetime
+    hours: float
+    status: str | None
+
+
+def response_times(session: Session, start: datetime, end: datetime) -> list[ResponseTime]:
+    """Hours from flagging to the first officer decision, for posts decided in the range."""
+    query = select(Post.id, Post.flagged_at, Post.decided_at, Post.triage_status).where(
+        and_(Post.decided_at >= start, Post.decided_at < end, Post.flagged_at.is_not(None))
+    )
+    out = []
+    for post_id, flagged_at, decided_at, status in session.execute(query):
+        hours = max(0.0, (decided_at - flagged_at).total_seconds() / 3600)
+        out.append(ResponseTime(post_id, decided_at, hours, status))
+    return out
+
+
+# -- collector health -----------------------------------------------------------------------------------
+def sources_health(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source).order_by(Source.name)))
+
+
+def recent_runs(session: Session, limit: int = 50, source_name: str | None = None) -> list[IngestRun]:
+    query = select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit)
+    if source_name:
+        query = query.where(IngestRun.source_name == source_name)
+    return list(session.scalars(query))
+
+
+def label_counts(session: Session) -> dict[str, int]:
+    """Officer decisions usable as training labels: hoax and not_hoax."""
+    query = (
+        select(Post.triage_status, func.count())
+        .where(Post.triage_status.in_(("hoax", "not_hoax")))
+        .group_by(Post.triage_status)
+    )
+    counts = {"hoax": 0, "not_hoax": 0}
+    counts.update({status: n for status, n in session.execute(query)})
+    return counts
+
+
+def latest_post_time(session: Session) -> datetime | None:
+    """When the newest stored post was published (the Tren page's default range ends there)."""
+    return session.scalar(select(func.max(Post.created_at)))
