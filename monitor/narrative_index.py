@@ -1,0 +1,358 @@
+"""The in-memory narrative index: near-duplicates by MinHash/LSH, paraphrases by centroid similarity.
+
+Posts arrive in batches and are assigned one by one, in time order, to an existing narrative or to a new one;
+nothing already assigned is ever re-clustered. Two tests decide, cheapest first:
+
+1. **Near-duplicate**: the post's MinHash signature (word 3-gram shingles of the normalised text) is looked up
+   in a datasketch LSH over every member post; a member whose estimated Jaccard similarity reaches
+   `duplicate_jaccard` pulls the post into its narrative (copy-paste forwards, retweets with a comment).
+2. **Paraphrase**: the post's vector (see `VectorSpace`) is compared with each narrative's centroid, the mean
+   of its members' vectors; the best narrative at or above `similarity_threshold` wins. When the classifier
+   matched the post and the narrative to the same known debunk, the threshold is multiplied by `claim_factor`.
+
+Candidate guard: a post naming one pair never joins a narrative about only other pairs (the same hoax told
+about 01 and about 02 are two narratives, with different targets and different harm). Posts naming no pair
+may join any narrative.
+
+The index holds no database code: monitor/narratives.py loads it from the store and saves what it decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+MINHASH_SCHEME = "affine32"
+MINHASH_SEED = 1
+CANDIDATE_BITS = {"01": 1, "02": 2, "03": 4}
+_WORD = re.compile(r"\w+")
+
+
+def candidate_mask(candidates: Sequence[str]) -> int:
+    mask = 0
+    for candidate in candidates:
+        mask |= CANDIDATE_BITS.get(candidate, 0)
+    return mask
+
+
+def candidates_of(mask: int) -> list[str]:
+    return [code for code, bit in CANDIDATE_BITS.items() if mask & bit]
+
+
+def shingles(normalised_text: str) -> list[bytes]:
+    """Word 3-grams (or the words themselves for very short texts) as the sets MinHash compares."""
+    words = _WORD.findall(normalised_text)
+    if len(words) < 3:
+        return [w.encode("utf-8") for w in words] or [b""]
+    return [" ".join(words[i : i + 3]).encode("utf-8") for i in range(len(words) - 2)]
+
+
+class Signer:
+    """Computes MinHash signatures with one fixed set of permutations (stored signatures stay comparable)."""
+
+    def __init__(self, num_perm: int = 64) -> None:
+        self.num_perm = num_perm
+        template = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+        self._permutations = template.permutations
+
+    def minhash(self, normalised_text: str) -> MinHash:
+        mh = MinHash(
+            num_perm=self.num_perm,
+            seed=MINHASH_SEED,
+            permutations=self._permutations,
+            scheme=MINHASH_SCHEME,
+        )
+        mh.update_batch(shingles(normalised_text))
+        return mh
+
+    def from_bytes(self, signature: bytes) -> MinHash:
+        values = np.frombuffer(signature, dtype="<u4")
+        if values.size != self.num_perm:
+            raise ValueError(f"stored MinHash has {values.size} values, the index uses {self.num_perm}")
+        return MinHash(
+            seed=MINHASH_SEED,
+            hashvalues=values.astype(np.uint32),
+            permutations=self._permutations,
+            scheme=MINHASH_SCHEME,
+        )
+
+    @staticmethod
+    def to_bytes(mh: MinHash) -> bytes:
+        return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
+
+
+@dataclass(slots=True)
+class PostItem:
+    """What the index needs to know of a post."""
+
+    post_id: int
+    text: str  # normalised
+    created_at: datetime
+    candidates: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    claim_id: int | None = None
+
+
+@dataclass(slots=True)
+class Assignment:
+    post_id: int
+    slot: int  # the narrative's row in the index (see NarrativeIndex.narrative_id)
+    method: str  # "new" | "duplicate" | "similar" | "claim"
+    similarity: float | None
+    signature: bytes
+    created: bool = False  # this post opened the narrative
+
+
+@dataclass(slots=True)
+class NarrativeState:
+    """What the index keeps per narrative besides its centroid row."""
+
+    narrative_id: int | None
+    count: int
+    mask: int
+    last_seen: datetime
+    topics: Counter[str] = field(default_factory=Counter)
+    claims: Counter[int] = field(default_factory=Counter)
+    label: str | None = None
+
+    @property
+    def claim_id(self) -> int | None:
+        return self.claims.most_common(1)[0][0] if self.claims else None
+
+    @property
+    def topic(self) -> str | None:
+        return primary_topic(self.topics)
+
+
+def primary_topic(topics: Counter[str]) -> str | None:
+    """The most frequent specific topic; candidate topics and "other" only when nothing specific is there."""
+    if not topics:
+        return None
+
+    def rank(item: tuple[str, int]) -> tuple[int, int, str]:
+        topic, count = item
+        generic = topic == "other" or topic.startswith("candidate:")
+        return (1 if generic else 0, -count, topic)
+
+    ranked = sorted(topics.items(), key=rank)
+    if ranked[0][0] == "other" and len(ranked) > 1:
+        return ranked[1][0]
+    return ranked[0][0]
+
+
+class NarrativeIndex:
+    """Narratives as rows of a centroid matrix plus an LSH over their members' signatures."""
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        num_perm: int = 64,
+        duplicate_jaccard: float = 0.6,
+        similarity_threshold: float = 0.3,
+        claim_factor: float = 0.8,
+    ) -> None:
+        self.dim = dim
+        self.signer = Signer(num_perm)
+        self.duplicate_jaccard = duplicate_jaccard
+        self.similarity_threshold = similarity_threshold
+        self.claim_factor = claim_factor
+        # LSH recall is tuned a little below the acceptance threshold; candidates are then checked exactly.
+        self.lsh = MinHashLSH(threshold=max(0.3, duplicate_jaccard - 0.1), num_perm=num_perm)
+        self.states: list[NarrativeState] = []
+        self._means = np.zeros((64, dim), dtype=np.float32)
+        self._norms = np.zeros(64, dtype=np.float32)
+        self._masks = np.zeros(64, dtype=np.uint8)
+        self._claims = np.full(64, -1, dtype=np.int64)
+        self._member_slot: dict[int, int] = {}
+        self._member_row: dict[int, int] = {}
+        self._signatures = np.zeros((1024, num_perm), dtype=np.uint32)
+
+    # -- size and lookup ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.states)
+
+    @property
+    def member_count(self) -> int:
+        return len(self._member_slot)
+
+    def has_member(self, post_id: int) -> bool:
+        return post_id in self._member_slot
+
+    def narrative_id(self, slot: int) -> int | None:
+        return self.states[slot].narrative_id
+
+    def set_narrative_id(self, slot: int, narrative_id: int) -> None:
+        self.states[slot].narrative_id = narrative_id
+
+    def slot_of(self, narrative_id: int) -> int | None:
+        for slot, state in enumerate(self.states):
+            if state.narrative_id == narrative_id:
+                return slot
+        return None
+
+    def centroid(self, slot: int) -> np.ndarray:
+        return self._means[slot].copy()
+
+    # -- building -------------------------------------------------------------------------------------
+    def add_narrative(
+        self,
+        centroid: np.ndarray,
+        *,
+        narrative_id: int | None,
+        count: int,
+        candidates: Sequence[str] = (),
+        last_seen: datetime,
+        topics: Counter[str] | None = None,
+        claims: Counter[int] | None = None,
+        label: str | None = None,
+    ) -> int:
+        """Add a narrative (loaded from the store, or opened by a post); returns its slot."""
+        slot = len(self.states)
+        self._grow_narratives(slot + 1)
+        vector = np.asarray(centroid, dtype=np.float32).reshape(-1)
+        if vector.size != self.dim:
+            raise ValueError(f"centroid has {vector.size} dimensions, the index uses {self.dim}")
+        state = NarrativeState(
+            narrative_id=narrative_id,
+            count=max(count, 1),
+            mask=candidate_mask(candidates),
+            last_seen=last_seen,
+            topics=topics or Counter(),
+            claims=claims or Counter(),
+            label=label,
+        )
+        self.states.append(state)
+        self._means[slot] = vector
+        self._norms[slot] = float(np.linalg.norm(vector)) or 1.0
+        self._masks[slot] = state.mask
+        self._claims[slot] = state.claim_id if state.claim_id is not None else -1
+        return slot
+
+    def add_member(self, post_id: int, slot: int, signature: bytes | object) -> None:
+        """Register an already-assigned post so near-duplicates of it find its narrative."""
+        mh = self.signer.from_bytes(signature) if isinstance(signature, bytes) else signature
+        row = len(self._member_row)
+        if row >= self._signatures.shape[0]:
+            grown = np.zeros((row * 2, self._signatures.shape[1]), dtype=np.uint32)
+            grown[:row] = self._signatures[:row]
+            self._signatures = grown
+        self._signatures[row] = mh.hashvalues
+        self._member_row[post_id] = row
+        self._member_slot[post_id] = slot
+        self.lsh.insert(post_id, mh, check_duplication=False)
+
+    def _grow_narratives(self, needed: int) -> None:
+        capacity = self._means.shape[0]
+        if needed <= capacity:
+            return
+        size = max(needed, capacity * 2)
+        means = np.zeros((size, self.dim), dtype=np.float32)
+        means[:capacity] = self._means
+        self._means = means
+        self._norms = np.concatenate([self._norms, np.zeros(size - capacity, dtype=np.float32)])
+        self._masks = np.concatenate([self._masks, np.zeros(size - capacity, dtype=np.uint8)])
+        self._claims = np.concatenate([self._claims, np.full(size - capacity, -1, dtype=np.int64)])
+
+    # -- assignment -----------------------------------------------------------------------------------
+    def assign(self, items: Sequence[PostItem], vectors: np.ndarray) -> list[Assignment]:
+        """Assign each post (in the given order) to a narrative; `vectors` are their L2-normalised rows."""
+        if len(items) != len(vectors):
+            raise ValueError(f"{len(items)} posts but {len(vectors)} vectors")
+        n0 = len(self.states)
+        # Similarities with the centroids as they were before this batch; rows touched since are redone.
+        base = (vectors @ self._means[:n0].T) / self._norms[:n0] if n0 else np.zeros((len(items), 0))
+        dirty: set[int] = set()
+        out: list[Assignment] = []
+        for i, item in enumerate(items):
+            mh = self.signer.minhash(item.text)
+            mask = candidate_mask(item.candidates)
+            slot, method, similarity = self._near_duplicate(mh, mask)
+            if slot is None:
+                slot, method, similarity = self._most_similar(vectors[i], base[i], dirty, mask, item.claim_id)
+            created = slot is None
+            if slot is None:
+                slot = self.add_narrative(
+                    vectors[i],
+                    narrative_id=None,
+                    count=1,
+                    candidates=item.candidates,
+                    last_seen=item.created_at,
+                    label=item.text,
+                )
+                method, similarity = "new", None
+                self._count_member(slot, item, fresh=True)
+            else:
+                self._absorb(slot, vectors[i], item)
+            dirty.add(slot)
+            self.add_member(item.post_id, slot, mh)
+            out.append(Assignment(item.post_id, slot, method, similarity, Signer.to_bytes(mh), created))
+        return out
+
+    def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
+        keys = self.lsh.query(mh)
+        if not keys:
+            return None, "", None
+        rows = np.fromiter((self._member_row[k] for k in keys), dtype=np.int64, count=len(keys))
+        jaccard = (self._signatures[rows] == np.asarray(mh.hashvalues, dtype=np.uint32)).mean(axis=1)
+        best_slot, best = None, self.duplicate_jaccard
+        for key, value in zip(keys, jaccard, strict=True):
+            slot = self._member_slot[key]
+            if value >= best and _compatible(mask, int(self._masks[slot])):
+                best_slot, best = slot, float(value)
+        return (best_slot, "duplicate", best) if best_slot is not None else (None, "", None)
+
+    def _most_similar(
+        self, vector: np.ndarray, base: np.ndarray, dirty: set[int], mask: int, claim_id: int | None
+    ) -> tuple[int | None, str, float | None]:
+        n = len(self.states)
+        if n == 0:
+            return None, "", None
+        sims = np.empty(n, dtype=np.float32)
+        sims[: base.shape[0]] = base
+        if dirty:
+            rows = np.fromiter(dirty, dtype=np.int64, count=len(dirty))
+            sims[rows] = (self._means[rows] @ vector) / self._norms[rows]
+        masks = self._masks[:n]
+        if mask:
+            sims[(masks != 0) & ((masks & mask) == 0)] = -1.0
+        thresholds = np.full(n, self.similarity_threshold, dtype=np.float32)
+        if claim_id is not None:
+            thresholds[self._claims[:n] == claim_id] *= self.claim_factor
+        margin = sims - thresholds
+        slot = int(np.argmax(margin))
+        if margin[slot] < 0:
+            return None, "", None
+        method = "claim" if claim_id is not None and self._claims[slot] == claim_id else "similar"
+        return slot, method, float(sims[slot])
+
+    def _absorb(self, slot: int, vector: np.ndarray, item: PostItem) -> None:
+        state = self.states[slot]
+        count = state.count
+        self._means[slot] = (self._means[slot] * count + vector) / (count + 1)
+        self._norms[slot] = float(np.linalg.norm(self._means[slot])) or 1.0
+        state.count = count + 1
+        self._count_member(slot, item, fresh=False)
+
+    def _count_member(self, slot: int, item: PostItem, *, fresh: bool) -> None:
+        state = self.states[slot]
+        if not fresh:
+            state.mask |= candidate_mask(item.candidates)
+        state.topics.update(item.topics)
+        if item.claim_id is not None:
+            state.claims[item.claim_id] += 1
+        if item.created_at > state.last_seen:
+            state.last_seen = item.created_at
+        self._masks[slot] = state.mask
+        claim = state.claim_id
+        self._claims[slot] = claim if claim is not None else -1
+
+
+def _compatible(post_mask: int, narrative_mask: int) -> bool:
+    return post_mask == 0 or narrative_mask == 0 or (post_mask & narrative_mask) != 0

@@ -1,0 +1,301 @@
+"""Queries and writes for narratives: which posts to group, loading the index, saving assignments, listing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, Post, utcnow
+
+CHUNK = 500
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(slots=True)
+class PostToGroup:
+    id: int
+    text: str
+    created_at: datetime
+    platform: str
+    candidates: list[str]
+    topics: list[str]
+    matched_claim_id: int | None
+
+
+def posts_to_group(session: Session, score_floor: float, limit: int) -> list[PostToGroup]:
+    """Scored posts without a narrative that are flagged, matched to a known debunk, or score >= floor."""
+    query = (
+        select(
+            Post.id,
+            Post.text,
+            Post.created_at,
+            Post.platform,
+            Post.candidates,
+            Post.topics,
+            Post.matched_claim_id,
+        )
+        .where(
+            Post.narrative_id.is_(None),
+            Post.hoax_score.is_not(None),
+            or_(Post.flagged.is_(True), Post.matched_claim_id.is_not(None), Post.hoax_score >= score_floor),
+        )
+        .order_by(Post.created_at, Post.id)
+        .limit(limit)
+    )
+    return [
+        PostToGroup(
+            r.id,
+            r.text,
+            r.created_at,
+            r.platform,
+            list(r.candidates or []),
+            list(r.topics or []),
+            r.matched_claim_id,
+        )
+        for r in session.execute(query)
+    ]
+
+
+def count_posts_to_group(session: Session, score_floor: float) -> int:
+    query = select(func.count()).where(
+        Post.narrative_id.is_(None),
+        Post.hoax_score.is_not(None),
+        or_(Post.flagged.is_(True), Post.matched_claim_id.is_not(None), Post.hoax_score >= score_floor),
+    )
+    return session.scalar(query) or 0
+
+
+# -- loading the index ---------------------------------------------------------------------------------------
+def active_narratives(session: Session, since: datetime) -> list[Narrative]:
+    return list(session.scalars(select(Narrative).where(Narrative.last_seen >= since).order_by(Narrative.id)))
+
+
+def newest_activity(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(Narrative.last_seen)))
+
+
+def narratives_by_id(session: Session, ids: Iterable[int]) -> list[Narrative]:
+    wanted = sorted(set(ids))
+    found: list[Narrative] = []
+    for chunk in _chunks(wanted):
+        found.extend(session.scalars(select(Narrative).where(Narrative.id.in_(chunk))))
+    return found
+
+
+@dataclass(slots=True)
+class MemberRow:
+    post_id: int
+    narrative_id: int
+    signature: bytes
+    topics: list[str]
+    matched_claim_id: int | None
+
+
+def member_rows(
+    session: Session, *, since: datetime | None = None, assigned_after: datetime | None = None
+) -> Iterator[MemberRow]:
+    """Members of narratives seen since `since` (or assigned after `assigned_after`), in assignment order."""
+    query = (
+        select(
+            NarrativeMember.post_id,
+            NarrativeMember.narrative_id,
+            NarrativeMember.signature,
+            Post.topics,
+            Post.matched_claim_id,
+        )
+        .join(Post, Post.id == NarrativeMember.post_id)
+        .order_by(NarrativeMember.assigned_at, NarrativeMember.post_id)
+    )
+    if since is not None:
+        query = query.join(Narrative, Narrative.id == NarrativeMember.narrative_id).where(
+            Narrative.last_seen >= since
+        )
+    if assigned_after is not None:
+        query = query.where(NarrativeMember.assigned_at >= assigned_after)
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        yield MemberRow(
+            row.post_id, row.narrative_id, bytes(row.signature), list(row.topics or []), row.matched_claim_id
+        )
+
+
+def member_texts(session: Session, narrative_id: int, limit: int = 50) -> list[str]:
+    """The most recent member texts (to recompute a centroid made in another vector space)."""
+    query = (
+        select(Post.text)
+        .where(Post.narrative_id == narrative_id)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+# -- saving assignments --------------------------------------------------------------------------------------
+def insert_narrative(
+    session: Session, *, label: str, first_seen: datetime, topic: str | None, candidates: list[str]
+) -> int:
+    narrative = Narrative(
+        label=label[:1000],
+        topic=topic,
+        candidates=candidates,
+        platforms=[],
+        first_seen=first_seen,
+        last_seen=first_seen,
+        post_count=0,
+        total_reach=0,
+    )
+    session.add(narrative)
+    session.flush()
+    return narrative.id
+
+
+def save_members(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows: post_id, narrative_id, method, similarity, signature. Also sets posts.narrative_id."""
+    if not rows:
+        return
+    now = utcnow()
+    session.execute(NarrativeMember.__table__.insert(), [{**row, "assigned_at": now} for row in rows])
+    by_narrative: dict[int, list[int]] = {}
+    for row in rows:
+        by_narrative.setdefault(row["narrative_id"], []).append(row["post_id"])
+    for narrative_id, post_ids in by_narrative.items():
+        for chunk in _chunks(post_ids):
+            session.execute(
+                update(Post)
+                .where(Post.id.in_(chunk), Post.narrative_id.is_(None))
+                .values(narrative_id=narrative_id)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def save_vectors(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows: id, centroid (bytes), centroid_model, topic, candidates."""
+    for row in rows:
+        session.execute(
+            update(Narrative)
+            .where(Narrative.id == row["id"])
+            .values(
+                centroid=row["centroid"],
+                centroid_model=row["centroid_model"],
+                topic=row["topic"],
+                candidates=row["candidates"],
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
+    """Recompute count, first/last seen, reach, top score, platforms and best debunk from the member posts."""
+    ids = sorted(set(narrative_ids))
+    for chunk in _chunks(ids):
+        stats = {
+            r.narrative_id: r
+            for r in session.execute(
+                select(
+                    Post.narrative_id,
+                    func.count().label("n"),
+                    func.min(Post.created_at).label("first"),
+                    func.max(Post.created_at).label("last"),
+                    func.coalesce(func.sum(Post.reach), 0).label("reach"),
+                    func.max(Post.hoax_score).label("score"),
+                )
+                .where(Post.narrative_id.in_(chunk))
+                .group_by(Post.narrative_id)
+            )
+        }
+        platforms: dict[int, set[str]] = {}
+        for narrative_id, platform in session.execute(
+            select(Post.narrative_id, Post.platform).where(Post.narrative_id.in_(chunk)).distinct()
+        ):
+            platforms.setdefault(narrative_id, set()).add(platform)
+        claims: dict[int, tuple[int, int]] = {}
+        for narrative_id, claim_id, n in session.execute(
+            select(Post.narrative_id, Post.matched_claim_id, func.count())
+            .where(Post.narrative_id.in_(chunk), Post.matched_claim_id.is_not(None))
+            .group_by(Post.narrative_id, Post.matched_claim_id)
+        ):
+            best = claims.get(narrative_id)
+            if best is None or (n, -claim_id) > (best[1], -best[0]):
+                claims[narrative_id] = (claim_id, n)
+        for narrative_id, row in stats.items():
+            best_claim = claims.get(narrative_id)
+            session.execute(
+                update(Narrative)
+                .where(Narrative.id == narrative_id)
+                .values(
+                    post_count=row.n,
+                    first_seen=row.first,
+                    last_seen=row.last,
+                    total_reach=int(row.reach),
+                    max_score=row.score,
+                    platforms=sorted(platforms.get(narrative_id, ())),
+                    known_claim_id=best_claim[0] if best_claim else None,
+                    updated_at=utcnow(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+
+# -- reading for people --------------------------------------------------------------------------------------
+def list_narratives(
+    session: Session,
+    *,
+    limit: int = 20,
+    topic: str | None = None,
+    since: datetime | None = None,
+    min_posts: int = 1,
+    order: str = "last_seen",
+) -> list[Narrative]:
+    orders = {
+        "last_seen": (Narrative.last_seen.desc(), Narrative.id.desc()),
+        "posts": (Narrative.post_count.desc(), Narrative.id),
+        "reach": (Narrative.total_reach.desc(), Narrative.id),
+    }
+    if order not in orders:
+        raise ValueError(f"order must be one of {', '.join(orders)}, got {order!r}")
+    query = select(Narrative).where(Narrative.post_count >= min_posts)
+    if topic:
+        query = query.where(Narrative.topic == topic)
+    if since is not None:
+        query = query.where(Narrative.last_seen >= since)
+    return list(session.scalars(query.order_by(*orders[order]).limit(limit)))
+
+
+def get_narrative(session: Session, narrative_id: int) -> Narrative | None:
+    return session.get(Narrative, narrative_id)
+
+
+def narrative_posts(session: Session, narrative_id: int, limit: int = 20) -> list[tuple[Post, str | None]]:
+    """Member posts, earliest first, each with how it joined (new, duplicate, similar, claim)."""
+    query = (
+        select(Post, NarrativeMember.method)
+        .outerjoin(NarrativeMember, NarrativeMember.post_id == Post.id)
+        .where(Post.narrative_id == narrative_id)
+        .order_by(Post.created_at, Post.id)
+        .limit(limit)
+    )
+    return [(post, method) for post, method in session.execute(query)]
+
+
+def known_claim_text(session: Session, claim_id: int | None) -> KnownClaim | None:
+    return session.get(KnownClaim, claim_id) if claim_id is not None else None
+
+
+def hourly_source_rows(
+    session: Session, since: datetime, *, min_score: float | None = None
+) -> Iterator[tuple[datetime, list[str], int | None]]:
+    """(created_at, topics, narrative_id) of posts created since `since` (for the spike series)."""
+    query = select(Post.created_at, Post.topics, Post.narrative_id).where(Post.created_at >= since)
+    if min_score is not None:
+        query = query.where(and_(Post.hoax_score.is_not(None), Post.hoax_score >= min_score))
+    for created_at, topics, narrative_id in session.execute(query.execution_options(yield_per=5000)):
+        yield created_at, list(topics or []), narrative_id

@@ -1,0 +1,217 @@
+"""Narratives: paraphrases of one claim share a narrative, unrelated posts do not, on the labelled set."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from monitor.classify.embed import TfidfEmbedder
+from monitor.config import Settings, load_settings
+from monitor.narrative_index import NarrativeIndex, PostItem, Signer, primary_topic
+from monitor.narratives import NarrativeGrouper, VectorSpace, assign_new_posts, forget_indexes
+from monitor.pipeline import Pipeline
+from monitor.records import RawPost
+from monitor.store import Database, queries
+from monitor.store import narratives as store
+from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, Post
+
+REPO = Path(__file__).resolve().parent.parent
+LABELLED = REPO / "tests" / "fixtures" / "narratives_labelled.jsonl"
+
+
+def labelled_rows() -> list[dict]:
+    return [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def grouping_quality(truth: list[str], predicted: list[int]) -> dict[str, float]:
+    """Purity (each narrative holds one true group) and recall (each group sits in one narrative)."""
+    by_cluster: dict[int, Counter[str]] = defaultdict(Counter)
+    by_group: dict[str, Counter[int]] = defaultdict(Counter)
+    for group, cluster in zip(truth, predicted, strict=True):
+        by_cluster[cluster][group] += 1
+        by_group[group][cluster] += 1
+    n = len(truth)
+    purity = sum(c.most_common(1)[0][1] for c in by_cluster.values()) / n
+    recall = sum(c.most_common(1)[0][1] for c in by_group.values()) / n
+    return {"purity": purity, "recall": recall}
+
+
+def ingest_labelled(db: Database, settings: Settings, rows: list[dict], score: float = 0.8) -> dict[str, int]:
+    records = [
+        RawPost(
+            platform=r["platform"],
+            native_id=r["id"],
+            text=r["text"],
+            created_at=datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")),
+            likes=10,
+            views=100 + i,
+        )
+        for i, r in enumerate(rows)
+    ]
+    stats = Pipeline(db, settings).ingest(records)
+    assert stats.relevant == len(rows), "every labelled post must be election-relevant"
+    with db.session() as session:
+        ids = dict(session.execute(select(Post.native_id, Post.id)).all())
+        reach = dict(session.execute(select(Post.id, Post.reach)).all())
+        queries.save_scores(
+            session,
+            "test-model",
+            [{"post_id": pid, "score": score, "flagged": True, "reach": reach[pid]} for pid in ids.values()],
+        )
+    return ids
+
+
+@pytest.fixture(scope="module")
+def space() -> VectorSpace:
+    # Fitted once per module: the reference corpus is the repository's, whichever database runs the test.
+    return VectorSpace.from_settings(
+        load_settings(REPO / "config" / "monitor.toml", home=REPO), embedder=TfidfEmbedder()
+    )
+
+
+def test_paraphrases_share_a_narrative_and_unrelated_posts_do_not(
+    db: Database, settings: Settings, space: VectorSpace
+) -> None:
+    rows = labelled_rows()
+    ids = ingest_labelled(db, settings, rows)
+    grouper = NarrativeGrouper(db, settings, space)
+    stats = grouper.assign_pending()
+    assert stats.assigned == len(rows)
+
+    with db.session() as session:
+        narrative_of = dict(session.execute(select(Post.id, Post.narrative_id)).all())
+    predicted = [narrative_of[ids[r["id"]]] for r in rows]
+    truth = [r["group"] for r in rows]
+    quality = grouping_quality(truth, predicted)
+    assert quality["purity"] >= 0.95, quality
+    assert quality["recall"] >= 0.85, quality
+    # Most claims land whole in one narrative, and unrelated posts stay on their own.
+    groups = {g for g in truth if not g.startswith("single-")}
+    whole = sum(1 for g in groups if len({p for t, p in zip(truth, predicted, strict=True) if t == g}) == 1)
+    assert whole >= 2 / 3 * len(groups), f"only {whole} of {len(groups)} claims in a single narrative"
+    singles = [p for t, p in zip(truth, predicted, strict=True) if t.startswith("single-")]
+    shared = Counter(predicted)
+    alone = sum(1 for p in singles if shared[p] == 1)
+    assert alone >= 0.75 * len(singles), f"only {alone} of {len(singles)} unrelated posts stand alone"
+
+
+def test_same_hoax_about_different_pairs_stays_apart(db: Database, settings: Settings, space) -> None:
+    rows = [r for r in labelled_rows() if r["group"].startswith(("surat-suara-tercoblos", "diskualifikasi"))]
+    ids = ingest_labelled(db, settings, rows)
+    NarrativeGrouper(db, settings, space).assign_pending()
+    with db.session() as session:
+        narrative_of = dict(session.execute(select(Post.id, Post.narrative_id)).all())
+    members: dict[int, set[str]] = defaultdict(set)
+    for r in rows:
+        members[narrative_of[ids[r["id"]]]].add(r["group"])
+    mixed = [groups for groups in members.values() if len(groups) > 1]
+    assert not mixed, f"narratives mixing pairs: {mixed}"
+
+
+def test_narrative_row_keeps_counts_reach_platforms_topic_and_debunk(
+    db: Database, settings: Settings, space: VectorSpace
+) -> None:
+    rows = [r for r in labelled_rows() if r["group"] == "sirekap-server-china"]
+    ids = ingest_labelled(db, settings, rows)
+    with db.session() as session:
+        claim = KnownClaim(key="kh-test", claim="Server Sirekap berada di China", verdict="hoaks", topics=[])
+        session.add(claim)
+        session.flush()
+        first = ids[rows[0]["id"]]
+        session.execute(Post.__table__.update().where(Post.id == first).values(matched_claim_id=claim.id))
+    NarrativeGrouper(db, settings, space).assign_pending()
+    with db.session() as session:
+        narratives = list(session.scalars(select(Narrative)))
+        posts = list(session.scalars(select(Post)))
+        assert len(narratives) == 1, [n.label for n in narratives]
+        n = narratives[0]
+        assert n.post_count == len(rows)
+        assert n.total_reach == sum(p.reach for p in posts)
+        assert n.platforms == sorted({r["platform"] for r in rows})
+        assert n.topic == "sirekap"
+        assert n.known_claim_id == claim.id
+        assert n.first_seen == min(p.created_at for p in posts)
+        assert n.last_seen == max(p.created_at for p in posts)
+        assert n.max_score == pytest.approx(0.8)
+        assert n.centroid_model == space.fingerprint
+        assert len(n.centroid) == space.dim * 4
+        methods = Counter(session.scalars(select(NarrativeMember.method)))
+        assert methods["new"] == 1 and sum(methods.values()) == len(rows)
+
+
+def test_incremental_batches_and_a_reloaded_index_give_the_same_groups(
+    db: Database, settings: Settings, space: VectorSpace
+) -> None:
+    rows = labelled_rows()
+    ids = ingest_labelled(db, settings, rows)
+    half = len(rows) // 2
+    # First half with one grouper, second half with a fresh one rebuilt from the store.
+    first = NarrativeGrouper(db, settings, space)
+    assert first.assign_pending(limit=half).assigned == half
+    second = NarrativeGrouper(db, settings, space)
+    second.load()
+    assert second.index.member_count == half
+    assert len(second.index) == len(first.index)
+    np.testing.assert_allclose(second.index.centroid(0), first.index.centroid(0), atol=1e-6)
+    assert second.assign_pending().assigned == len(rows) - half
+    with db.session() as session:
+        narrative_of = dict(session.execute(select(Post.id, Post.narrative_id)).all())
+    predicted = [narrative_of[ids[r["id"]]] for r in rows]
+    quality = grouping_quality([r["group"] for r in rows], predicted)
+    assert quality["purity"] >= 0.95 and quality["recall"] >= 0.85, quality
+
+
+def test_which_posts_get_a_narrative(db: Database, settings: Settings, space: VectorSpace) -> None:
+    rows = labelled_rows()[:4]
+    ids = ingest_labelled(db, settings, rows[:3], score=0.1)
+    with db.session() as session:
+        # One low score (ignored), one at the floor, one flagged; the fourth post is never scored.
+        queries.save_scores(
+            session,
+            "m2",
+            [
+                {"post_id": ids[rows[0]["id"]], "score": 0.1, "flagged": False, "reach": 0},
+                {
+                    "post_id": ids[rows[1]["id"]],
+                    "score": settings.narratives.score_floor,
+                    "flagged": False,
+                    "reach": 0,
+                },
+                {"post_id": ids[rows[2]["id"]], "score": 0.2, "flagged": True, "reach": 0},
+            ],
+        )
+        assert store.count_posts_to_group(session, settings.narratives.score_floor) == 2
+    forget_indexes()
+    assert assign_new_posts(db, settings) == 2
+    assert assign_new_posts(db, settings) == 0  # nothing is assigned twice
+    forget_indexes()
+
+
+def test_near_duplicates_join_by_minhash_before_any_vector() -> None:
+    index = NarrativeIndex(8, duplicate_jaccard=0.6, similarity_threshold=0.99)
+    at = datetime(2024, 2, 14, tzinfo=UTC)
+    text = "surat suara sudah tercoblos ditemukan di gudang logistik kecamatan sekadau hulu malam ini"
+    # Orthogonal vectors: only the MinHash test can bring the copy into the first post's narrative.
+    vectors = np.eye(8, dtype=np.float32)[:3]
+    items = [
+        PostItem(1, text, at),
+        PostItem(2, text + " sebarkan", at + timedelta(minutes=5)),
+        PostItem(3, "pemilu diundur ke tahun depan kata grup sebelah", at + timedelta(minutes=9)),
+    ]
+    out = index.assign(items, vectors)
+    assert [a.method for a in out] == ["new", "duplicate", "new"]
+    assert out[0].slot == out[1].slot != out[2].slot
+    assert out[1].similarity >= 0.6
+    assert len(Signer(64).from_bytes(out[0].signature).hashvalues) == 64
+
+
+def test_primary_topic_prefers_specific_topics() -> None:
+    assert primary_topic(Counter({"other": 5, "candidate:02": 3, "sirekap": 1})) == "sirekap"
+    assert primary_topic(Counter({"other": 5, "candidate:02": 3})) == "candidate:02"
+    assert primary_topic(Counter()) is None
