@@ -1,0 +1,134 @@
+"""Model: the active classifier and its card, label counts, evaluation, retraining and promotion."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import ui
+from monitor import auth, operations
+from monitor.store import queries, trends
+
+ctx = ui.page_context("model")
+st.title(ctx.t("model.title"))
+ui.show_flashes()
+
+try:
+    from monitor import registry
+except ImportError:  # the classifier package is optional for this page
+    registry = None  # type: ignore[assignment]
+
+with ctx.db.session() as session:
+    active = queries.active_model(session)
+    labels = trends.label_counts(session)
+    active_version = active.version if active else None
+    card = dict(active.card or {}) if active else {}
+
+if active is None and registry is not None:
+    try:
+        folder = registry.active_model_dir(ctx.settings, ctx.db)
+        card = registry.read_card(folder)
+        active_version = str(card.get("version") or folder.name)
+    except Exception:  # no model folder at all: say so below
+        card = {}
+
+st.subheader(ctx.t("model.active"))
+if active_version:
+    st.text(active_version)
+else:
+    st.info(ctx.t("model.none"))
+
+st.subheader(ctx.t("model.labels"))
+cols = st.columns(2)
+cols[0].metric(ctx.t("status.hoax"), labels["hoax"])
+cols[1].metric(ctx.t("status.not_hoax"), labels["not_hoax"])
+
+metrics = card.get("metrics") or {}
+if metrics:
+    st.subheader(ctx.t("model.evaluation"))
+    rows = [
+        {"set": name, **{k: v for k, v in values.items() if k in ("n", "precision", "recall", "f1")}}
+        for name, values in metrics.items()
+        if isinstance(values, dict) and "f1" in values
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if card:
+    with st.expander(ctx.t("model.card")):
+        st.code(json.dumps(card, indent=2, ensure_ascii=False), language="json")
+
+versions = []
+if registry is not None:
+    try:
+        versions = registry.list_models(ctx.settings, ctx.db)
+    except Exception as exc:
+        st.error(ctx.t("model.failed", error=exc))
+if versions:
+    st.subheader(ctx.t("model.versions"))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "version": v.version,
+                    "F1": v.f1,
+                    "threshold": v.threshold,
+                    "active": v.active,
+                    "created": v.created_at,
+                    "promoted_by": v.promoted_by or "",
+                }
+                for v in versions
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _promote(version: str) -> None:
+    current = ui.current_context()
+    if current is None:
+        return
+    try:
+        result = operations.promote(current.actor, current.db, current.settings, version)
+    except auth.PermissionDenied as exc:
+        ui.flash("error", current.t("action.denied", detail=str(exc)))
+        return
+    except Exception as exc:  # registry errors (missing folder, bad card) in one line
+        ui.flash("error", current.t("model.failed", error=exc))
+        return
+    if result.promoted:
+        ui.flash("success", current.t("model.promote_done", version=result.version))
+    else:
+        ui.flash("warning", result.message)
+
+
+can_promote = ctx.actor.can(auth.MODEL_PROMOTE)
+can_retrain = ctx.actor.can(auth.MODEL_RETRAIN)
+candidates = [v.version for v in versions if not v.active]
+if candidates:
+    choice = st.selectbox(ctx.t("model.promote"), candidates, key="md_candidate")
+    st.button(
+        ctx.t("model.promote"),
+        key="md_promote",
+        disabled=not can_promote,
+        on_click=_promote,
+        args=(choice,),
+    )
+
+if st.button(ctx.t("model.retrain"), key="md_retrain", disabled=not can_retrain):
+    if registry is None:
+        st.info(ctx.t("model.retrain_unavailable"))
+    else:
+        bar = st.progress(0.0, text=ctx.t("model.training"))
+        try:
+            trained = operations.retrain(
+                ctx.actor, ctx.db, ctx.settings, step=lambda what, fraction: bar.progress(fraction, text=what)
+            )
+        except auth.PermissionDenied as exc:
+            st.error(ctx.t("action.denied", detail=str(exc)))
+        except Exception as exc:  # training errors are shown, the page stays usable
+            st.error(ctx.t("model.failed", error=exc))
+        else:
+            st.success(ctx.t("model.retrain_done", version=trained.version))

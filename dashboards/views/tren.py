@@ -1,0 +1,148 @@
+"""Tren: posts per day by topic, share flagged, confirmed hoaxes, top narratives, platforms, response time."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, date, datetime, time, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import ui
+from monitor.store import trends
+
+ctx = ui.page_context("tren")
+st.title(ctx.t("trends.title"))
+
+with ctx.db.session() as session:
+    latest = trends.latest_post_time(session)
+last_day = (latest or datetime.now(UTC)).astimezone(ctx.tz).date()
+picked = st.date_input(
+    ctx.t("trends.range"),
+    value=(last_day - timedelta(days=29), last_day),
+    format="DD-MM-YYYY",
+    key="tr_range",
+)
+first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (last_day, last_day)
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ctx.tz)
+
+
+start, end = _start(first), _start(last) + timedelta(days=1)
+with ctx.db.session() as session:
+    per_topic = trends.posts_per_day_by_topic(session, start, end, ctx.tz)
+    shares = trends.flagged_share_per_day(session, start, end, ctx.tz)
+    confirmed = trends.confirmed_hoaxes_per_day(session, start, end, ctx.tz)
+    narratives = trends.top_narratives(session, start, end)
+    platforms = trends.platform_split(session, start, end)
+    responses = trends.response_times(session, start, end)
+
+DAY, COUNT = ctx.t("trends.day"), ctx.t("trends.count")
+
+
+def _no_data() -> None:
+    st.caption(ctx.t("trends.no_data"))
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("trends.per_topic"))
+    if per_topic:
+        frame = pd.DataFrame(
+            [{DAY: c.day.isoformat(), ctx.t("trends.topic"): c.key, COUNT: c.count} for c in per_topic]
+        )
+        chart = (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                x=alt.X(f"{DAY}:T"), y=alt.Y(f"{COUNT}:Q", stack=True), color=f"{ctx.t('trends.topic')}:N"
+            )
+        )
+        st.altair_chart(chart, width="stretch")
+    else:
+        _no_data()
+with right:
+    st.subheader(ctx.t("trends.flagged_share"))
+    if shares:
+        share_col = ctx.t("trends.share")
+        frame = pd.DataFrame([{DAY: s.day.isoformat(), share_col: s.share, COUNT: s.total} for s in shares])
+        chart = (
+            alt.Chart(frame)
+            .mark_line(point=True)
+            .encode(x=f"{DAY}:T", y=alt.Y(f"{share_col}:Q", axis=alt.Axis(format="%")), tooltip=[DAY, COUNT])
+        )
+        st.altair_chart(chart, width="stretch")
+    else:
+        _no_data()
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("trends.confirmed"))
+    if confirmed:
+        frame = pd.DataFrame([{DAY: c.day.isoformat(), COUNT: c.count} for c in confirmed])
+        st.altair_chart(
+            alt.Chart(frame).mark_bar(color="#b22222").encode(x=f"{DAY}:T", y=f"{COUNT}:Q"),
+            width="stretch",
+        )
+    else:
+        _no_data()
+with right:
+    st.subheader(ctx.t("trends.platforms"))
+    if platforms:
+        platform_col, flagged_col = ctx.t("trends.platform"), ctx.t("trends.flagged")
+        frame = pd.DataFrame(
+            [{platform_col: p.platform, COUNT: p.total, flagged_col: p.flagged} for p in platforms]
+        )
+        st.altair_chart(
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                y=alt.Y(f"{platform_col}:N", sort="-x"),
+                x=f"{COUNT}:Q",
+                tooltip=[platform_col, COUNT, flagged_col],
+            ),
+            width="stretch",
+        )
+    else:
+        _no_data()
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("trends.response"))
+    if responses:
+        hours = [r.hours for r in responses]
+        st.text(ctx.t("trends.response_median", hours=statistics.median(hours), n=len(hours)))
+        hours_col = ctx.t("trends.hours")
+        frame = pd.DataFrame({hours_col: hours})
+        st.altair_chart(
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(x=alt.X(f"{hours_col}:Q", bin=alt.Bin(maxbins=20)), y="count()"),
+            width="stretch",
+        )
+    else:
+        _no_data()
+with right:
+    st.subheader(ctx.t("trends.narratives"))
+    if narratives:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "#": n.id,
+                        ctx.t("trends.narrative"): n.label,
+                        ctx.t("trends.topic"): n.topic or "",
+                        ctx.t("trends.posts"): n.post_count,
+                        ctx.t("trends.reach"): n.total_reach,
+                    }
+                    for n in narratives
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        _no_data()
