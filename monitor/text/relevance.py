@@ -40,7 +40,7 @@ class Relevance:
 class _TermInfo:
     canonical: str | None  # as written in keywords.yml (first listing wins: "sirekap" over "si rekap");
     # None for a word that is only a candidate-number context ("pendukung")
-    topics: frozenset[str]  # specific topic keys, or empty for institutions/general
+    topics: frozenset[str]  # specific topic keys and "candidate:NN"; empty for institutions/general
     candidate: str | None
     number_context: NumberContext | None = None
 
@@ -49,6 +49,9 @@ def _topic_order(candidates: list[str]) -> dict[str, int]:
     order = [*SPECIFIC_TOPICS, *(f"candidate:{c}" for c in sorted(candidates)), "other"]
     return {topic: i for i, topic in enumerate(order)}
 
+
+_NOTHING = Relevance()
+_OFF_TOPIC = Relevance(off_topic=True)
 
 TOPIC_ORDER: tuple[str, ...] = (*SPECIFIC_TOPICS, "candidate:01", "candidate:02", "candidate:03", "other")
 
@@ -67,6 +70,8 @@ class KeywordMatcher:
             spellings.append(term)
             key = term_key(term)
             specific = frozenset({topic}) if topic in SPECIFIC_TOPICS else frozenset()
+            if candidate is not None:
+                specific = frozenset({f"candidate:{candidate}"})
             known = infos.get(key)
             if known is None:
                 infos[key] = _TermInfo(term, specific, candidate)
@@ -112,12 +117,15 @@ class KeywordMatcher:
             extra.extend(m.replace("_", " ") for m in nt.mentions)
             haystack = haystack + "\n" + "\n".join(extra)
 
+        keys = self._terms.keys_in(haystack)
+        if not keys:  # most posts: nothing election-related at all
+            return _OFF_TOPIC if self._off_topic.search(haystack) else _NOTHING
         terms: set[str] = set()
         topics: set[str] = set()
         candidates: set[str] = set()
         infos = self._infos
         with_numbers = False
-        for key in self._terms.keys_in(haystack):
+        for key in keys:
             info = infos[key]
             if info.canonical is not None:
                 terms.add(info.canonical)
@@ -136,10 +144,10 @@ class KeywordMatcher:
                     if hit is not None:
                         terms.add(hit.candidate)
                         candidates.add(hit.candidate)
-        if not terms:
-            return Relevance(off_topic=self._off_topic.search(haystack))
+                        topics.add(f"candidate:{hit.candidate}")
+        if not terms:  # only context words such as "pendukung"
+            return _OFF_TOPIC if self._off_topic.search(haystack) else _NOTHING
 
-        topics.update(f"candidate:{c}" for c in candidates)
         if not topics:
             topics.add("other")
         order = self._order
