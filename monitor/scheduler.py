@@ -47,6 +47,13 @@ SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
 MISFIRE_GRACE_SECONDS = 600
+# Coalesce missed runs into one, never run a job twice at once, and still run a job that is late by less
+# than the grace time (e.g. after the machine slept). Given per job too, so they show before start().
+JOB_OPTIONS: dict[str, Any] = {
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+}
 
 
 @dataclass
@@ -151,7 +158,7 @@ def build_scheduler(
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
         executors={"default": ThreadPoolExecutor(max_workers=workers)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        job_defaults=JOB_OPTIONS,
         timezone=tz,
     )
     now = datetime.now(UTC)
@@ -180,6 +187,7 @@ def build_scheduler(
             name=f"collect {source.name}",
             replace_existing=True,
             next_run_time=_first_run(last_runs.get(source.name), interval, now),
+            **JOB_OPTIONS,
         )
     scheduler.add_job(
         score_backlog_job,
@@ -187,6 +195,7 @@ def build_scheduler(
         id=SCORE_JOB,
         name="score backlog",
         replace_existing=True,
+        **JOB_OPTIONS,
     )
     scheduler.add_job(
         weekly_report_job,
@@ -194,6 +203,7 @@ def build_scheduler(
         id=WEEKLY_JOB,
         name="weekly report",
         replace_existing=True,
+        **JOB_OPTIONS,
     )
     scheduler.add_job(
         alerts_job,
@@ -201,6 +211,7 @@ def build_scheduler(
         id=ALERTS_JOB,
         name="alerts",
         replace_existing=True,
+        **JOB_OPTIONS,
     )
     _drop_stale_jobs(db, wanted)
     return scheduler

@@ -1,0 +1,182 @@
+"""`monitor run`: jobs fire at short intervals, never overlap, stop cleanly on SIGTERM; one runner per DB."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from httpserver import serve
+from mastodon_stream import timeline
+from sqlalchemy import select
+
+from monitor.config import load_settings
+from monitor.scheduler import _first_run, build_scheduler
+from monitor.store import Database
+from monitor.store.locks import LockHeld, RunnerLock
+from monitor.store.schema import IngestRun
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def env_for(db_url: str, sources: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(
+        MONITOR_HOME=str(REPO),
+        MONITOR_DATABASE_URL=db_url,
+        MONITOR_PATHS__SOURCES_FILE=str(sources),
+        MONITOR_PIPELINE__BATCH_SIZE="5",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def test_first_run_continues_the_rhythm() -> None:
+    now = datetime(2024, 2, 14, 12, 0, tzinfo=UTC)
+    assert _first_run(None, timedelta(minutes=30), now) == now
+    assert _first_run(now - timedelta(minutes=10), timedelta(minutes=30), now) == now + timedelta(minutes=20)
+    assert _first_run(now - timedelta(hours=2), timedelta(minutes=30), now) == now
+
+
+def test_jobs_are_built_from_the_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_SUCH_TOKEN", raising=False)
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "name": "masto",
+                        "type": "mastodon",
+                        "interval_minutes": 5,
+                        "options": {"base_url": "http://127.0.0.1:9", "hashtags": ["pemilu"]},
+                    },
+                    {
+                        "name": "off",
+                        "type": "mastodon",
+                        "enabled": False,
+                        "options": {"base_url": "http://127.0.0.1:9", "hashtags": ["pemilu"]},
+                    },
+                    {
+                        "name": "x",
+                        "type": "x",
+                        "options": {"queries": ["pemilu"], "bearer_token_env": "NO_SUCH_TOKEN"},
+                    },
+                ]
+            }
+        )
+    )
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db.upgrade()
+    cfg = load_settings(
+        REPO / "config" / "monitor.toml", database_url=db.url, home=REPO, paths={"sources_file": str(sources)}
+    )
+    scheduler = build_scheduler(cfg, db)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"source:masto", "score-backlog", "weekly-report", "alerts"}
+    assert jobs["source:masto"].trigger.interval == timedelta(minutes=5)
+    assert str(scheduler.timezone) == "Asia/Jakarta"
+    weekly = jobs["weekly-report"].trigger
+    fire = weekly.get_next_fire_time(None, datetime(2024, 2, 14, 12, 0, tzinfo=UTC))
+    assert (fire.weekday(), fire.hour, fire.minute, fire.utcoffset()) == (0, 7, 0, timedelta(hours=7))
+    for job in jobs.values():
+        assert (job.coalesce, job.max_instances) == (True, 1) and job.misfire_grace_time >= 60
+    db.dispose()
+
+
+def test_runner_lock_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with RunnerLock(url), pytest.raises(LockHeld, match="already running"):
+        RunnerLock(url).acquire()
+    with RunnerLock(url):
+        pass  # released after the first holder left
+
+
+@pytest.mark.postgres
+def test_runner_lock_on_postgresql(pg_url: str) -> None:
+    with RunnerLock(pg_url), pytest.raises(LockHeld, match="PostgreSQL"):
+        RunnerLock(pg_url).acquire()
+    with RunnerLock(pg_url):
+        pass
+
+
+@pytest.mark.slow
+def test_run_fires_jobs_without_overlap_and_stops_on_sigterm(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    db = Database(db_url)
+    db.upgrade()
+    with serve() as server:
+        # Each page takes 0.4 s and the job is due every 1.2 s: the first runs (4 pages, 1.6 s) outlast
+        # their interval, so without max_instances=1 they would overlap.
+        server.route("/api/v1/timelines/tag/pemilu", handler=timeline(60, delay=0.4))
+        options = {
+            "base_url": server.url,
+            "hashtags": ["pemilu"],
+            "page_size": 5,
+            "max_pages": 4,
+            "requests_per_minute": None,
+        }
+        sources = tmp_path / "sources.yml"
+        sources.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": [
+                        {"name": "masto", "type": "mastodon", "interval_minutes": 0.02, "options": options},
+                    ]
+                }
+            )
+        )
+        env = env_for(db_url, sources)
+        command = [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "run",
+            "--score-minutes",
+            "60",
+            "--alert-minutes",
+            "60",
+        ]
+        runner = subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with db.session() as session:
+                    runs = list(session.scalars(select(IngestRun).where(IngestRun.finished_at.is_not(None))))
+                if len(runs) >= 3:
+                    break
+                assert runner.poll() is None, runner.communicate()[1].decode()
+                assert time.monotonic() < deadline, "jobs did not fire"
+                time.sleep(0.1)
+            second = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, timeout=60)
+            assert second.returncode == 2
+            assert "already running" in second.stderr.decode()
+            time.sleep(0.3)  # let a run be in flight
+            runner.send_signal(signal.SIGTERM)
+            _, err = runner.communicate(timeout=30)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+        assert runner.returncode == 0, err.decode()
+        assert "scheduler stopped" in err.decode()
+
+    with db.session() as session:
+        runs = list(session.scalars(select(IngestRun).order_by(IngestRun.started_at)))
+    assert len(runs) >= 3
+    assert all(run.finished_at is not None for run in runs), "SIGTERM must let the run in hand finish"
+    for earlier, later in zip(runs, runs[1:], strict=False):
+        assert earlier.finished_at <= later.started_at, "two runs of the same source overlapped"
+    with db.session() as session:
+        from monitor.store.schema import Post
+
+        stored = list(session.scalars(select(Post.native_id)))
+    assert len(stored) == len(set(stored)) == 60
+    db.dispose()
