@@ -188,3 +188,19 @@ def test_bad_channel_name_is_a_config_error() -> None:
 
     with pytest.raises(SourceConfigError, match=r"options\.channels.*not a public channel"):
         TelegramCollector.from_config("tg", {"channels": ["no spaces allowed"]}, origin="config/sources.yml")
+
+
+def test_snscrape_import_is_quiet_even_with_deprecations_as_errors() -> None:
+    """snscrape 0.7 warns on import (importlib find_module, attributed to the stdlib, so the pyproject
+    filter on snscrape.* would not catch it); the collector imports it inside its own warning guard."""
+    import subprocess
+    import sys
+
+    code = (
+        "from monitor.collectors.telegram import _scraper_class; print(_scraper_class().__mro__[1].__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "TelegramChannelScraper"
