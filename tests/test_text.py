@@ -387,3 +387,23 @@ def test_masking_accepts_normalised_text(masker: CandidateMasker) -> None:
 def test_neutral_token_survives_default_vectorizer(masker: CandidateMasker) -> None:
     analyzer = CountVectorizer().build_analyzer()
     assert NEUTRAL_TOKEN in analyzer(masker.mask("Anies menang"))
+
+
+# -- campaign acronyms (case decides: "AMIN" is pair 01, "amin" is "amen") --------------------------------
+def test_acronyms_count_only_in_capitals(matcher: KeywordMatcher) -> None:
+    assert matcher.match("Program AMIN soal BPJS gimana?").candidates == ("01",)
+    assert matcher.match("Relawan GAMA pasang baliho").candidates == ("03",)
+    assert not matcher.match("Semoga lancar semua, amin ya Allah").relevant
+    assert not matcher.match("Amin, semoga sehat selalu").relevant
+    # all-caps text says nothing about case, so it is not read as an acronym
+    assert not matcher.match("SEMOGA SEHAT AMIN YA ALLAH").relevant
+
+
+def test_acronym_and_name_versions_mask_alike(masker: CandidateMasker) -> None:
+    versions = [
+        "Program AMIN: tanah adat bakal diambil negara!!",
+        "Program Prabowo-Gibran: tanah adat bakal diambil negara!!",
+        "Program GAMA: tanah adat bakal diambil negara!!",
+    ]
+    assert len({masker.mask(v) for v in versions}) == 1
+    assert masker.mask("amin ya allah") == "amin ya allah"

@@ -69,7 +69,15 @@ def _check_number(value: str) -> str:
     return value
 
 
+def _check_acronym(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[A-Z]{3,6}", value):
+        raise ValueError(f'expected 3 to 6 capital letters such as "AMIN", got {value!r}')
+    return value
+
+
 Term = Annotated[str, AfterValidator(_check_term)]
+Acronym = Annotated[str, AfterValidator(_check_acronym)]
 NumberForm = Annotated[str, AfterValidator(_check_number)]
 Label = Annotated[str, Field(min_length=1)]
 
@@ -102,6 +110,8 @@ class Candidate(_Strict):
     numbers: list[NumberForm] = Field(min_length=1)
     slogans: list[Term] = []
     coalition: list[Term] = []
+    # Capitalised short names ("AMIN", "GAMA") that refer to the pair only when written in capitals.
+    acronyms: list[Acronym] = []
 
     def reference_terms(self) -> list[tuple[str, str]]:
         """(field, term) for every textual reference to this pair: names, nicknames, slogans, coalition."""
@@ -138,6 +148,13 @@ class KeywordsConfig(_Strict):
                     raise _PathError(
                         ("candidates", cand_key, "numbers", i),
                         f"number {number!r} is already listed for candidate {other}",
+                    )
+            for i, acronym in enumerate(cand.acronyms):
+                other = owner_of_number.setdefault("acronym:" + acronym, cand_key)
+                if other != cand_key:
+                    raise _PathError(
+                        ("candidates", cand_key, "acronyms", i),
+                        f"acronym {acronym!r} is already listed for candidate {other}",
                     )
             counters: dict[str, int] = {}
             for field, term in cand.reference_terms():

@@ -98,6 +98,9 @@ class CandidateMasker:
         else:
             self._bare = None
         self._bare_forms = tuple(sorted(bare))
+        acronyms = sorted({a for cand in keywords.candidates.values() for a in cand.acronyms})
+        self._acronym_set = frozenset(acronyms)
+        self._acronym_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in acronyms}
 
     def mask(self, text: str | NormalizedText) -> str:
         """The normalised text with every candidate reference replaced by NEUTRAL_TOKEN.
@@ -105,7 +108,8 @@ class CandidateMasker:
         A raw string is normalised first (normalisation is idempotent, so already-normalised text is safe to
         pass); pass the `NormalizedText` from the pipeline to skip that work.
         """
-        s = normalize(text).text if isinstance(text, str) else text.text
+        nt = normalize(text) if isinstance(text, str) else text
+        s = nt.text
         spans: list[tuple[int, int]] = []
         references = self._reference_keys
         contexts = self._contexts
@@ -118,6 +122,10 @@ class CandidateMasker:
                 if hit is not None:
                     spans.append((hit.start, hit.end))
         out = _replace(s, spans) if spans else s
+        if nt.acronyms and self._acronym_set:
+            # After the terms, so that a listed phrase containing the word ("timnas amin") masks whole.
+            for acronym in self._acronym_set.intersection(nt.acronyms):
+                out = self._acronym_words[acronym].sub(f" {NEUTRAL_TOKEN} ", out)
         if self._bare is not None and any(form in out for form in self._bare_forms):
             out = self._bare.sub(_replace_bare, out)
         if NEUTRAL_TOKEN not in out:

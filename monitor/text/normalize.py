@@ -26,6 +26,9 @@ class NormalizedText:
     urls: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
+    # Words written in capitals (3–6 letters) in otherwise mixed-case text: campaign acronyms such as "AMIN"
+    # are only told apart from ordinary words ("amin" = amen) by their case, which lowercasing loses.
+    acronyms: tuple[str, ...] = ()
 
 
 # Invisible characters: C0/C1 controls (except the whitespace ones, which become spaces) and the format
@@ -135,6 +138,7 @@ def normalize(text: str) -> NormalizedText:
     elif not text.isprintable():  # ASCII text can only hold control characters
         text = _INVISIBLE.sub("", text)
 
+    acronyms = _acronyms(text)
     urls: list[str] = []
     mentions: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
@@ -171,7 +175,21 @@ def normalize(text: str) -> NormalizedText:
         hashtags = tuple(_ELONGATED_WORD.sub(_collapse, h) for h in hashtags)
     text = _SLANG.sub(_expand, text)
     text = " ".join(text.split())
-    return NormalizedText(text=text, urls=tuple(urls), mentions=mentions, hashtags=hashtags)
+    return NormalizedText(
+        text=text, urls=tuple(urls), mentions=mentions, hashtags=hashtags, acronyms=acronyms
+    )
+
+
+_CAPITAL_WORD = re.compile(r"(?<![\w])[A-Z]{3,6}(?![\w])")
+_LOWER_LETTER = re.compile(r"[a-z]")
+
+
+def _acronyms(text: str) -> tuple[str, ...]:
+    """Capitalised words of a text that also has lowercase letters (in all-caps text case says nothing)."""
+    if _LOWER_LETTER.search(text) is None:
+        return ()
+    found = _CAPITAL_WORD.findall(text)
+    return tuple(sorted(set(found))) if found else ()
 
 
 def text_hash(text: str) -> str:

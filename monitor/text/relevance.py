@@ -82,6 +82,7 @@ class KeywordMatcher:
             for term in topic.terms:
                 add(term, topic_key, None)
         numbers: dict[str, str] = {}
+        self._acronyms = {a: key for key, cand in keywords.candidates.items() for a in cand.acronyms}
         for cand_key, cand in keywords.candidates.items():
             for _field, term in cand.reference_terms():
                 add(term, None, cand_key)
@@ -118,11 +119,12 @@ class KeywordMatcher:
             haystack = haystack + "\n" + "\n".join(extra)
 
         keys = self._terms.keys_in(haystack)
-        if not keys:  # most posts: nothing election-related at all
+        acronyms = [a for a in nt.acronyms if a in self._acronyms] if nt.acronyms else ()
+        if not keys and not acronyms:  # most posts: nothing election-related at all
             return _OFF_TOPIC if self._off_topic.search(haystack) else _NOTHING
-        terms: set[str] = set()
-        topics: set[str] = set()
-        candidates: set[str] = set()
+        terms: set[str] = set(acronyms)
+        candidates: set[str] = {self._acronyms[a] for a in acronyms}
+        topics: set[str] = {f"candidate:{c}" for c in candidates}
         infos = self._infos
         with_numbers = False
         for key in keys:
