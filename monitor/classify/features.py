@@ -84,7 +84,7 @@ class TextPreparer:
         self.masker = CandidateMasker(keywords)
 
     def mask_one(self, text: str) -> str:
-        return self.masker.mask(normalize(text).text)
+        return self.masker.mask(normalize(text))
 
     def prepare(self, texts: Sequence[str]) -> PreparedBatch:
         masked: list[str] = []
@@ -96,7 +96,7 @@ class TextPreparer:
         for i, raw in enumerate(texts):
             norm = normalize(raw if isinstance(raw, str) else str(raw))
             relevance.append(match(norm))
-            text = mask(norm.text)
+            text = mask(norm)
             masked.append(text)
             found = _DEBUNK_RE.search(text)
             debunk[i] = found is not None
