@@ -1,0 +1,336 @@
+"""The Streamlit dashboard under AppTest: login gate, expiry, every page, role rules, actions, conflicts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from streamlit.testing.v1 import AppTest
+from triage_seed import CHEAP_HASHER, HOSTILE_TEXTS, PASSWORDS, add_users, seed_queue
+
+from monitor import auth, triage
+from monitor.store import Database
+from monitor.store.schema import Post, TriageEvent, User, utcnow
+
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+VIEWS = APP.parent / "views"
+REPO = APP.parent.parent
+TIMEOUT = 120  # the Model and Laporan pages import scikit-learn and matplotlib on first use
+
+# Actions each role must not take (see monitor.auth.PERMISSIONS), tried through the page.
+FORBIDDEN = {
+    "analyst": (
+        "take",
+        "needs_check",
+        "escalate_bawaslu",
+        "escalate_polri",
+        "violation",
+        "clarify",
+        "follow_up",
+    ),
+    "kpu": ("violation", "follow_up"),
+    "bawaslu": ("escalate_bawaslu", "clarify", "follow_up"),
+    "polri": ("take", "hoax", "not_hoax", "needs_check", "escalate_bawaslu", "escalate_polri", "violation"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+
+
+@pytest.fixture
+def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> dict:
+    add_users(sqlite_db)
+    seeded = seed_queue(sqlite_db, n=8)
+    monkeypatch.setenv("MONITOR_DATABASE_URL", sqlite_db.url)
+    monkeypatch.setenv("MONITOR_HOME", str(REPO))
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    return {"db": sqlite_db, **seeded}
+
+
+def _app(username: str | None = None, role: str | None = None, item: int | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if username:
+        at.session_state["auth"] = auth.LoginSession(auth.Actor(username, role or username))
+    if item is not None:
+        at.query_params["item"] = str(item)
+    return at
+
+
+def _page(at: AppTest, name: str) -> AppTest:
+    return at.switch_page(f"views/{name}.py").run()
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [element.value for element in at.text]
+
+
+def _state(db: Database, post_id: int) -> triage.ItemState:
+    with db.session() as session:
+        return triage.item_state(session, post_id)
+
+
+def test_nothing_but_the_login_form_before_login(app_db: dict) -> None:
+    at = _app().run()
+    assert not at.exception
+    assert [w.key for w in at.text_input] == ["login_username", "login_password"]
+    assert len(at.dataframe) == 0 and not any("Hoaks nomor" in t for t in _texts(at))
+    # Opening a page file directly, without the app's navigation, shows no data either.
+    for name in ("antrian", "tren", "laporan", "model", "sumber", "audit"):
+        page = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=TIMEOUT).run()
+        assert not page.exception, name
+        assert [w.value for w in page.warning] == ["Silakan masuk terlebih dahulu."], name
+        assert len(page.dataframe) == 0 and len(page.button) == 0, name
+
+
+def test_login_wrong_then_right_password(app_db: dict) -> None:
+    at = _app().run()
+    at.text_input(key="login_username").input("kpu")
+    at.text_input(key="login_password").input("salah-sekali")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Nama pengguna atau kata sandi salah."]
+    assert "auth" not in at.session_state
+    at.text_input(key="login_username").input("kpu")
+    at.text_input(key="login_password").input(PASSWORDS["kpu"])
+    at.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Antrian triase"]
+    assert len(at.dataframe) >= 1
+
+
+def test_session_expires_and_disabled_account_is_logged_out(app_db: dict) -> None:
+    at = _app("kpu")
+    at.session_state["auth"].last_seen = utcnow() - timedelta(minutes=481)
+    at.run()
+    assert "auth" not in at.session_state
+    assert any("Sesi Anda berakhir" in w.value for w in at.warning)
+    assert [w.key for w in at.text_input] == ["login_username", "login_password"]
+
+    at = _app("bawaslu").run()
+    assert [t.value for t in at.title] == ["Antrian triase"]
+    with app_db["db"].session() as session:
+        auth.set_disabled(session, "bawaslu", True, by=auth.SYSTEM_ADMIN)
+    at.run()
+    assert "auth" not in at.session_state and any("dinonaktifkan" in e.value for e in at.error)
+
+
+def test_every_page_renders_for_admin(app_db: dict) -> None:
+    db, first = app_db["db"], app_db["post_ids"][0]
+    with db.session() as session:
+        triage.apply(session, auth.Actor("kpu", "kpu"), first, "hoax", expected_version=0, note="dicek")
+    at = _app("admin").run()
+    assert not at.exception
+    headings = {
+        "antrian": "Antrian triase",
+        "tren": "Tren",
+        "laporan": "Laporan mingguan",
+        "model": "Model klasifikasi",
+        "sumber": "Sumber dan kata kunci",
+        "audit": "Log audit",
+    }
+    for name, heading in headings.items():
+        _page(at, name)
+        assert not at.exception, (name, [e.message for e in at.exception])
+        assert [t.value for t in at.title] == [heading], name
+        assert not at.error, (name, [e.value for e in at.error])
+    _page(at, "tren")
+    # Topics, share flagged and platforms; today's decision lies outside the data's last 30 days.
+    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.dataframe) == 1  # top narratives
+    _page(at, "audit")
+    at.text_input(key="au_text").input("dicek").run()
+    assert at.dataframe[0].value.shape[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "pages"),
+    [
+        ("admin", ["antrian", "tren", "laporan", "model", "sumber", "audit"]),
+        ("analyst", ["antrian", "tren", "laporan", "model", "sumber", "audit"]),
+        ("kpu", ["antrian", "tren", "laporan", "sumber"]),
+        ("bawaslu", ["antrian", "tren", "laporan", "sumber"]),
+        ("polri", ["antrian", "tren"]),
+    ],
+)
+def test_pages_per_role(app_db: dict, role: str, pages: list[str]) -> None:
+    at = _app(role).run()
+    assert not at.exception
+    for name in ("antrian", "tren", "laporan", "model", "sumber", "audit"):
+        if name in pages:
+            continue
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"views/{name}.py")
+        # The page file refuses on its own too, whatever the navigation offers.
+        direct = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=TIMEOUT)
+        direct.session_state["auth"] = auth.LoginSession(auth.Actor(role, role))
+        direct.run()
+        assert [e.value for e in direct.error] == ["Anda tidak berwenang membuka halaman ini."], name
+        assert len(direct.dataframe) == 0
+
+
+def test_polri_queue_shows_only_items_escalated_to_polri(app_db: dict) -> None:
+    db, ids = app_db["db"], app_db["post_ids"]
+    at = _app("polri").run()
+    assert any("Tidak ada item" in i.value for i in at.info)
+    with db.session() as session:
+        triage.apply(session, auth.Actor("kpu", "kpu"), ids[2], "escalate_polri", expected_version=0)
+        triage.apply(session, auth.Actor("kpu", "kpu"), ids[3], "escalate_bawaslu", expected_version=0)
+    at.run()
+    assert list(at.dataframe[0].value["ID"]) == [ids[2]]
+    assert not at.button(key=f"act_follow_up_{ids[2]}").disabled
+    assert at.button(key=f"act_hoax_{ids[2]}").disabled
+    # Asking for an item that was not escalated to Polri by its link shows nothing of it.
+    at = _app("polri", item=ids[3]).run()
+    assert any("tidak ditemukan" in i.value for i in at.info)
+    assert not any("Hoaks nomor" in t for t in _texts(at) if f"#{ids[3]}" in t)
+
+
+def test_officer_marks_an_item_and_the_audit_records_it(app_db: dict) -> None:
+    db, target = app_db["db"], app_db["post_ids"][4]
+    at = _app("kpu", item=target).run()
+    assert f"Item #{target}" in [s.value for s in at.subheader]
+    at.text_area(key=f"note_{target}").input("dibantah oleh KPU Sekadau")
+    at.button(key=f"act_hoax_{target}").click().run()
+    assert [s.value for s in at.success] == [f"Tersimpan: Hoaks untuk item #{target}."]
+    state = _state(db, target)
+    assert (state.status, state.version) == ("hoax", 1)
+    with db.session() as session:
+        event = session.scalar(select(TriageEvent).where(TriageEvent.post_id == target))
+    assert (event.actor, event.action, event.note) == ("kpu", "hoax", "dibantah oleh KPU Sekadau")
+    at.button(key=f"act_escalate_bawaslu_{target}").click().run()
+    assert _state(db, target).escalated_to == "bawaslu"
+
+
+def test_each_role_is_refused_through_the_page(app_db: dict) -> None:
+    """The buttons a role may not use are disabled; and if the role changes under an open page (so the
+    button is still live), the click is refused by the triage service and nothing changes."""
+    db, target = app_db["db"], app_db["post_ids"][5]
+    with db.session() as session:
+        auth.add_user(session, "petugas", "admin", "sandi-petugas-1", by=auth.SYSTEM_ADMIN)
+    for role, actions in FORBIDDEN.items():
+        shown = _app(role, item=target)
+        with db.session() as session:  # an item Polri may see, in a state where each action is valid
+            session.execute(
+                update(Post).where(Post.id == target).values(triage_status="in_review", escalated_to="polri")
+            )
+        shown.run()
+        for action in actions:
+            assert shown.button(key=f"act_{action}_{target}").disabled, (role, action)
+        for action in actions:
+            status = "escalated" if action == "follow_up" else "in_review"
+            with db.session() as session:
+                session.execute(update(User).where(User.username == "petugas").values(role="admin"))
+                session.execute(
+                    update(Post)
+                    .where(Post.id == target)
+                    .values(triage_status=status, escalated_to="polri", assigned_to=None)
+                )
+            at = _app("petugas", "admin", item=target).run()
+            button = at.button(key=f"act_{action}_{target}")
+            assert not button.disabled, (role, action)
+            at.text_area(key=f"note_{target}").input("catatan uji")
+            before = _state(db, target)
+            with db.session() as session:
+                session.execute(update(User).where(User.username == "petugas").values(role=role))
+            button.click().run()
+            assert any("tidak berwenang" in e.value for e in at.error), (role, action)
+            assert _state(db, target) == before, (role, action)
+    with db.session() as session:
+        actions_logged = set(session.scalars(select(TriageEvent.action).where(TriageEvent.post_id == target)))
+    assert actions_logged == set()
+
+
+def test_two_officers_same_item_second_is_told_and_nothing_is_lost(app_db: dict) -> None:
+    db, target = app_db["db"], app_db["post_ids"][0]
+    kpu = _app("kpu", item=target).run()
+    bawaslu = _app("bawaslu", item=target).run()
+    kpu.button(key=f"act_hoax_{target}").click().run()
+    assert kpu.success
+    bawaslu.button(key=f"act_not_hoax_{target}").click().run()
+    warnings = [w.value for w in bawaslu.warning]
+    assert warnings == [
+        f"Item #{target} sudah diubah oleh kpu (status sekarang: Hoaks). Periksa lagi lalu putuskan ulang."
+    ]
+    assert _state(db, target).status == "hoax"
+    # The page now shows the fresh state; the second officer decides again.
+    assert any("Status: Hoaks" in t for t in _texts(bawaslu))
+    bawaslu.button(key=f"act_violation_{target}").click().run()
+    assert bawaslu.success
+    with db.session() as session:
+        events = session.execute(
+            select(TriageEvent.actor, TriageEvent.action)
+            .where(TriageEvent.post_id == target)
+            .order_by(TriageEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [("kpu", "hoax"), ("bawaslu", "violation")]
+
+
+def test_hostile_posts_are_shown_as_plain_text(app_db: dict) -> None:
+    db = app_db["db"]
+    with db.session() as session:
+        hostile = {
+            text: pid
+            for pid, text in session.execute(select(Post.id, Post.text).where(Post.text.in_(HOSTILE_TEXTS)))
+        }
+        session.execute(
+            update(Post).where(Post.id == hostile[HOSTILE_TEXTS[0]]).values(url="javascript:alert(1)")
+        )
+    for text, pid in hostile.items():
+        at = _app("kpu", item=pid).run()
+        assert text in _texts(at)
+        rendered_as_markup = [m.value for m in at.markdown] + [c.value for c in at.caption]
+        assert not any(
+            fragment in m for m in rendered_as_markup for fragment in ("<script", "onerror", "javascript:")
+        )
+    at = _app("kpu", item=hostile[HOSTILE_TEXTS[0]]).run()
+    assert len(at.get("link_button")) == 0
+    assert "Tautan tidak aman, tidak dibuka: javascript:alert(1)" in _texts(at)
+
+
+def test_narrative_action_from_the_item_view(app_db: dict) -> None:
+    db, members = app_db["db"], app_db["post_ids"][:3]
+    at = _app("kpu", item=members[0]).run()
+    at.checkbox(key=f"narr_{members[0]}").check()
+    at.button(key=f"act_hoax_{members[0]}").click().run()
+    assert [s.value for s in at.success] == ["Diterapkan ke 3 item narasi; 0 dilewati."]
+    assert {_state(db, pid).status for pid in members} == {"hoax"}
+
+
+def test_language_switch_to_english(app_db: dict) -> None:
+    at = _app("kpu").run()
+    at.selectbox(key="lang_choice").select("en").run()
+    assert [t.value for t in at.title] == ["Triage queue"]
+
+
+def test_queue_filters_on_the_page(app_db: dict) -> None:
+    at = _app("kpu").run()
+    all_rows = at.dataframe[0].value.shape[0]
+    at.selectbox(key="q_platform").select("telegram").run()
+    platforms = set(at.dataframe[0].value["Platform"])
+    assert platforms == {"telegram"} and at.dataframe[0].value.shape[0] < all_rows
+    at.selectbox(key="q_platform").select(None).run()
+    at.multiselect(key="q_status").select("hoax").unselect("new").unselect("in_review").unselect(
+        "needs_check"
+    ).run()
+    assert any("Tidak ada item" in i.value for i in at.info)
+
+
+def test_admin_switches_a_source_off(app_db: dict) -> None:
+    from monitor.store import queries
+
+    db = app_db["db"]
+    with db.session() as session:
+        queries.ensure_source(session, "kpu-rss", "rss")
+        queries.record_source_health(session, "kpu-rss", False, 0, "HTTP 503 <b>down</b>")
+    at = _app("admin").run()
+    _page(at, "sumber")
+    assert "HTTP 503 <b>down</b>" in list(at.dataframe[0].value.iloc[:, 5])
+    at.button(key="src_toggle").click().run()
+    with db.session() as session:
+        assert queries.get_source(session, "kpu-rss").enabled is False
+    analyst = _app("analyst").run()
+    _page(analyst, "sumber")
+    assert [b for b in analyst.button if b.key == "src_toggle"] == []
