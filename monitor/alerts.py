@@ -1,0 +1,427 @@
+"""Alerts: when a narrative or a topic spikes, tell the people a rule names, through the channels it names.
+
+Rules live in config/alerts.yml (see that file for every key). Each check:
+
+1. builds hourly WIB series of the posts a rule counts (optionally only those scoring >= `min_score`),
+2. finds spike episodes (monitor/spikes.py) that began within the last `lookback_hours`,
+3. stores one alert per episode — the key is rule + subject + the episode's first hour, so the same spike
+   alerts once however often the check runs — with one pending delivery per channel,
+4. delivers what is due. A failed delivery is retried with exponential backoff (or the server's
+   Retry-After) up to `max_attempts`; permanent failures (wrong token, HTTP 4xx) stop at once. Every attempt
+   updates `alert_deliveries` (attempts, last_error, next_attempt_at, status pending|sent|failed).
+
+During a rule's quiet hours the alert is stored at once but its deliveries wait until the quiet hours end.
+Every message (Bahasa Indonesia) names the narrative, its growth, an example post and a dashboard link.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from monitor.alert_channels import Channel, DeliveryError
+from monitor.config import ConfigError, Settings
+from monitor.spikes import HOUR, Spike, SpikeParams, hour_range, hourly_counts, recent_spikes
+from monitor.store import Database
+from monitor.store import alerts as store
+from monitor.store import narratives as narrative_store
+from monitor.store.schema import utcnow
+
+log = logging.getLogger(__name__)
+
+ROLE_LABELS = {"kpu": "KPU", "bawaslu": "Bawaslu", "polri": "Polri", "analyst": "Analis", "admin": "Admin"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+# -- configuration -------------------------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Detection(_Strict):
+    baseline_hours: int = Field(168, ge=6, le=24 * 60)
+    min_baseline_hours: int = Field(24, ge=1)
+    min_count: int = Field(5, ge=1)
+    min_ratio: float = Field(3.0, ge=1.0)
+    method: Literal["poisson", "zscore"] = "poisson"
+    p_value: float = Field(0.0001, gt=0, lt=1)
+    z: float = Field(5.0, gt=0)
+    floor_rate: float = Field(0.25, gt=0)
+    lookback_hours: int = Field(3, ge=1, le=48)
+
+    def params(self) -> SpikeParams:
+        return SpikeParams(
+            baseline_hours=self.baseline_hours,
+            min_baseline_hours=self.min_baseline_hours,
+            min_count=self.min_count,
+            min_ratio=self.min_ratio,
+            method=self.method,
+            p_value=self.p_value,
+            z=self.z,
+            floor_rate=self.floor_rate,
+        )
+
+
+class Delivery(_Strict):
+    max_attempts: int = Field(6, ge=1, le=50)
+    backoff_seconds: float = Field(60, gt=0)
+    max_backoff_seconds: float = Field(3600, gt=0)
+
+
+class QuietHours(_Strict):
+    start: time
+    end: time
+
+    def contains(self, local: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # wraps midnight (22:00-06:00)
+
+    def next_end(self, moment: datetime, tz: Any) -> datetime:
+        local = moment.astimezone(tz)
+        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        if end <= local:
+            end += timedelta(days=1)
+        return end.astimezone(UTC)
+
+
+class Rule(_Strict):
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    subject: Literal["narrative", "topic"]
+    topics: list[str] = Field(default_factory=list)  # empty: every topic (or every narrative)
+    min_score: float | None = Field(None, ge=0, le=1)
+    channels: list[str] = Field(min_length=1)
+    role: Literal["kpu", "bawaslu", "polri", "analyst", "admin"]
+    quiet_hours: QuietHours | None = None
+    detection: dict[str, Any] = Field(default_factory=dict)  # overrides of the file's `detection`
+
+
+class AlertsConfig(_Strict):
+    detection: Detection = Detection()
+    delivery: Delivery = Delivery()
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> AlertsConfig:
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate rule name(s): {', '.join(duplicates)}")
+        for rule in self.rules:
+            unknown = [c for c in rule.channels if c not in self.channels]
+            if unknown:
+                raise ValueError(f"rule {rule.name!r} names unknown channel(s): {', '.join(unknown)}")
+            Detection.model_validate({**self.detection.model_dump(), **rule.detection})
+        return self
+
+    def detection_for(self, rule: Rule) -> Detection:
+        return Detection.model_validate({**self.detection.model_dump(), **rule.detection})
+
+
+def load_alerts_config(path: Path) -> AlertsConfig:
+    """Read config/alerts.yml; a missing file means no rules. Errors name the file, line or key."""
+    if not path.is_file():
+        return AlertsConfig()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:
+        return AlertsConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{path}: {key}: {message}")
+        raise ConfigError("invalid alert configuration:\n  " + "\n  ".join(problems)) from None
+
+
+# -- detection -----------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class CheckReport:
+    alerts: list[int] = field(default_factory=list)
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    grouped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "alerts": len(self.alerts),
+            "sent": self.sent,
+            "retried": self.retried,
+            "failed": self.failed,
+            "grouped": self.grouped,
+        }
+
+
+def check_spikes(
+    db: Database, settings: Settings, config: AlertsConfig, now: datetime | None = None
+) -> list[int]:
+    """Fire the alerts for spikes that began in each rule's lookback window; returns new alert ids."""
+    now = now or utcnow()
+    tz = settings.tz
+    created: list[int] = []
+    with db.session() as session:
+        for rule in config.rules:
+            detection = config.detection_for(rule)
+            hours = hour_range(now - HOUR * (detection.baseline_hours + detection.lookback_hours), now, tz)
+            series = _series(session, rule, hours, tz)
+            keep = _keeper(session, rule, series)
+            since = len(hours) - detection.lookback_hours
+            for subject, spike in recent_spikes(series, detection.params(), since_index=since, keep=keep):
+                alert_id = _fire(session, settings, config, rule, subject, spike, hours, now)
+                if alert_id is not None:
+                    created.append(alert_id)
+    return created
+
+
+def _series(session: Session, rule: Rule, hours: list[datetime], tz: Any) -> dict[Hashable, Any]:
+    rows = narrative_store.hourly_source_rows(session, hours[0].astimezone(UTC), min_score=rule.min_score)
+    if rule.subject == "narrative":
+        events = ((at, [nid] if nid is not None else []) for at, _topics, nid in rows)
+    else:
+        wanted = set(rule.topics)
+        events = ((at, [t for t in topics if not wanted or t in wanted]) for at, topics, _nid in rows)
+    return hourly_counts(events, hours, tz)
+
+
+def _keeper(session: Session, rule: Rule, series: dict[Hashable, Any]) -> Any:
+    if rule.subject != "narrative" or not rule.topics:
+        return None
+    topics = store.narrative_topics(session, [int(s) for s in series])  # type: ignore[call-overload]
+    wanted = set(rule.topics)
+    return lambda subject: topics.get(int(subject)) in wanted  # type: ignore[call-overload]
+
+
+def _fire(
+    session: Session,
+    settings: Settings,
+    config: AlertsConfig,
+    rule: Rule,
+    subject: Hashable,
+    spike: Spike,
+    hours: list[datetime],
+    now: datetime,
+) -> int | None:
+    start = hours[spike.start]
+    key = f"{rule.name}:{rule.subject}:{subject}:{start.astimezone(UTC):%Y%m%dT%H}"
+    if store.alert_exists(session, key):
+        return None
+    window = (start.astimezone(UTC), (start + HOUR).astimezone(UTC))
+    if rule.subject == "narrative":
+        narrative_id: int | None = int(subject)  # type: ignore[call-overload]
+        posts = store.posts_in_window(session, *window, narrative_id=narrative_id, min_score=rule.min_score)
+        topic = None
+    else:
+        topic = str(subject)
+        posts = store.posts_in_window(session, *window, topic=topic, min_score=rule.min_score)
+        narrative_id = store.main_narrative(posts)
+    narrative = narrative_store.get_narrative(session, narrative_id) if narrative_id is not None else None
+    claim = narrative_store.known_claim_text(session, narrative.known_claim_id) if narrative else None
+    message = compose(settings, rule, spike, start, narrative, claim, posts[0] if posts else None, topic)
+    quiet = rule.quiet_hours is not None and rule.quiet_hours.contains(now.astimezone(settings.tz).time())
+    due = rule.quiet_hours.next_end(now, settings.tz) if quiet and rule.quiet_hours else now
+    payload = {
+        "subject": message.subject,
+        "rule": rule.name,
+        "kind": rule.subject,
+        "topic": topic or (narrative.topic if narrative else None),
+        "narrative_id": narrative_id,
+        "role": rule.role,
+        "hour_start": start.isoformat(),
+        "observed": spike.observed,
+        "expected": round(spike.expected, 3),
+        "ratio": round(spike.ratio, 2),
+        "example_post_id": posts[0].id if posts else None,
+        "link": message.link,
+    }
+    alert_id = store.add_alert(
+        session,
+        {
+            "key": key,
+            "rule": rule.name,
+            "topic": payload["topic"],
+            "narrative_id": narrative_id,
+            "window_start": window[0],
+            "observed": spike.observed,
+            "expected": spike.expected,
+            "message": message.text,
+            "payload": payload,
+            "fired_at": now,
+        },
+        [
+            {"channel": name, "target": config.channels[name].target(), "next_attempt_at": due}
+            for name in rule.channels
+        ],
+    )
+    if alert_id is not None:
+        log.info(
+            "alert %s fired (%s, %d posts, expected %.2f)", key, rule.role, spike.observed, spike.expected
+        )
+    return alert_id
+
+
+# -- messages ------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Message:
+    subject: str
+    text: str
+    link: str
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _when(start: datetime) -> str:
+    end = start + HOUR
+    return f"{start.day} {MONTHS[start.month - 1]} {start.year} {start:%H.%M}–{end:%H.%M} WIB"
+
+
+def _short(text: str, limit: int = 220) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def compose(
+    settings: Settings,
+    rule: Rule,
+    spike: Spike,
+    start: datetime,
+    narrative: Any,
+    claim: Any,
+    example: Any,
+    topic: str | None,
+) -> Message:
+    """The alert text in Bahasa Indonesia: what spiked, how fast, an example, the debunk, a link."""
+    base = settings.dashboard.public_url.rstrip("/")
+    link = f"{base}/?narrative={narrative.id}" if narrative is not None else f"{base}/?topic={topic}"
+    what = f"narasi #{narrative.id}" if rule.subject == "narrative" and narrative else f"topik {topic}"
+    subject = f"[Pemantau Pemilu {settings.district}] Lonjakan {what}"
+    lines = [f"⚠️ Lonjakan {what} — {settings.district}"]
+    if narrative is not None:
+        lines.append(f'Narasi #{narrative.id}: "{_short(narrative.label, 160)}"')
+    ratio = "∞" if spike.expected == 0 else f"{spike.ratio:.0f}×"
+    lines.append(
+        f"Pertumbuhan: {spike.observed} unggahan pada {_when(start)}; "
+        f"biasanya {_number(spike.expected)} per jam ({ratio} lipat)."
+    )
+    if narrative is not None:
+        details = [f"Topik: {narrative.topic or '-'}", f"Total {narrative.post_count} unggahan"]
+        if narrative.candidates:
+            details.append("Paslon: " + ", ".join(narrative.candidates))
+        if narrative.platforms:
+            details.append("Platform: " + ", ".join(narrative.platforms))
+        lines.append(" · ".join(details))
+    if example is not None:
+        lines.append(f'Contoh: "{_short(example.text)}" ({example.platform}, jangkauan {example.reach or 0})')
+    if claim is not None:
+        lines.append(f'Sudah dibantah: "{_short(claim.claim, 160)}" ({claim.source or claim.verdict})')
+    lines.append(f"Untuk: {ROLE_LABELS.get(rule.role, rule.role)} · Aturan: {rule.name}")
+    lines.append(f"Buka di dasbor: {link}")
+    return Message(subject=subject, text="\n".join(lines), link=link)
+
+
+# -- delivery ------------------------------------------------------------------------------------------------
+def deliver_pending(db: Database, config: AlertsConfig, now: datetime | None = None) -> CheckReport:
+    """Send every delivery that is due; failures are retried later with backoff, then given up."""
+    now = now or utcnow()
+    report = CheckReport()
+    with db.session() as session:
+        due = store.due_deliveries(session, now)
+    for item in due:
+        channel = config.channels.get(item.channel)
+        attempt = item.attempts + 1
+        try:
+            if channel is None:
+                raise DeliveryError(f"channel {item.channel!r} is no longer in alerts.yml", retryable=False)
+            note = channel.send(item.subject, item.message, item.payload)
+        except DeliveryError as exc:
+            give_up = not exc.retryable or attempt >= config.delivery.max_attempts
+            wait = min(
+                config.delivery.backoff_seconds * 2 ** (attempt - 1), config.delivery.max_backoff_seconds
+            )
+            if exc.retry_after:
+                wait = max(wait, exc.retry_after)
+            with db.session() as session:
+                store.record_attempt(
+                    session,
+                    item.id,
+                    ok=False,
+                    error=str(exc),
+                    give_up=give_up,
+                    next_attempt_at=now + timedelta(seconds=wait),
+                )
+            if give_up:
+                report.failed += 1
+                log.warning("alert %d to %s failed for good: %s", item.alert_id, item.channel, exc)
+            else:
+                report.retried += 1
+                log.info(
+                    "alert %d to %s failed (attempt %d), retry in %.0fs: %s",
+                    item.alert_id,
+                    item.channel,
+                    attempt,
+                    wait,
+                    exc,
+                )
+            continue
+        with db.session() as session:
+            store.record_attempt(
+                session, item.id, ok=True, error=note if note.startswith("refused") else None
+            )
+        report.sent += 1
+    return report
+
+
+def alerts_config(settings: Settings) -> AlertsConfig:
+    return load_alerts_config(settings.path(settings.paths.alerts_file))
+
+
+def scheduled_check(settings: Settings, now: datetime | None = None) -> CheckReport:
+    """The scheduler's job: group waiting posts into narratives, fire alerts for new spikes, deliver."""
+    from monitor.narratives import assign_new_posts
+
+    config = alerts_config(settings)
+    db = Database(settings.resolved_database_url)
+    try:
+        db.check_current()
+        report = CheckReport(grouped=assign_new_posts(db, settings))
+        if config.rules:
+            report.alerts = check_spikes(db, settings, config, now)
+        delivered = deliver_pending(db, config, now)
+        report.sent, report.retried, report.failed = delivered.sent, delivered.retried, delivered.failed
+        return report
+    finally:
+        db.dispose()
+
+
+def send_test(settings: Settings, channel_name: str) -> str:
+    """Send a test message through one configured channel; returns what the channel answered."""
+    config = alerts_config(settings)
+    channel = config.channels.get(channel_name)
+    if channel is None:
+        known = ", ".join(sorted(config.channels)) or "(none)"
+        raise ConfigError(
+            f"{settings.path(settings.paths.alerts_file)}: no channel {channel_name!r}; known: {known}"
+        )
+    subject = f"[Pemantau Pemilu {settings.district}] Pesan uji"
+    text = (
+        f"✅ Pesan uji dari Pemantau Hoaks Pemilu {settings.district}.\n"
+        f"Kanal '{channel_name}' ({channel.target()}) berfungsi.\n"
+        f"Dasbor: {settings.dashboard.public_url}"
+    )
+    return channel.send(subject, text, {"test": True, "channel": channel_name})
