@@ -21,13 +21,8 @@ from monitor.reports import (
     scheduled_weekly_report,
 )
 from monitor.reports import wording as w
-from monitor.reports.data import (
-    collect_week,
-    count_escalations,
-    escalation_target,
-    pseudonym,
-    quote_of,
-)
+from monitor.reports.data import collect_week
+from monitor.reports.rules import count_escalations, escalation_target, pseudonym, quote_of
 from monitor.store import Database
 from monitor.store.weekly import WeekError, parse_week
 

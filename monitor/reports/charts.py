@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from PIL import Image as PILImage  # noqa: E402  (Pillow comes with matplotlib)
 
 from monitor.reports import wording as w  # noqa: E402
 from monitor.reports.data import WeeklyData  # noqa: E402
@@ -27,6 +28,7 @@ OUTCOME_HATCHES = ("////", "....", "xxxx", "\\\\\\\\", "++", "oo", "--", "||", "
 MARKERS = ("o", "s", "^", "D", "v")
 LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)))
 DPI = 200
+CHAR_IN = 0.062  # average width of one 8 pt DejaVu Sans character, in inches
 WIDTH_IN = 6.6
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -54,14 +56,29 @@ class Chart:
 
 
 def _render(fig: Figure) -> bytes:
+    """PNG bytes in 8-bit grey (the charts use no colour): a quarter of the RGBA size, same look in print."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches=None)
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
-    return buffer.getvalue()
+    buffer.seek(0)
+    grey = io.BytesIO()
+    with PILImage.open(buffer) as image:
+        image.convert("L").save(grey, format="png", compress_level=6)
+    return grey.getvalue()
 
 
-def _figure(height: float) -> tuple[Figure, object]:
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, height), layout="constrained")
+def _figure(
+    height: float, labels: list[str] | None = None, legend_on_top: bool = False
+) -> tuple[Figure, object]:
+    """A figure with fixed margins: the left one fits the longest category label. Fixed margins keep the
+    rendering to one pass (a layout engine draws every chart twice)."""
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    longest = max((len(label) for label in labels or []), default=2)
+    left = 0.3 + CHAR_IN * longest
+    top = 0.4 if legend_on_top else 0.12
+    fig.subplots_adjust(
+        left=left / WIDTH_IN, right=1 - 0.12 / WIDTH_IN, bottom=0.45 / height, top=1 - top / height
+    )
     return fig, ax
 
 
@@ -75,7 +92,8 @@ def _count_axis(axis: object) -> None:
 
 
 def posts_per_day(data: WeeklyData) -> Chart:
-    fig, ax = _figure(2.5)
+    peak = int(max(data.daily[f"{key}_posts"].max() for key in TOPIC_GROUPS))
+    fig, ax = _figure(2.5, ["xx" + w.number(peak)], legend_on_top=True)
     days = [w.short_date(day) for day in data.week.days]
     x = list(range(7))
     for i, key in enumerate(TOPIC_GROUPS):
@@ -109,7 +127,7 @@ def posts_per_day(data: WeeklyData) -> Chart:
 def flagged_share(data: WeeklyData) -> Chart:
     share = data.topic_share()
     share = share[share["topic"].isin(list(TOPIC_PATTERNS))].reset_index(drop=True)
-    fig, ax = _figure(1.9)
+    fig, ax = _figure(1.9, [w.TOPIC_LABELS[key] for key in TOPIC_PATTERNS])
     labels = [w.TOPIC_LABELS[key] for key in share["topic"]][::-1]
     values = (share["share"].fillna(0) * 100).tolist()[::-1]
     bars = ax.barh(  # type: ignore[attr-defined]
@@ -136,7 +154,7 @@ def flagged_share(data: WeeklyData) -> Chart:
 def narrative_growth(data: WeeklyData) -> Chart:
     groups = data.groups
     height = 0.6 + 0.38 * max(len(groups), 1)
-    fig, ax = _figure(height)
+    fig, ax = _figure(height, ["#5"])
     names = [f"#{i}" for i in range(1, len(groups) + 1)][::-1]
     current = [g.posts for g in groups][::-1]
     previous = [g.previous_posts for g in groups][::-1]
@@ -182,7 +200,7 @@ def narrative_growth(data: WeeklyData) -> Chart:
 def platform_split(data: WeeklyData) -> Chart:
     frame = data.platforms
     height = 0.6 + 0.3 * max(len(frame), 1)
-    fig, ax = _figure(height)
+    fig, ax = _figure(height, [str(p) for p in frame["platform"]])
     names = [str(p) for p in frame["platform"]][::-1]
     posts = frame["posts"].tolist()[::-1]
     flagged = frame["flagged"].tolist()[::-1]
@@ -225,7 +243,7 @@ def triage_outcomes(data: WeeklyData) -> Chart:
     ]
     keys = [k for k in order if data.triage.get(k)] + sorted(k for k in data.triage if k not in order)
     height = 0.6 + 0.28 * max(len(keys), 1)
-    fig, ax = _figure(height)
+    fig, ax = _figure(height, [w.status_label(k) for k in keys])
     labels = [w.status_label(k) for k in keys][::-1]
     values = [data.triage[k] for k in keys][::-1]
     total = max(sum(values), 1)

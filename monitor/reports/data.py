@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
-from monitor.store import Database, queries, weekly
+from monitor.reports.method import ModelCard, keywords_version, load_card
+from monitor.reports.rules import (
+    count_escalations,
+    median_decision_seconds,
+    pseudonym,
+    quote_of,
+    week_precision,
+)
+from monitor.store import Database, weekly
 from monitor.store.weekly import TOPIC_GROUPS, WeekWindow
-
-AGENCIES = ("bawaslu", "polri")
-DECISION_LABELS = {"hoax": True, "not_hoax": False}  # officer verdicts that measure the flag's precision
-QUOTE_CHARS = 180
-URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_][A-Za-z0-9_.]{0,49})")
 
 
 @dataclass
@@ -78,19 +77,6 @@ class SourceHealth:
     failed: int
     days_with_runs: list[int]
     missing_days: list[int]
-
-
-@dataclass
-class ModelCard:
-    origin: str  # where the card was read
-    version: str | None
-    created_at: str | None
-    threshold: float | None
-    target_precision: float | None
-    precision: float | None
-    recall: float | None
-    f1: float | None
-    data_sources: list[str]
 
 
 @dataclass
@@ -165,103 +151,43 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
-# -- pseudonyms and quotes ----------------------------------------------------------------------------------
-def pseudonym(platform: str, handle: str | None, salt: str) -> str:
-    """A stable, salted stand-in for an author handle ("akun-3f2a"); the same account keeps its name."""
-    if not handle:
-        return "akun-anonim"
-    digest = hashlib.sha256(
-        f"{salt}\x1f{platform.lower()}\x1f{handle.lower().lstrip('@')}".encode()
-    ).hexdigest()
-    return f"akun-{digest[:4]}"
+COUNT_COLUMNS = ["posts", "flagged", "hoax"] + [
+    f"{key}_{kind}" for key in TOPIC_GROUPS for kind in ("posts", "flagged")
+]
 
 
-def quote_of(text: str, platform: str, salt: str, limit: int = QUOTE_CHARS) -> str:
-    """A short example for print: mentions pseudonymised, links removed, cut at a word boundary."""
-    cleaned = MENTION_RE.sub(lambda m: "@" + pseudonym(platform, m.group(1), salt), text)
-    cleaned = URL_RE.sub("[tautan]", cleaned)
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) <= limit:
-        return cleaned
-    cut = cleaned[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",.;:") + " …"
+@dataclass
+class Breakdown:
+    """The week's posts per day, per platform and per scoring model version (from one SQL scan)."""
+
+    daily: pd.DataFrame
+    platforms: pd.DataFrame
+    versions: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]]) -> Breakdown:
+        frame = pd.DataFrame(rows, columns=["day", "platform", "version", *COUNT_COLUMNS])
+        daily = frame.groupby("day")[COUNT_COLUMNS].sum().reindex(range(7), fill_value=0).astype("int64")
+        platforms = (
+            frame.groupby("platform", as_index=False)[["posts", "flagged"]]
+            .sum()
+            .sort_values(["posts", "platform"], ascending=[False, True], kind="stable")
+            .reset_index(drop=True)
+            .astype({"posts": "int64", "flagged": "int64"})
+        )
+        versions = frame.groupby("version")["posts"].sum()
+        return cls(
+            daily=daily,
+            platforms=platforms,
+            versions={str(v or "unscored"): int(n) for v, n in sorted(versions.items())},
+        )
 
 
-# -- helpers for the figures --------------------------------------------------------------------------------
-def escalation_target(action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str | None:
-    """The agency an audit event escalated a post to (bawaslu/polri), or None when it was no escalation.
-
-    monitor/triage.py records item states before and after: an event escalates when `escalated_to`
-    changes to an agency. An event without states counts by its action name ("escalate_polri").
-    Narrative-wide summary events ("narrative.escalate_polri") are skipped: their posts have their own."""
-    if isinstance(after, dict) and "escalated_to" in after:
-        target = after.get("escalated_to")
-        if not isinstance(target, str) or target.lower() not in AGENCIES:
-            return None
-        previous = (before or {}).get("escalated_to")
-        return target.lower() if previous != target else None
-    name = (action or "").lower()
-    if name.startswith(("escalat", "eskalasi")):
-        for agency in AGENCIES:
-            if agency in name:
-                return agency
-    return None
-
-
-def count_escalations(events: list[dict[str, Any]]) -> dict[str, int]:
-    """Distinct items escalated to each agency (an item escalated twice to Polri counts once)."""
-    seen: dict[str, set[tuple[str, int]]] = {agency: set() for agency in AGENCIES}
-    for event in events:
-        target = escalation_target(event["action"], event.get("before"), event.get("after"))
-        if target is None:
-            continue
-        if event.get("post_id") is not None:
-            item = ("post", int(event["post_id"]))
-        elif event.get("narrative_id") is not None:
-            item = ("narrative", int(event["narrative_id"]))
-        else:
-            item = ("event", int(event["id"]))
-        seen[target].add(item)
-    return {agency: len(items) for agency, items in seen.items()}
-
-
-def median_decision_seconds(decisions: list[dict[str, Any]]) -> float | None:
-    spans = [
-        (row["decided_at"] - row["flagged_at"]).total_seconds()
-        for row in decisions
-        if row["flagged_at"] is not None
-        and row["decided_at"] is not None
-        and row["decided_at"] >= row["flagged_at"]
-    ]
-    if not spans:
-        return None
-    return float(pd.Series(spans, dtype="float64").median())
-
-
-def week_precision(decisions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Officers' verdicts on flagged posts decided this week: the flag's measured precision."""
-    confirmed = sum(1 for row in decisions if row["flagged"] and row["status"] == "hoax")
-    rejected = sum(1 for row in decisions if row["flagged"] and row["status"] == "not_hoax")
-    total = confirmed + rejected
-    return {
-        "confirmed": confirmed,
-        "rejected": rejected,
-        "precision": round(confirmed / total, 4) if total else None,
-    }
-
-
-def _daily_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = ["posts", "flagged", "hoax"] + [
-        f"{key}_{kind}" for key in TOPIC_GROUPS for kind in ("posts", "flagged")
-    ]
-    frame = pd.DataFrame(rows, columns=["day", *columns]).set_index("day")
-    return frame.reindex(range(7), fill_value=0).astype("int64")
-
-
-def _figures(session: Session, window: WeekWindow, daily: pd.DataFrame) -> WeekFigures:
+def _figures(
+    session: Session, window: WeekWindow, daily: pd.DataFrame, decided: list[dict[str, Any]]
+) -> WeekFigures:
     runs = weekly.ingest_by_source_day(session, window)
     escalations = count_escalations(weekly.triage_events(session, window))
-    decided = weekly.decisions(session, window)
     return WeekFigures(
         collected=sum(row["read"] for row in runs),
         relevant=int(daily["posts"].sum()),
@@ -348,102 +274,18 @@ def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None
     return kind, groups
 
 
-# -- model card and keywords --------------------------------------------------------------------------------
-def _find_number(tree: Any, name: str) -> float | None:
-    """The first numeric value under key `name`, breadth-first (the card's layout may vary by version)."""
-    queue = [tree]
-    while queue:
-        node = queue.pop(0)
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key.lower() == name and isinstance(value, int | float) and not isinstance(value, bool):
-                    return float(value)
-            queue.extend(value for value in node.values() if isinstance(value, dict))
-    return None
-
-
-def _data_sources(card: dict[str, Any]) -> list[str]:
-    for key in ("data_sources", "data", "training_data", "datasets"):
-        items = card.get(key)
-        if isinstance(items, dict):
-            items = [{"name": k, **v} if isinstance(v, dict) else {"name": k} for k, v in items.items()]
-        if isinstance(items, list) and items:
-            names = []
-            for item in items:
-                if isinstance(item, str):
-                    names.append(item)
-                elif isinstance(item, dict):
-                    label = item.get("name") or item.get("path") or item.get("source")
-                    if label:
-                        names.append(str(label))
-            return names
-    return []
-
-
-def summarise_card(card: dict[str, Any], origin: str) -> ModelCard:
-    metrics = card.get("metrics") if isinstance(card.get("metrics"), dict) else card
-    return ModelCard(
-        origin=origin,
-        version=str(card["version"]) if card.get("version") is not None else None,
-        created_at=str(card["created_at"]) if card.get("created_at") else None,
-        threshold=_find_number({"t": card.get("threshold")}, "t"),
-        target_precision=_find_number(card, "target_precision"),
-        precision=_find_number(metrics, "precision") or _find_number(card, "precision"),
-        recall=_find_number(metrics, "recall") or _find_number(card, "recall"),
-        f1=_find_number(metrics, "f1") or _find_number(card, "f1"),
-        data_sources=_data_sources(card),
-    )
-
-
-def load_card(session: Session, settings: Settings) -> tuple[str | None, ModelCard | None]:
-    """The active model version and its card: from model_versions, else models/default/card.json."""
-    active = queries.active_model(session)
-    if active is not None and active.card:
-        return active.version, summarise_card(active.card, f"model_versions: {active.version}")
-    path = settings.path(settings.paths.models_dir) / "default" / "card.json"
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return (active.version if active else None), None
-    if not isinstance(card, dict):
-        return (active.version if active else None), None
-    origin = _relative(path, settings.home)
-    return (active.version if active else card.get("version")), summarise_card(card, origin)
-
-
-def keywords_version(settings: Settings) -> str | None:
-    path = settings.path(settings.paths.keywords_file)
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    version = content.get("version") if isinstance(content, dict) else None
-    return str(version) if version is not None else None
-
-
-def _relative(path: Path, home: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(home.resolve()))
-    except ValueError:
-        return str(path)
-
-
 # -- the whole week -----------------------------------------------------------------------------------------
 def collect_week(db: Database, settings: Settings, window: WeekWindow) -> WeeklyData:
     """Read one week (and the previous one, for the changes) in a single transaction."""
     salt = settings.report.pseudonym_salt or settings.report.district_label or settings.district
     previous = window.previous()
     with db.session() as session:
-        daily = _daily_frame(weekly.daily_posts(session, window))
-        previous_daily = _daily_frame(weekly.daily_posts(session, previous))
-        figures = _figures(session, window, daily)
-        previous_figures = _figures(session, previous, previous_daily)
-        platforms = pd.DataFrame(
-            weekly.platform_counts(session, window), columns=["platform", "posts", "flagged"]
-        )
-        platforms = platforms.sort_values(["posts", "platform"], ascending=[False, True], kind="stable")
-        group_kind, groups = _groups(session, window, salt)
+        this_week = Breakdown.of(weekly.week_breakdown(session, window))
+        last_week = Breakdown.of(weekly.week_breakdown(session, previous))
         decided = weekly.decisions(session, window)
+        figures = _figures(session, window, this_week.daily, decided)
+        previous_figures = _figures(session, previous, last_week.daily, weekly.decisions(session, previous))
+        group_kind, groups = _groups(session, window, salt)
         active, card = load_card(session, settings)
         data = WeeklyData(
             week=window,
@@ -451,13 +293,13 @@ def collect_week(db: Database, settings: Settings, window: WeekWindow) -> Weekly
             district=settings.report.district_label or settings.district,
             figures=figures,
             previous_figures=previous_figures,
-            daily=daily,
-            platforms=platforms.reset_index(drop=True),
+            daily=this_week.daily,
+            platforms=this_week.platforms,
             triage=weekly.triage_status_counts(session, window),
             groups=groups,
             group_kind=group_kind,
             sources=_sources(session, window),
-            model_versions=weekly.model_versions_used(session, window),
+            model_versions=this_week.versions,
             active_model=active,
             card=card,
             keywords_version=keywords_version(settings),

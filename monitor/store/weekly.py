@@ -124,28 +124,32 @@ def _as_int(value: Any) -> int:
 
 
 # -- posts --------------------------------------------------------------------------------------------------
-def daily_posts(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
-    """Per local day: posts, flagged, confirmed hoaxes and, per topic group, posts and flagged posts.
+def week_breakdown(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
+    """The week's posts counted per (local day, platform, scoring model version): posts, flagged,
+    confirmed hoaxes and, per topic group, posts and flagged posts.
 
-    One scan of the week's posts (range on ix_posts_created_at); days without posts are absent."""
+    One scan of the week's posts (a range on ix_posts_created_at) gives the daily series, the platform
+    split and the model versions; the result has at most 7 x platforms x versions rows."""
     flagged = Post.flagged.is_(True)
-    topic_flags = {key: case((_topic_like(key), 1), else_=0) for key in TOPIC_PATTERNS}
     inner = (
         select(
             _day_index(Post.created_at, window).label("day"),
+            Post.platform.label("platform"),
+            func.coalesce(Post.scored_version, "").label("version"),
             case((flagged, 1), else_=0).label("is_flagged"),
             case((Post.triage_status == "hoax", 1), else_=0).label("is_hoax"),
-            *[topic_flags[key].label(f"t_{key}") for key in TOPIC_PATTERNS],
+            *[case((_topic_like(key), 1), else_=0).label(f"t_{key}") for key in TOPIC_PATTERNS],
         )
         .where(_in_window(Post.created_at, window))
         .subquery()
     )
-    # Grouping on the subquery's column (not on a repeated CASE) keeps PostgreSQL's server-side
+    # Grouping on the subquery's columns (not on a repeated CASE) keeps PostgreSQL's server-side
     # parameters from making the GROUP BY and SELECT expressions look different.
-    topic_sum = sum(inner.c[f"t_{key}"] for key in TOPIC_PATTERNS)
-    is_other = case((topic_sum == 0, 1), else_=0)
+    is_other = case((sum(inner.c[f"t_{key}"] for key in TOPIC_PATTERNS) == 0, 1), else_=0)
     columns: list[Any] = [
         inner.c.day,
+        inner.c.platform,
+        inner.c.version,
         func.count().label("posts"),
         func.sum(inner.c.is_flagged).label("flagged"),
         func.sum(inner.c.is_hoax).label("hoax"),
@@ -155,28 +159,12 @@ def daily_posts(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
         columns.append(func.sum(inner.c[f"t_{key}"] * inner.c.is_flagged).label(f"{key}_flagged"))
     columns.append(func.sum(is_other).label("other_posts"))
     columns.append(func.sum(is_other * inner.c.is_flagged).label("other_flagged"))
-    query: Select[Any] = select(*columns).group_by(inner.c.day).order_by(inner.c.day)
+    keys = (inner.c.day, inner.c.platform, inner.c.version)
+    query: Select[Any] = select(*columns).group_by(*keys).order_by(*keys)
     rows = []
     for row in session.execute(query).mappings():
-        rows.append({key: _as_int(value) for key, value in row.items()})
+        rows.append({k: (v if k in ("platform", "version") else _as_int(v)) for k, v in row.items()})
     return rows
-
-
-def platform_counts(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
-    query = (
-        select(
-            Post.platform,
-            func.count().label("posts"),
-            _sum_if(Post.flagged.is_(True)).label("flagged"),
-        )
-        .where(_in_window(Post.created_at, window))
-        .group_by(Post.platform)
-        .order_by(Post.platform)
-    )
-    return [
-        {"platform": row.platform, "posts": _as_int(row.posts), "flagged": _as_int(row.flagged)}
-        for row in session.execute(query)
-    ]
 
 
 def triage_status_counts(session: Session, window: WeekWindow) -> dict[str, int]:
@@ -187,17 +175,6 @@ def triage_status_counts(session: Session, window: WeekWindow) -> dict[str, int]
         .group_by(Post.triage_status)
     )
     counts = {str(status or "none"): _as_int(n) for status, n in session.execute(query)}
-    return dict(sorted(counts.items()))
-
-
-def model_versions_used(session: Session, window: WeekWindow) -> dict[str, int]:
-    """Which classifier versions scored the week's posts, and how many each ("unscored" for none)."""
-    query = (
-        select(Post.scored_version, func.count())
-        .where(_in_window(Post.created_at, window))
-        .group_by(Post.scored_version)
-    )
-    counts = {str(version or "unscored"): _as_int(n) for version, n in session.execute(query)}
     return dict(sorted(counts.items()))
 
 

@@ -1,0 +1,107 @@
+"""The method notes' inputs: the active model's card (summarised) and the keywords version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.orm import Session
+
+from monitor.config import Settings
+from monitor.store import queries
+
+
+@dataclass
+class ModelCard:
+    origin: str  # where the card was read
+    version: str | None
+    created_at: str | None
+    threshold: float | None
+    target_precision: float | None
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    data_sources: list[str]
+
+
+# -- model card and keywords --------------------------------------------------------------------------------
+def _find_number(tree: Any, name: str) -> float | None:
+    """The first numeric value under key `name`, breadth-first (the card's layout may vary by version)."""
+    queue = [tree]
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.lower() == name and isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+            queue.extend(value for value in node.values() if isinstance(value, dict))
+    return None
+
+
+def _data_sources(card: dict[str, Any]) -> list[str]:
+    for key in ("data_sources", "data", "training_data", "datasets"):
+        items = card.get(key)
+        if isinstance(items, dict):
+            items = [{"name": k, **v} if isinstance(v, dict) else {"name": k} for k, v in items.items()]
+        if isinstance(items, list) and items:
+            names = []
+            for item in items:
+                if isinstance(item, str):
+                    names.append(item)
+                elif isinstance(item, dict):
+                    label = item.get("name") or item.get("path") or item.get("source")
+                    if label:
+                        names.append(str(label))
+            return names
+    return []
+
+
+def summarise_card(card: dict[str, Any], origin: str) -> ModelCard:
+    metrics = card.get("metrics") if isinstance(card.get("metrics"), dict) else card
+    return ModelCard(
+        origin=origin,
+        version=str(card["version"]) if card.get("version") is not None else None,
+        created_at=str(card["created_at"]) if card.get("created_at") else None,
+        threshold=_find_number({"t": card.get("threshold")}, "t"),
+        target_precision=_find_number(card, "target_precision"),
+        precision=_find_number(metrics, "precision") or _find_number(card, "precision"),
+        recall=_find_number(metrics, "recall") or _find_number(card, "recall"),
+        f1=_find_number(metrics, "f1") or _find_number(card, "f1"),
+        data_sources=_data_sources(card),
+    )
+
+
+def load_card(session: Session, settings: Settings) -> tuple[str | None, ModelCard | None]:
+    """The active model version and its card: from model_versions, else models/default/card.json."""
+    active = queries.active_model(session)
+    if active is not None and active.card:
+        return active.version, summarise_card(active.card, f"model_versions: {active.version}")
+    path = settings.path(settings.paths.models_dir) / "default" / "card.json"
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return (active.version if active else None), None
+    if not isinstance(card, dict):
+        return (active.version if active else None), None
+    origin = _relative(path, settings.home)
+    return (active.version if active else card.get("version")), summarise_card(card, origin)
+
+
+def keywords_version(settings: Settings) -> str | None:
+    path = settings.path(settings.paths.keywords_file)
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    version = content.get("version") if isinstance(content, dict) else None
+    return str(version) if version is not None else None
+
+
+def _relative(path: Path, home: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(home.resolve()))
+    except ValueError:
+        return str(path)
