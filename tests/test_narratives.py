@@ -215,3 +215,31 @@ def test_primary_topic_prefers_specific_topics() -> None:
     assert primary_topic(Counter({"other": 5, "candidate:02": 3, "sirekap": 1})) == "sirekap"
     assert primary_topic(Counter({"other": 5, "candidate:02": 3})) == "candidate:02"
     assert primary_topic(Counter()) is None
+
+
+def test_cli_assign_list_show(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    settings = load_settings(REPO / "config" / "monitor.toml", database_url=sqlite_db.url, home=REPO)
+    rows = [r for r in labelled_rows() if r["group"] in ("tinta-babi", "golput-didenda")]
+    ingest_labelled(sqlite_db, settings, rows)
+    monkeypatch.setenv("MONITOR_HOME", str(REPO))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", sqlite_db.url)
+    runner = CliRunner()
+    assigned = runner.invoke(app, ["narratives", "assign"])
+    assert assigned.exit_code == 0, assigned.output
+    assert f"assigned={len(rows)}" in assigned.output
+    listed = runner.invoke(app, ["narratives", "list", "--json", "--order", "posts"])
+    assert listed.exit_code == 0, listed.output
+    items = [json.loads(line) for line in listed.output.splitlines()]
+    assert sum(item["post_count"] for item in items) == len(rows)
+    shown = runner.invoke(app, ["narratives", "show", str(items[0]["id"]), "--json"])
+    data = json.loads(shown.output)
+    assert data["id"] == items[0]["id"] and len(data["posts"]) == data["post_count"]
+    assert {p["joined_by"] for p in data["posts"]} <= {"new", "duplicate", "similar", "claim"}
+    missing = runner.invoke(app, ["narratives", "show", "999"])
+    assert missing.exit_code == 2 and "no narrative with id 999" in missing.output
+    bad = runner.invoke(app, ["narratives", "list", "--order", "size"])
+    assert bad.exit_code == 2

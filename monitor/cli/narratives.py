@@ -1,0 +1,180 @@
+"""`monitor narratives ...` (list, show, assign) and `monitor alerts ...` (test, check)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from monitor import alerts as alerting
+from monitor.alert_channels import DeliveryError
+from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
+from monitor.i18n import format_time
+from monitor.narratives import NarrativeGrouper
+from monitor.store import narratives as store
+from monitor.store.schema import Narrative
+
+narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Spike alerts and their channels. Peringatan lonjakan.", no_args_is_help=True)
+app.add_typer(narratives_app, name="narratives")
+app.add_typer(alerts_app, name="alerts")
+
+
+def _narrative_dict(n: Narrative) -> dict[str, object]:
+    return {
+        "id": n.id,
+        "label": n.label,
+        "topic": n.topic,
+        "candidates": list(n.candidates or []),
+        "platforms": list(n.platforms or []),
+        "post_count": n.post_count,
+        "total_reach": n.total_reach,
+        "max_score": n.max_score,
+        "first_seen": n.first_seen.isoformat(),
+        "last_seen": n.last_seen.isoformat(),
+        "known_claim_id": n.known_claim_id,
+        "status": n.status,
+    }
+
+
+@narratives_app.command("list")
+@handles_errors
+def list_(
+    limit: int = typer.Option(20, "--limit", min=1, help="How many narratives."),
+    topic: str = typer.Option(None, "--topic", help="Only this topic (sidalih, sirekap, procedure, ...)."),
+    order: str = typer.Option("last_seen", "--order", help="last_seen, posts or reach."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """The most recent (or biggest) narratives."""
+    cfg = settings()
+    with open_database(cfg) as db, db.session() as session:
+        try:
+            rows = store.list_narratives(session, limit=limit, topic=topic, order=order)
+        except ValueError as exc:
+            raise UserError(f"--order: {exc}") from None
+        if as_json:
+            for n in rows:
+                typer.echo(json.dumps(_narrative_dict(n), ensure_ascii=False))
+            return
+        table = Table(show_header=True)
+        for column in ("id", "posts", "reach", "topic", "paslon", "last seen", "narrative"):
+            table.add_column(column)
+        for n in rows:
+            table.add_row(
+                str(n.id),
+                str(n.post_count),
+                str(n.total_reach),
+                n.topic or "-",
+                ",".join(n.candidates or []) or "-",
+                format_time(n.last_seen, cfg.tz),
+                _short(n.label, 70),
+            )
+        console.print(table)
+        if not rows:
+            console.print("no narratives yet (run `monitor narratives assign` after scoring)")
+
+
+@narratives_app.command("show")
+@handles_errors
+def show(
+    narrative_id: int = typer.Argument(..., help="The narrative's id."),
+    posts: int = typer.Option(10, "--posts", min=0, help="How many member posts to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One narrative: its numbers, its debunk and its first posts."""
+    cfg = settings()
+    with open_database(cfg) as db, db.session() as session:
+        n = store.get_narrative(session, narrative_id)
+        if n is None:
+            raise UserError(f"no narrative with id {narrative_id}")
+        claim = store.known_claim_text(session, n.known_claim_id)
+        members = store.narrative_posts(session, narrative_id, limit=posts)
+        if as_json:
+            data = _narrative_dict(n)
+            data["known_claim"] = claim.claim if claim else None
+            data["posts"] = [
+                {
+                    "id": p.id,
+                    "platform": p.platform,
+                    "created_at": p.created_at.isoformat(),
+                    "reach": p.reach,
+                    "hoax_score": p.hoax_score,
+                    "joined_by": method,
+                    "text": p.text,
+                }
+                for p, method in members
+            ]
+            typer.echo(json.dumps(data, ensure_ascii=False))
+            return
+        console.print(f"[bold]Narasi #{n.id}[/]: {n.label}", highlight=False)
+        console.print(
+            f"posts={n.post_count} reach={n.total_reach} topic={n.topic or '-'} "
+            f"paslon={','.join(n.candidates or []) or '-'} platforms={','.join(n.platforms or []) or '-'}",
+            highlight=False,
+        )
+        console.print(
+            f"first seen {format_time(n.first_seen, cfg.tz)}, last seen {format_time(n.last_seen, cfg.tz)}",
+            highlight=False,
+        )
+        if claim is not None:
+            console.print(f"known debunk: {claim.claim} ({claim.source or claim.verdict})", highlight=False)
+        table = Table(show_header=True)
+        for column in ("post", "time", "platform", "reach", "score", "joined by", "text"):
+            table.add_column(column)
+        for p, method in members:
+            table.add_row(
+                str(p.id),
+                format_time(p.created_at, cfg.tz),
+                p.platform,
+                str(p.reach),
+                f"{p.hoax_score:.2f}" if p.hoax_score is not None else "-",
+                method or "-",
+                _short(p.text, 60),
+            )
+        console.print(table)
+
+
+@narratives_app.command("assign")
+@handles_errors
+def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at most this many posts.")) -> None:
+    """Group scored posts that have no narrative yet (incrementally; nothing is re-clustered)."""
+    cfg = settings()
+    with open_database(cfg) as db:
+        with db.session() as session:
+            waiting = store.count_posts_to_group(session, cfg.narratives.score_floor)
+        grouper = NarrativeGrouper(db, cfg)
+        stats = grouper.assign_pending(limit)
+    console.print(
+        f"waiting={waiting} assigned={stats.assigned} new_narratives={stats.new_narratives} "
+        f"duplicates={stats.duplicates} similar={stats.similar} space={grouper.space.fingerprint}",
+        highlight=False,
+    )
+
+
+@alerts_app.command("test")
+@handles_errors
+def test(channel: str = typer.Argument(..., help="A channel name from config/alerts.yml.")) -> None:
+    """Send a test message through one channel."""
+    cfg = settings()
+    try:
+        answer = alerting.send_test(cfg, channel)
+    except DeliveryError as exc:
+        raise UserError(f"channel {channel!r}: {exc}") from None
+    console.print(f"sent via {channel}: {answer}", highlight=False)
+
+
+@alerts_app.command("check")
+@handles_errors
+def check(as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
+    """Group waiting posts, fire alerts for new spikes and deliver what is due (what the scheduler runs)."""
+    report = alerting.scheduled_check(settings())
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+    else:
+        console.print(" ".join(f"{k}={v}" for k, v in report.as_dict().items()), highlight=False)
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
