@@ -46,36 +46,45 @@ class ThresholdChoice:
     met_target: bool  # False when no threshold reaches the target precision (then best F1 is used)
 
 
+# "max_recall": the lowest threshold whose precision is still >= target (the best reachable recall; in
+#   practice precision lands right at the floor, which caps F1 near 0.89 and fills the queue with borderline
+#   posts).
+# "max_f1": among thresholds whose precision is >= target, the one with the best F1 (the shipped default).
+THRESHOLD_POLICIES = ("max_f1", "max_recall")
+
+
 def choose_threshold(
-    probabilities: np.ndarray, labels: np.ndarray, target_precision: float = TARGET_PRECISION
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    target_precision: float = TARGET_PRECISION,
+    *,
+    policy: str = "max_f1",
 ) -> ThresholdChoice:
-    """The lowest threshold whose precision is >= target (= best recall); best F1 if none reaches it."""
+    """A threshold whose precision is >= target: best recall or best F1 (see THRESHOLD_POLICIES);
+    the best-F1 threshold when no threshold reaches the target."""
+    if policy not in THRESHOLD_POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(THRESHOLD_POLICIES)}, got {policy!r}")
     labels = np.asarray(labels).astype(int)
     if labels.min(initial=1) == labels.max(initial=0):
         raise ValueError("choosing a threshold needs both labels among the validation texts")
     precision, recall, thresholds = precision_recall_curve(labels, probabilities)
     # precision/recall have one more entry than thresholds (the final point: recall 0).
     precision, recall = precision[:-1], recall[:-1]
-    f1 = np.divide(
-        2 * precision * recall,
-        precision + recall,
-        out=np.zeros_like(precision),
-        where=(precision + recall) > 0,
-    )
+    denominator = precision + recall
+    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(precision), where=denominator > 0)
     ok = np.flatnonzero(precision >= target_precision)
-    if ok.size:
-        # Best recall among the acceptable points; ties broken by the higher F1.
+    if ok.size and policy == "max_recall":
         best_recall = recall[ok].max()
         candidates = ok[recall[ok] >= best_recall - 1e-12]
-        pick = candidates[np.argmax(f1[candidates])]
-        met = True
+        pick = int(candidates[np.argmax(f1[candidates])])
+    elif ok.size:
+        pick = int(ok[np.argmax(f1[ok])])
     else:
         pick = int(np.argmax(f1))
-        met = False
     return ThresholdChoice(
         threshold=float(thresholds[pick]),
         precision=float(precision[pick]),
         recall=float(recall[pick]),
         f1=float(f1[pick]),
-        met_target=met,
+        met_target=bool(ok.size),
     )

@@ -24,14 +24,19 @@ DEBUNK_MARKERS = (
     r"periksa fakta",
     r"klarifikasi",
     r"turnbackhoax",
-    r"(?:adalah|merupakan|dipastikan|dinyatakan|terbukti|ternyata) (?:hoaks|hoax|tidak benar|keliru)",
+    r"(?:adalah|merupakan|dipastikan|dinyatakan|terbukti|ternyata|itu|ini) (?:hoaks|hoax|tidak benar|keliru|"
+    r"salah|menyesatkan|tidak berdasar|fitnah)",
     r"(?:kabar|informasi|klaim|narasi|isu|unggahan|pesan) (?:itu |tersebut |ini )?"
     r"(?:tidak benar|keliru|salah|hoaks|hoax|menyesatkan)",
     r"tidak benar",
+    r"tidak berdasar",
+    r"menyesatkan",
     r"disinformasi",
-    r"dibantah|membantah|bantahan",
-    r"meluruskan|diluruskan",
-    r"jangan (?:mudah )?(?:percaya|termakan|terprovokasi)",
+    r"\w*bantah\w*",
+    r"meluruskan|diluruskan|luruskan",
+    r"tidak ada (?:bukti|buktinya|aturan|ketentuan)",
+    r"(?:pesan|kabar|info|video|narasi) (?:berantai |yang )?(?:beredar|viral)",
+    r"jangan (?:mudah |langsung )?(?:percaya|termakan|terprovokasi|ikut menyebar|sebar|disebar|menyebar)",
     r"waspada (?:hoaks|hoax|penipuan)",
 )
 # Chain-message vocabulary: "sebarkan!", "info dari grup sebelah", "sebelum dihapus".

@@ -24,7 +24,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from monitor.classify.base import CLAIM_CONFIRMED, ClassifierError, KnownClaim, Score
-from monitor.classify.calibration import TARGET_PRECISION, apply_platt, choose_threshold, fit_platt
+from monitor.classify.calibration import (
+    TARGET_PRECISION,
+    THRESHOLD_POLICIES,
+    apply_platt,
+    choose_threshold,
+    fit_platt,
+)
 from monitor.classify.claims import ClaimIndex, read_known_claims, write_known_claims
 from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
 from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer
@@ -65,9 +71,11 @@ class HoaxClassifier:
         claims: Iterable[KnownClaim] = (),
         embedder: Embedder | None = None,
         embedding_features: bool = False,
-        C: float = 8.0,
+        C: float = 16.0,
         extra_features: bool = True,
+        claim_features: bool = True,
         min_df: int = 2,
+        threshold_policy: str = "max_f1",
         claim_thresholds: tuple[float, float] | None = None,
         target_precision: float = TARGET_PRECISION,
     ) -> None:
@@ -76,13 +84,17 @@ class HoaxClassifier:
         self.preparer = TextPreparer(self.keywords_file)
         self.C = C
         self.extra_features = extra_features
+        self.claim_features = claim_features
         self.min_df = min_df
+        if threshold_policy not in THRESHOLD_POLICIES:
+            raise ValueError(f"threshold_policy must be one of {', '.join(THRESHOLD_POLICIES)}")
+        self.threshold_policy = threshold_policy
         self.target_precision = target_precision
         self.embedder: Embedder | None = (
             embedder if isinstance(embedder, SentenceTransformerEmbedder) else None
         )
         self.embedding_features = bool(embedding_features and self.embedder is not None)
-        self.word = word_tfidf(min_df=min_df)
+        self.word = word_tfidf(min_df=1 if min_df <= 2 else min_df)
         self.char = char_tfidf(min_df=min_df)
         self.lr: LogisticRegression | None = None
         self.calibrator: LogisticRegression | None = None
@@ -92,6 +104,9 @@ class HoaxClassifier:
         self._pending_claims: list[KnownClaim] = list(claims)
         self._claim_thresholds = claim_thresholds
         self.claims: ClaimIndex | None = None
+        # Claim-similarity features always use the model's own char TF-IDF space (the scale the weights were
+        # learned on); `claims` may use a sentence-embedding model for the match shown to officers.
+        self._feature_claims: ClaimIndex | None = None
 
     # -- features ------------------------------------------------------------------------------------
     def _features(
@@ -102,6 +117,10 @@ class HoaxClassifier:
         blocks: list[Any] = [word, char]
         if self.extra_features:
             blocks.append(sparse.csr_matrix(batch.extra_features()))
+        if self.claim_features and self._feature_claims is not None:
+            # Nearest known claim's similarity, and the same value zeroed for posts that read as debunks.
+            sim = self._feature_claims.match(char).similarity
+            blocks.append(sparse.csr_matrix(np.column_stack([sim, sim * (~batch.debunk)]).astype(np.float32)))
         if self.embedding_features and self.embedder is not None:
             blocks.append(sparse.csr_matrix(self.embedder.encode(batch.masked)))
         return sparse.hstack(blocks, format="csr"), word, char
@@ -113,11 +132,23 @@ class HoaxClassifier:
         embedder = self._claim_embedder()
         suggest, confirm = thresholds or CLAIM_THRESHOLDS[embedder.kind]
         previous = self.claims.claims if self.claims is not None else []
+        claims = [*previous, *self._pending_claims]
         self.claims = ClaimIndex(
             embedder, self.preparer.mask_one, suggest_threshold=suggest, confirm_threshold=confirm
         )
-        self.claims.add([*previous, *self._pending_claims])
+        self.claims.add(claims)
         self._pending_claims = []
+        if embedder.kind == "tfidf":
+            self._feature_claims = self.claims
+        else:
+            tfidf_suggest, tfidf_confirm = CLAIM_THRESHOLDS["tfidf"]
+            self._feature_claims = ClaimIndex(
+                TfidfEmbedder(self.char),
+                self.preparer.mask_one,
+                suggest_threshold=tfidf_suggest,
+                confirm_threshold=tfidf_confirm,
+            )
+            self._feature_claims.add(claims)
 
     def set_claim_thresholds(self, suggest: float, confirm: float) -> None:
         """Override the card's claim thresholds (e.g. from config/monitor.toml)."""
@@ -135,6 +166,7 @@ class HoaxClassifier:
         batch = self.preparer.prepare(list(texts))
         self.word.fit(batch.masked)
         self.char.fit(batch.masked)
+        self._build_claim_index(self._claim_thresholds)
         X, _, _ = self._features(batch)
         folds = int(min(5, np.bincount(y).min()))
         if folds < 2:
@@ -145,34 +177,44 @@ class HoaxClassifier:
             oof[test_idx] = fold_model.decision_function(X[test_idx])
         self.calibrator = fit_platt(oof, y)
         oof_prob = apply_platt(self.calibrator, oof)
-        choice = choose_threshold(oof_prob, y, self.target_precision)
+        choices = {
+            policy: choose_threshold(oof_prob, y, self.target_precision, policy=policy)
+            for policy in THRESHOLD_POLICIES
+        }
+        choice = choices[self.threshold_policy]
         self.threshold = choice.threshold
         self.lr = self._new_lr().fit(X, y)
         self.fit_report = {
             "rows": int(len(y)),
             "positives": int(y.sum()),
             "cv_folds": folds,
-            "threshold_choice": {
-                "threshold": choice.threshold,
-                "precision": choice.precision,
-                "recall": choice.recall,
-                "f1": choice.f1,
-                "met_target_precision": choice.met_target,
-                "target_precision": self.target_precision,
+            "threshold_policy": self.threshold_policy,
+            "target_precision": self.target_precision,
+            "threshold_choices": {
+                policy: {
+                    "threshold": c.threshold,
+                    "precision": c.precision,
+                    "recall": c.recall,
+                    "f1": c.f1,
+                    "met_target_precision": c.met_target,
+                }
+                for policy, c in choices.items()
             },
             "oof_probabilities": oof_prob,
         }
-        self._build_claim_index(self._claim_thresholds)
         return self
 
     def _new_lr(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
 
     def add_claims(self, claims: Iterable[KnownClaim]) -> None:
+        claims = list(claims)
         if self.claims is None:
             self._pending_claims.extend(claims)
-        else:
-            self.claims.add(claims)
+            return
+        self.claims.add(claims)
+        if self._feature_claims is not None and self._feature_claims is not self.claims:
+            self._feature_claims.add(claims)
 
     def _require_fitted(self) -> tuple[LogisticRegression, LogisticRegression, ClaimIndex]:
         if self.lr is None or self.calibrator is None or self.claims is None:
@@ -240,6 +282,7 @@ class HoaxClassifier:
             "version": self.version,
             "threshold": float(self.threshold),
             "target_precision": self.target_precision,
+            "threshold_policy": self.threshold_policy,
             "claim_thresholds": {
                 "suggested": claim_index.suggest_threshold,
                 "confirmed": claim_index.confirm_threshold,
@@ -253,6 +296,7 @@ class HoaxClassifier:
                     "vocabulary": len(self.char.vocabulary_),
                 },
                 "extra": list(EXTRA_FEATURE_NAMES) if self.extra_features else [],
+                "claim_similarity": self.claim_features,
                 "embedding": self.embedding_features,
                 "candidate_masking": True,
             },
@@ -276,9 +320,10 @@ class HoaxClassifier:
             "lr": lr,
             "calibrator": calibrator,
             "extra_features": self.extra_features,
+            "claim_features": self.claim_features,
             "embedding_features": self.embedding_features,
         }
-        sio.dump(state, folder / MODEL_FILE)
+        _dump_compact(state, folder / MODEL_FILE)
         if self.keywords_file.resolve() != (folder / KEYWORDS_FILE).resolve():
             shutil.copyfile(self.keywords_file, folder / KEYWORDS_FILE)
         write_known_claims(folder / CLAIMS_FILE, claim_index.claims)
@@ -317,6 +362,7 @@ class HoaxClassifier:
             embedder = loaded if isinstance(loaded, SentenceTransformerEmbedder) else None
         model = cls(
             folder / KEYWORDS_FILE,
+            claim_features=bool(state.get("claim_features", False)),
             version=str(card.get("version", folder.name)),
             embedder=embedder,
             embedding_features=bool(state.get("embedding_features")),
@@ -349,4 +395,24 @@ def _load_skops(path: Path) -> dict[str, Any]:
     state = sio.load(path, trusted=untrusted)
     if not isinstance(state, dict) or not {"word", "char", "lr", "calibrator"} <= set(state):
         raise ClassifierError(f"{path}: unexpected content (expected the classifier's state dictionary)")
+    for name in ("word", "char"):
+        terms = state.pop(f"{name}_terms", None)
+        if terms is not None:
+            state[name].vocabulary_ = {str(term): i for i, term in enumerate(terms.tolist())}
     return state
+
+
+def _dump_compact(state: dict[str, Any], path: Path) -> None:
+    """skops stores a vocabulary dict entry by entry (MBs); an array of terms is ~10x smaller."""
+    vocabularies = {}
+    try:
+        for name in ("word", "char"):
+            vectorizer = state[name]
+            vocabularies[name] = vectorizer.vocabulary_
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+            state[f"{name}_terms"] = np.array(terms, dtype=str)
+            del vectorizer.vocabulary_
+        sio.dump(state, path)
+    finally:
+        for name, vocabulary in vocabularies.items():
+            state[name].vocabulary_ = vocabulary

@@ -182,7 +182,7 @@ def train_candidate(
     embedder: Embedder | None = None,
     embedding_features: bool = False,
     step: Step | None = None,
-    C: float = 8.0,
+    C: float = 16.0,
     extra_features: bool = True,
 ) -> tuple[HoaxClassifier, dict[str, Any]]:
     """Fit on data.train, evaluate on data.test, save the folder with its card; returns (model, card)."""
