@@ -265,9 +265,7 @@ class NarrativeIndex:
         """Assign each post (in the given order) to a narrative; `vectors` are their L2-normalised rows."""
         if len(items) != len(vectors):
             raise ValueError(f"{len(items)} posts but {len(vectors)} vectors")
-        n0 = len(self.states)
-        # Similarities with the centroids as they were before this batch; rows touched since are redone.
-        base = (vectors @ self._means[:n0].T) / self._norms[:n0] if n0 else np.zeros((len(items), 0))
+        margins = self._batch_margins(items, vectors)
         dirty: set[int] = set()
         out: list[Assignment] = []
         for i, item in enumerate(items):
@@ -275,7 +273,9 @@ class NarrativeIndex:
             mask = candidate_mask(item.candidates)
             slot, method, similarity = self._near_duplicate(mh, mask)
             if slot is None:
-                slot, method, similarity = self._most_similar(vectors[i], base[i], dirty, mask, item.claim_id)
+                slot, method, similarity = self._most_similar(
+                    vectors[i], margins[i], dirty, mask, item.claim_id
+                )
             created = slot is None
             if slot is None:
                 slot = self.add_narrative(
@@ -295,6 +295,31 @@ class NarrativeIndex:
             out.append(Assignment(item.post_id, slot, method, similarity, Signer.to_bytes(mh), created))
         return out
 
+    def _batch_margins(self, items: Sequence[PostItem], vectors: np.ndarray) -> np.ndarray:
+        """Similarity minus threshold for every (post, narrative as of the batch start), guard applied.
+
+        Computed once per batch as one matrix product; narratives touched during the batch are redone
+        exactly per post in `_most_similar`."""
+        n0 = len(self.states)
+        if n0 == 0:
+            return np.zeros((len(items), 0), dtype=np.float32)
+        sims = (vectors @ self._means[:n0].T) / self._norms[:n0]
+        margins = sims - np.float32(self.similarity_threshold)
+        post_masks = np.fromiter(
+            (candidate_mask(i.candidates) for i in items), dtype=np.uint8, count=len(items)
+        )
+        masks = self._masks[:n0]
+        blocked = (
+            (post_masks[:, None] != 0) & (masks[None, :] != 0) & ((post_masks[:, None] & masks[None, :]) == 0)
+        )
+        margins[blocked] = -np.inf
+        for i, item in enumerate(items):
+            if item.claim_id is not None:
+                same = np.flatnonzero(self._claims[:n0] == item.claim_id)
+                keep = same[~blocked[i, same]]
+                margins[i, keep] = sims[i, keep] - np.float32(self.similarity_threshold * self.claim_factor)
+        return margins.astype(np.float32, copy=False)
+
     def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
         keys = self.lsh.query(mh)
         if not keys:
@@ -309,28 +334,30 @@ class NarrativeIndex:
         return (best_slot, "duplicate", best) if best_slot is not None else (None, "", None)
 
     def _most_similar(
-        self, vector: np.ndarray, base: np.ndarray, dirty: set[int], mask: int, claim_id: int | None
+        self, vector: np.ndarray, margins: np.ndarray, dirty: set[int], mask: int, claim_id: int | None
     ) -> tuple[int | None, str, float | None]:
         n = len(self.states)
         if n == 0:
             return None, "", None
-        sims = np.empty(n, dtype=np.float32)
-        sims[: base.shape[0]] = base
+        row = np.empty(n, dtype=np.float32)
+        row[: margins.shape[0]] = margins
         if dirty:
             rows = np.fromiter(dirty, dtype=np.int64, count=len(dirty))
-            sims[rows] = (self._means[rows] @ vector) / self._norms[rows]
-        masks = self._masks[:n]
-        if mask:
-            sims[(masks != 0) & ((masks & mask) == 0)] = -1.0
-        thresholds = np.full(n, self.similarity_threshold, dtype=np.float32)
-        if claim_id is not None:
-            thresholds[self._claims[:n] == claim_id] *= self.claim_factor
-        margin = sims - thresholds
-        slot = int(np.argmax(margin))
-        if margin[slot] < 0:
+            sims = (self._means[rows] @ vector) / self._norms[rows]
+            thresholds = np.full(len(rows), self.similarity_threshold, dtype=np.float32)
+            if claim_id is not None:
+                thresholds[self._claims[rows] == claim_id] *= self.claim_factor
+            exact = sims - thresholds
+            if mask:
+                masks = self._masks[rows]
+                exact[(masks != 0) & ((masks & mask) == 0)] = -np.inf
+            row[rows] = exact
+        slot = int(np.argmax(row))
+        if not row[slot] >= 0:
             return None, "", None
+        similarity = float((self._means[slot] @ vector) / self._norms[slot])
         method = "claim" if claim_id is not None and self._claims[slot] == claim_id else "similar"
-        return slot, method, float(sims[slot])
+        return slot, method, similarity
 
     def _absorb(self, slot: int, vector: np.ndarray, item: PostItem) -> None:
         state = self.states[slot]
