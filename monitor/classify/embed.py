@@ -154,10 +154,14 @@ class SentenceTransformerEmbedder(Embedder):
         except Exception as exc:  # noqa: BLE001
             raise EmbedderError(f"download of {setting!r} failed: {exc}") from exc
 
+    @property
+    def dimension(self) -> int:
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(getter() or 0)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 0:
-            dim = self.model.get_sentence_embedding_dimension() or 0
-            return np.zeros((0, dim), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -171,7 +175,7 @@ class SentenceTransformerEmbedder(Embedder):
         return {
             "kind": self.kind,
             "name": self.name,
-            "dimension": int(self.model.get_sentence_embedding_dimension() or 0),
+            "dimension": self.dimension,
         }
 
 
