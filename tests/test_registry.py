@@ -52,7 +52,7 @@ def _home(tmp_path: Path, trained: dict[str, Path]) -> Path:
     (tmp_path / "data" / "seed").mkdir(parents=True)
     write_corpus(tmp_path / "data" / "seed" / "posts.jsonl")
     (tmp_path / "models" / "candidates").mkdir(parents=True)
-    for name, folder in trained.items():
+    for folder in trained.values():
         shutil.copytree(folder, tmp_path / "models" / "candidates" / folder.name)
     return tmp_path
 

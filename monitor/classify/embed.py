@@ -156,7 +156,9 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def dimension(self) -> int:
-        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        getter = getattr(self.model, "get_embedding_dimension", None)
+        if getter is None:  # sentence-transformers before the rename
+            getter = self.model.get_sentence_embedding_dimension
         return int(getter() or 0)
 
     def encode(self, texts: list[str]) -> np.ndarray:
