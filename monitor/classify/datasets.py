@@ -96,12 +96,23 @@ def _tweet_date(url: str | None) -> str | None:
 
 
 def _fix_mojibake(text: str) -> str:
-    """Undo UTF-8 bytes that were decoded as cp1252 ("ðŸ‘‡" → "👇"), when that is what happened."""
-    if "Ã" not in text and "ð" not in text and "â€" not in text:
+    """Undo UTF-8 bytes that were decoded as cp1252 ("ðŸ‘‡" → "👇"), when that is what happened.
+
+    Bytes that cp1252 leaves undefined (0x81, 0x8d, ...) arrive as the same code points, so each character is
+    mapped back through cp1252, else latin-1; anything that does not then decode as UTF-8 stays as it was."""
+    if "Ã" not in text and "ð" not in text and "â€" not in text and "Â" not in text:
         return text
+    raw = bytearray()
+    for char in text:
+        try:
+            raw += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return text
+            raw.append(ord(char))
     try:
-        return text.encode("cp1252").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
         return text
 
 
