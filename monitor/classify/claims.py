@@ -19,6 +19,7 @@ from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
 from monitor.classify.embed import Embedder
 
 CLAIM_FIELDS = ("id", "claim")
+DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
 
 
 class ClaimFileError(ValueError):
@@ -98,6 +99,7 @@ class ClaimIndex:
         self.claims: list[KnownClaim] = []
         self._ids: set[str] = set()
         self._matrix: np.ndarray | sparse.csr_matrix | None = None
+        self._cached_t: np.ndarray | sparse.csc_matrix | None = None
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -120,6 +122,7 @@ class ClaimIndex:
         else:
             self._matrix = np.vstack([self._matrix, np.asarray(vectors)])
         self.claims.extend(fresh)
+        self._cached_t = None
         return len(fresh)
 
     def encode_posts(self, masked_texts: list[str]) -> np.ndarray | sparse.csr_matrix:
@@ -130,7 +133,7 @@ class ClaimIndex:
         n = post_vectors.shape[0]
         if self._matrix is None or n == 0:
             return ClaimMatches(np.full(n, -1), np.zeros(n, dtype=np.float32), [None] * n)
-        sims = post_vectors @ self._matrix.T
+        sims = post_vectors @ self._transposed()
         sims = sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
         index = sims.argmax(axis=1)
         best = np.clip(sims[np.arange(n), index], 0.0, 1.0).astype(np.float32)
@@ -143,6 +146,18 @@ class ClaimIndex:
             for s in best.tolist()
         ]
         return ClaimMatches(index, best, status)
+
+    def _transposed(self) -> np.ndarray | sparse.csc_matrix:
+        """Claims as columns; dense when small (sparse × dense is much faster than sparse × sparse)."""
+        if self._cached_t is None:
+            matrix = self._matrix
+            if sparse.issparse(matrix) and matrix.shape[0] * matrix.shape[1] <= DENSE_LIMIT:
+                self._cached_t = np.ascontiguousarray(matrix.T.toarray(), dtype=np.float32)
+            elif sparse.issparse(matrix):
+                self._cached_t = sparse.csc_matrix(matrix.T)
+            else:
+                self._cached_t = np.ascontiguousarray(np.asarray(matrix).T, dtype=np.float32)
+        return self._cached_t
 
     def similarity_distribution(self, post_vectors: np.ndarray | sparse.spmatrix) -> np.ndarray:
         """The best similarity of each post (used when choosing thresholds on labelled data)."""

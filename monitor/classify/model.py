@@ -31,7 +31,7 @@ from monitor.classify.calibration import (
     choose_threshold,
     fit_platt,
 )
-from monitor.classify.claims import ClaimIndex, read_known_claims, write_known_claims
+from monitor.classify.claims import ClaimIndex, ClaimMatches, read_known_claims, write_known_claims
 from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
 from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer
 from monitor.classify.reasons import build_reasons, top_terms
@@ -107,23 +107,40 @@ class HoaxClassifier:
         # Claim-similarity features always use the model's own char TF-IDF space (the scale the weights were
         # learned on); `claims` may use a sentence-embedding model for the match shown to officers.
         self._feature_claims: ClaimIndex | None = None
+        self._vocab_cache: np.ndarray | None = None
 
     # -- features ------------------------------------------------------------------------------------
-    def _features(
-        self, batch: PreparedBatch
-    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
+    def _blocks(self, batch: PreparedBatch) -> tuple[list[Any], ClaimMatches | None]:
+        """Feature blocks in column order: word, char, [extra], [claim similarity], [embedding]."""
         word = self.word.transform(batch.masked)
         char = self.char.transform(batch.masked)
         blocks: list[Any] = [word, char]
+        matches = None
         if self.extra_features:
-            blocks.append(sparse.csr_matrix(batch.extra_features()))
+            blocks.append(batch.extra_features())
         if self.claim_features and self._feature_claims is not None:
             # Nearest known claim's similarity, and the same value zeroed for posts that read as debunks.
-            sim = self._feature_claims.match(char).similarity
-            blocks.append(sparse.csr_matrix(np.column_stack([sim, sim * (~batch.debunk)]).astype(np.float32)))
+            matches = self._feature_claims.match(char)
+            sim = matches.similarity
+            blocks.append(np.column_stack([sim, sim * (~batch.debunk)]).astype(np.float32))
         if self.embedding_features and self.embedder is not None:
-            blocks.append(sparse.csr_matrix(self.embedder.encode(batch.masked)))
-        return sparse.hstack(blocks, format="csr"), word, char
+            blocks.append(self.embedder.encode(batch.masked))
+        return blocks, matches
+
+    def _features(self, batch: PreparedBatch) -> sparse.csr_matrix:
+        blocks, _ = self._blocks(batch)
+        return sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
+
+    def _decision(self, lr: LogisticRegression, blocks: list[Any]) -> np.ndarray:
+        """lr.decision_function without stacking the blocks (same arithmetic, block by block)."""
+        coef = lr.coef_[0]
+        out = np.full(blocks[0].shape[0], float(lr.intercept_[0]), dtype=np.float64)
+        start = 0
+        for block in blocks:
+            width = block.shape[1]
+            out += np.asarray(block @ coef[start : start + width], dtype=np.float64).ravel()
+            start += width
+        return out
 
     def _claim_embedder(self) -> Embedder:
         return self.embedder if self.embedder is not None else TfidfEmbedder(self.char)
@@ -167,7 +184,7 @@ class HoaxClassifier:
         self.word.fit(batch.masked)
         self.char.fit(batch.masked)
         self._build_claim_index(self._claim_thresholds)
-        X, _, _ = self._features(batch)
+        X = self._features(batch)
         folds = int(min(5, np.bincount(y).min()))
         if folds < 2:
             raise ValueError("training needs at least two texts of each label")
@@ -204,6 +221,11 @@ class HoaxClassifier:
         }
         return self
 
+    def _vocab(self) -> np.ndarray:
+        if self._vocab_cache is None or len(self._vocab_cache) != len(self.word.vocabulary_):
+            self._vocab_cache = self.word.get_feature_names_out()
+        return self._vocab_cache
+
     def _new_lr(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
 
@@ -224,23 +246,32 @@ class HoaxClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated hoax probabilities only (no topics, claims or reasons)."""
         lr, calibrator, _ = self._require_fitted()
-        X, _, _ = self._features(self.preparer.prepare(list(texts)))
-        return apply_platt(calibrator, lr.decision_function(X))
+        blocks, _ = self._blocks(self.preparer.prepare(list(texts)))
+        return apply_platt(calibrator, self._decision(lr, blocks))
 
     def predict(self, texts: Sequence[str]) -> list[Score]:
         lr, calibrator, claim_index = self._require_fitted()
         if len(texts) == 0:
             return []
         batch = self.preparer.prepare(list(texts))
-        X, word, char = self._features(batch)
-        probs = apply_platt(calibrator, lr.decision_function(X))
-        if self.embedder is None:
+        blocks, feature_matches = self._blocks(batch)
+        word, char = blocks[0], blocks[1]
+        probs = apply_platt(calibrator, self._decision(lr, blocks))
+        if feature_matches is not None and claim_index is self._feature_claims:
+            matches = feature_matches
+        elif self.embedder is None:
             matches = claim_index.match(char)
         else:
             matches = claim_index.match(claim_index.encode_posts(batch.masked))
-        n_word = word.shape[1]
-        terms = top_terms(word, lr.coef_[0, :n_word], self.word.get_feature_names_out())
         threshold = float(self.threshold)
+        # Top terms are only shown for posts at or above the threshold: compute them for those rows only.
+        above = np.flatnonzero(probs >= threshold)
+        terms: list[list[str]] = [[] for _ in range(len(probs))]
+        if above.size:
+            for row, found in zip(
+                above, top_terms(word[above], lr.coef_[0, : word.shape[1]], self._vocab()), strict=True
+            ):
+                terms[row] = found
         scores: list[Score] = []
         for i, relevance in enumerate(batch.relevance):
             status = matches.status[i]
