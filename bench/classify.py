@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "classify", f"classifier throughput ({len(texts)} posts, batches of {args.batch})", rows, extra
     )
     print(
-        f"ratio default/bare = {ours / baseline:.2f} (target >= 0.7); peak RSS {extra['peak_rss_mb']:.0f} MB; "
+        f"ratio default/bare = {ours / baseline:.2f} (target >= 0.7); "
+        f"peak RSS {extra['peak_rss_mb']:.0f} MB; "
         f"tracemalloc peak per batch {extra['tracemalloc_peak_mb_one_batch']:.1f} MB"
     )
     return result
