@@ -245,3 +245,26 @@ def test_fit_rejects_bad_labels() -> None:
         model.fit(["a b", "c d"], [1])
     with pytest.raises(ClassifierError, match="not fitted"):
         model.predict(["x"])
+
+
+def test_shown_claim_is_about_the_same_pair_without_changing_the_score(tiny: Path) -> None:
+    model = HoaxClassifier.load(tiny)
+    names = {"01": "Anies Baswedan", "02": "Prabowo Subianto", "03": "Ganjar Pranowo"}
+    model.add_claims(
+        KnownClaim(
+            f"kh-p{key}",
+            f"Kotak suara berisi surat suara tercoblos untuk {name} ditemukan di gudang.",
+            "hoaks",
+            None,
+            None,
+        )
+        for key, name in names.items()
+    )
+    posts = [
+        f"kotak suara berisi surat suara tercoblos untuk {name} ditemukan di gudang!!"
+        for name in names.values()
+    ]
+    scores = model.predict(posts)
+    assert [s.matched_claim_id for s in scores] == ["kh-p01", "kh-p02", "kh-p03"]
+    assert len({s.claim_similarity for s in scores}) == 1
+    assert len({s.hoax_score for s in scores}) == 1 and len({s.flagged for s in scores}) == 1

@@ -127,3 +127,13 @@ def test_dedupe_before_split_and_time_split(tmp_path: Path) -> None:
     assert all(len(s["sha256"]) == 64 for s in data.sources)
     texts, labels, meta = evaluation_split(seed)
     assert len(texts) == len(data.test) and set(labels) == {0, 1} and all("style" in m for m in meta)
+
+
+def test_triage_labels_join_training_only(tmp_path: Path) -> None:
+    seed = write_corpus(tmp_path / "posts.jsonl")
+    triage = [("petugas bilang kotak suara dibuka malam hari, sebarkan", 1), ("info jadwal rapat pleno", 0)]
+    data = assemble(seed, [], triage)
+    triage_rows = [r for r in data.train if r.source == "triage"]
+    assert [(r.text, r.label) for r in triage_rows] == triage
+    assert not any(r.source == "triage" for r in data.test)
+    assert data.sources[-1]["name"] == "triage" and data.sources[-1]["rows"] == 2

@@ -19,6 +19,7 @@ from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
 from monitor.classify.embed import Embedder
 
 CLAIM_FIELDS = ("id", "claim")
+TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
 DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
 
 
@@ -74,6 +75,20 @@ class ClaimMatches:
     index: np.ndarray
     similarity: np.ndarray
     status: list[str | None]
+    sims: np.ndarray | None = None  # the full post × claim similarity matrix
+
+    def prefer_candidates(self, row: int, wanted: tuple[str, ...], index: ClaimIndex) -> int:
+        """The claim to *show* for a row: among claims within TIE_MARGIN of the best similarity, one about the
+        same pair(s) as the post. The similarity, status and decision never change, so neutrality holds;
+        only the quoted claim is the more fitting one."""
+        best = int(self.index[row])
+        if self.sims is None or not wanted or index.claim_candidates[best] == frozenset(wanted):
+            return best
+        near = np.flatnonzero(self.sims[row] >= self.sims[row, best] - TIE_MARGIN)
+        for j in near[np.argsort(-self.sims[row, near])]:
+            if index.claim_candidates[int(j)] == frozenset(wanted):
+                return int(j)
+        return best
 
 
 class ClaimIndex:
@@ -86,6 +101,7 @@ class ClaimIndex:
         *,
         suggest_threshold: float,
         confirm_threshold: float,
+        candidates_of: Callable[[str], tuple[str, ...]] | None = None,
     ) -> None:
         if not 0.0 <= suggest_threshold <= confirm_threshold <= 1.0:
             raise ValueError(
@@ -97,6 +113,8 @@ class ClaimIndex:
         self.suggest_threshold = float(suggest_threshold)
         self.confirm_threshold = float(confirm_threshold)
         self.claims: list[KnownClaim] = []
+        self.claim_candidates: list[frozenset[str]] = []
+        self.candidates_of = candidates_of
         self._ids: set[str] = set()
         self._matrix: np.ndarray | sparse.csr_matrix | None = None
         self._cached_t: np.ndarray | sparse.csc_matrix | None = None
@@ -122,6 +140,9 @@ class ClaimIndex:
         else:
             self._matrix = np.vstack([self._matrix, np.asarray(vectors)])
         self.claims.extend(fresh)
+        for claim in fresh:
+            found = self.candidates_of(claim.claim) if self.candidates_of is not None else ()
+            self.claim_candidates.append(frozenset(found))
         self._cached_t = None
         return len(fresh)
 
@@ -145,7 +166,7 @@ class ClaimIndex:
             else None
             for s in best.tolist()
         ]
-        return ClaimMatches(index, best, status)
+        return ClaimMatches(index, best, status, sims)
 
     def _transposed(self) -> np.ndarray | sparse.csc_matrix:
         """Claims as columns; dense when small (sparse × dense is much faster than sparse × sparse)."""

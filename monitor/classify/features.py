@@ -91,6 +91,9 @@ class TextPreparer:
     def mask_one(self, text: str) -> str:
         return self.masker.mask(normalize(text))
 
+    def candidates_of(self, text: str) -> tuple[str, ...]:
+        return tuple(self.matcher.match(text).candidates)
+
     def prepare(self, texts: Sequence[str]) -> PreparedBatch:
         masked: list[str] = []
         relevance: list[Relevance] = []

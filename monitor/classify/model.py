@@ -151,7 +151,11 @@ class HoaxClassifier:
         previous = self.claims.claims if self.claims is not None else []
         claims = [*previous, *self._pending_claims]
         self.claims = ClaimIndex(
-            embedder, self.preparer.mask_one, suggest_threshold=suggest, confirm_threshold=confirm
+            embedder,
+            self.preparer.mask_one,
+            suggest_threshold=suggest,
+            confirm_threshold=confirm,
+            candidates_of=self.preparer.candidates_of,
         )
         self.claims.add(claims)
         self._pending_claims = []
@@ -275,7 +279,9 @@ class HoaxClassifier:
         scores: list[Score] = []
         for i, relevance in enumerate(batch.relevance):
             status = matches.status[i]
-            claim = claim_index.claims[int(matches.index[i])] if status is not None else None
+            claim = None
+            if status is not None:
+                claim = claim_index.claims[matches.prefer_candidates(i, relevance.candidates, claim_index)]
             debunk_term = batch.debunk_terms[i]
             prob = float(probs[i])
             # A confirmed match flags the post, unless the post itself reads as a debunk quoting the claim.
