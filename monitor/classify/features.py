@@ -10,8 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from monitor.text import NEUTRAL_TOKEN, CandidateMasker, KeywordMatcher, Relevance, load_keywords, normalize
 
@@ -116,3 +118,17 @@ class TextPreparer:
 def readable_term(term: str) -> str:
     """An n-gram as an officer should read it (the neutral token shown as "[paslon]")."""
     return term.replace(NEUTRAL_TOKEN, "[paslon]")
+
+
+def word_tfidf(**overrides: Any) -> TfidfVectorizer:
+    params: dict[str, Any] = {
+        "analyzer": "word",
+        "ngram_range": (1, 2),
+        "min_df": 2,
+        "max_features": 100_000,
+        "sublinear_tf": True,
+        "lowercase": False,
+        "dtype": np.float32,
+    }
+    params.update(overrides)
+    return TfidfVectorizer(**params)

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io as sio
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -33,31 +31,20 @@ from monitor.classify.calibration import (
 )
 from monitor.classify.claims import ClaimIndex, ClaimMatches, read_known_claims, write_known_claims
 from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
-from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer
+from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer, word_tfidf
+from monitor.classify.persist import (
+    CARD_FILE,
+    CLAIMS_FILE,
+    EMBEDDER_DIR,
+    KEYWORDS_FILE,
+    MODEL_FILE,
+    dump_state,
+    load_state,
+)
 from monitor.classify.reasons import build_reasons, top_terms
 
-MODEL_FILE = "model.skops"
-CARD_FILE = "card.json"
-KEYWORDS_FILE = "keywords.yml"
-CLAIMS_FILE = "claims.jsonl"
-EMBEDDER_DIR = "embedder"
 # Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
 CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
-_SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-
-
-def word_tfidf(**overrides: Any) -> TfidfVectorizer:
-    params: dict[str, Any] = {
-        "analyzer": "word",
-        "ngram_range": (1, 2),
-        "min_df": 2,
-        "max_features": 100_000,
-        "sublinear_tf": True,
-        "lowercase": False,
-        "dtype": np.float32,
-    }
-    params.update(overrides)
-    return TfidfVectorizer(**params)
 
 
 class HoaxClassifier:
@@ -360,7 +347,7 @@ class HoaxClassifier:
             "claim_features": self.claim_features,
             "embedding_features": self.embedding_features,
         }
-        _dump_compact(state, folder / MODEL_FILE)
+        dump_state(state, folder / MODEL_FILE)
         if self.keywords_file.resolve() != (folder / KEYWORDS_FILE).resolve():
             shutil.copyfile(self.keywords_file, folder / KEYWORDS_FILE)
         write_known_claims(folder / CLAIMS_FILE, claim_index.claims)
@@ -386,7 +373,7 @@ class HoaxClassifier:
             raise ClassifierError(
                 f"{folder / CARD_FILE}: not valid JSON ({exc.msg}, line {exc.lineno})"
             ) from None
-        state = _load_skops(folder / MODEL_FILE)
+        state = load_state(folder / MODEL_FILE)
         embedder: Embedder | None = None
         if state.get("embedding_features"):
             embedder = Embedder.from_setting(str(folder / EMBEDDER_DIR))
@@ -418,38 +405,3 @@ class HoaxClassifier:
             (float(thresholds["suggested"]), float(thresholds["confirmed"])) if thresholds else None
         )
         return model
-
-
-def _load_skops(path: Path) -> dict[str, Any]:
-    """Load a skops file, trusting only scikit-learn / numpy / scipy types (refuse anything else)."""
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # noqa: BLE001 - a corrupt archive raises zipfile/json errors
-        raise ClassifierError(f"{path}: not a readable skops file ({exc})") from None
-    refused = [name for name in untrusted if not name.startswith(_SAFE_TYPE_PREFIXES)]
-    if refused:
-        raise ClassifierError(f"{path}: refusing to load untrusted types: {', '.join(sorted(refused))}")
-    state = sio.load(path, trusted=untrusted)
-    if not isinstance(state, dict) or not {"word", "char", "lr", "calibrator"} <= set(state):
-        raise ClassifierError(f"{path}: unexpected content (expected the classifier's state dictionary)")
-    for name in ("word", "char"):
-        terms = state.pop(f"{name}_terms", None)
-        if terms is not None:
-            state[name].vocabulary_ = {str(term): i for i, term in enumerate(terms.tolist())}
-    return state
-
-
-def _dump_compact(state: dict[str, Any], path: Path) -> None:
-    """skops stores a vocabulary dict entry by entry (MBs); an array of terms is ~10x smaller."""
-    vocabularies = {}
-    try:
-        for name in ("word", "char"):
-            vectorizer = state[name]
-            vocabularies[name] = vectorizer.vocabulary_
-            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
-            state[f"{name}_terms"] = np.array(terms, dtype=str)
-            del vectorizer.vocabulary_
-        sio.dump(state, path)
-    finally:
-        for name, vocabulary in vocabularies.items():
-            state[name].vocabulary_ = vocabulary
