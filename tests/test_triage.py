@@ -225,7 +225,10 @@ def test_queue_filters_order_and_pages(seeded: dict) -> None:
         assert priorities == sorted(priorities, reverse=True)
         second = triage.queue_for(session, kpu, queue.QueueFilter(), page=2, page_size=4)
         assert {r.id for r in everything.rows}.isdisjoint({r.id for r in second.rows})
+        sirekap = triage.queue_for(session, kpu, queue.QueueFilter(topic="sirekap"), page_size=1)
+        assert sirekap.total is None and sirekap.has_more and sirekap.pages == 2
         sirekap = triage.queue_for(session, kpu, queue.QueueFilter(topic="sirekap"))
+        assert not sirekap.has_more and sirekap.pages == 1
         assert sirekap.rows and all("sirekap" in r.topics for r in sirekap.rows)
         pair = triage.queue_for(session, kpu, queue.QueueFilter(candidate="02"))
         assert pair.rows and all("02" in r.candidates for r in pair.rows)

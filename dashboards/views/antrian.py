@@ -106,8 +106,17 @@ with ctx.db.session() as session:
         st.session_state["q_page"] = result.pages
         result = triage.queue_for(session, ctx.actor, filters, result.pages, page_size)
 st.number_input(ctx.t("queue.page"), min_value=1, max_value=result.pages, step=1, key="q_page")
-total_text = f"{result.total:,}+" if result.total_capped else f"{result.total:,}"
-st.caption(ctx.t("queue.summary", total=total_text, page=result.page, pages=result.pages))
+if result.total is None:
+    st.caption(
+        ctx.t(
+            "queue.summary_open",
+            page=result.page,
+            more=ctx.t("queue.more" if result.has_more else "queue.last"),
+        )
+    )
+else:
+    total_text = f"{result.total:,}+" if result.total_capped else f"{result.total:,}"
+    st.caption(ctx.t("queue.summary", total=total_text, page=result.page, pages=result.pages))
 
 if not result.rows:
     st.info(ctx.t("queue.empty"))

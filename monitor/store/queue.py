@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -59,14 +71,25 @@ class QueueRow:
 @dataclass(frozen=True, slots=True)
 class QueuePage:
     rows: list[QueueRow]
-    total: int  # capped at COUNT_CAP
+    total: int | None  # capped at COUNT_CAP; None when counting would need to read the posts themselves
     total_capped: bool
     page: int
     page_size: int
+    has_more: bool
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        """Known pages: from the count when there is one, else up to the next page."""
+        if self.total is not None:
+            return max(1, -(-self.total // self.page_size))
+        return self.page + 1 if self.has_more else self.page
+
+
+def _countable(f: QueueFilter) -> bool:
+    """Only a status filter can be counted from the queue index alone (fast on any size)."""
+    return not any(
+        (f.topic, f.candidate, f.platform, f.source, f.start, f.end, f.escalated_to, f.assigned_to)
+    )
 
 
 def _json_list_has(session: Session, column: Any, value: str) -> ColumnElement[bool]:
@@ -81,7 +104,8 @@ def _json_list_has(session: Session, column: Any, value: str) -> ColumnElement[b
 
 
 def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Post.flagged.is_(True)]
+    # `= true` (not `IS true`) so PostgreSQL can use the (flagged, priority) index.
+    conditions: list[ColumnElement[bool]] = [Post.flagged == true()]
     if f.statuses:
         conditions.append(Post.triage_status.in_(f.statuses))
     else:
@@ -94,10 +118,16 @@ def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[boo
         conditions.append(Post.platform == f.platform)
     if f.source:
         conditions.append(Post.source_name == f.source)
+    created = Post.created_at
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's planner would pick the created_at index for any date range and then sort every flagged
+        # post in it; a unary + (a no-op on the value) keeps it on the priority index, which stops after
+        # one page. PostgreSQL chooses well from its statistics.
+        created = literal_column("+posts.created_at", type_=Post.created_at.type)
     if f.start:
-        conditions.append(Post.created_at >= f.start)
+        conditions.append(created >= f.start)
     if f.end:
-        conditions.append(Post.created_at < f.end)
+        conditions.append(created < f.end)
     if f.escalated_to:
         conditions.append(Post.escalated_to == f.escalated_to)
     if f.assigned_to:
@@ -130,7 +160,7 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int =
         )
         .where(and_(*conditions))
         .order_by(Post.priority.desc(), Post.id)
-        .limit(page_size)
+        .limit(page_size + 1)
         .offset((page - 1) * page_size)
     )
     rows = [
@@ -154,9 +184,13 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int =
         )
         for r in session.execute(query)
     ]
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    if not _countable(f):
+        return QueuePage(rows, None, False, page, page_size, has_more)
     capped = select(literal(1)).select_from(Post).where(and_(*conditions)).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
-    return QueuePage(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size)
+    return QueuePage(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size, has_more)
 
 
 def status_counts(session: Session, escalated_to: str | None = None) -> dict[str, int]:

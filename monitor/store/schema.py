@@ -154,6 +154,8 @@ class Post(Base):
         UniqueConstraint("platform", "native_id", name="uq_posts_platform_native_id"),
         # The triage queue: flagged posts of a status, most urgent first.
         Index("ix_posts_queue", "flagged", "triage_status", "priority"),
+        # Filtered queue views walk flagged posts in priority order and stop after a page (migration 0003).
+        Index("ix_posts_queue_priority", "flagged", "priority", "id"),
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_text_hash", "text_hash"),
         Index("ix_posts_narrative_id", "narrative_id"),
