@@ -24,7 +24,7 @@ from monitor.reports import wording as w
 from monitor.reports.data import collect_week
 from monitor.reports.rules import count_escalations, escalation_target, pseudonym, quote_of
 from monitor.store import Database
-from monitor.store.weekly import WeekError, parse_week
+from monitor.store.weeks import WeekError, parse_week
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION_TITLES = (

@@ -15,7 +15,7 @@ from monitor.reports import (
     previous_week,
     write_report,
 )
-from monitor.store.weekly import parse_week
+from monitor.store.weeks import parse_week
 
 
 @app.command()

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.config import Settings
 from monitor.store import Database
-from monitor.store.weekly import WeekError, WeekWindow, parse_week, week_of
+from monitor.store.weeks import WeekError, WeekWindow, parse_week, week_of
 
 FORMATS = ("pdf", "html")
 

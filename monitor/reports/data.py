@@ -158,16 +158,21 @@ COUNT_COLUMNS = ["posts", "flagged", "hoax"] + [
 
 @dataclass
 class Breakdown:
-    """The week's posts per day, per platform and per scoring model version (from one SQL scan)."""
+    """The week's posts per day, per platform and per scoring model version."""
 
     daily: pd.DataFrame
     platforms: pd.DataFrame
     versions: dict[str, int]
 
     @classmethod
-    def of(cls, rows: list[dict[str, Any]]) -> Breakdown:
-        frame = pd.DataFrame(rows, columns=["day", "platform", "version", *COUNT_COLUMNS])
-        daily = frame.groupby("day")[COUNT_COLUMNS].sum().reindex(range(7), fill_value=0).astype("int64")
+    def read(cls, session: Session, window: WeekWindow, *, split: bool = True) -> Breakdown:
+        """`split=False` skips the platform/version split (the previous week needs only the days)."""
+        days = pd.DataFrame(weekly.daily_counts(session, window), columns=["day", *COUNT_COLUMNS])
+        daily = days.set_index("day").reindex(range(7), fill_value=0).astype("int64")
+        frame = pd.DataFrame(
+            weekly.platform_versions(session, window) if split else [],
+            columns=["platform", "version", "posts", "flagged"],
+        )
         platforms = (
             frame.groupby("platform", as_index=False)[["posts", "flagged"]]
             .sum()
@@ -280,8 +285,8 @@ def collect_week(db: Database, settings: Settings, window: WeekWindow) -> Weekly
     salt = settings.report.pseudonym_salt or settings.report.district_label or settings.district
     previous = window.previous()
     with db.session() as session:
-        this_week = Breakdown.of(weekly.week_breakdown(session, window))
-        last_week = Breakdown.of(weekly.week_breakdown(session, previous))
+        this_week = Breakdown.read(session, window)
+        last_week = Breakdown.read(session, previous, split=False)
         decided = weekly.decisions(session, window)
         figures = _figures(session, window, this_week.daily, decided)
         previous_figures = _figures(session, previous, last_week.daily, weekly.decisions(session, previous))

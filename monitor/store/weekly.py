@@ -2,24 +2,36 @@
 
 Everything that scales with the number of posts is aggregated by the database (GROUP BY, conditional
 sums); only rows that scale with human work (triage events, decisions) or with the size of the
-report (five example posts) are returned individually. Days are bucketed with a CASE over the seven
-UTC day boundaries, so the same statement runs on SQLite and PostgreSQL and respects the time zone.
+report (five example posts) are returned individually. Days are the seven UTC ranges between the
+week's local midnights (monitor/store/weeks.py), so the same statements run on SQLite and PostgreSQL
+and respect the time zone.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+import itertools
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, Text, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from monitor.store.schema import IngestRun, KnownClaim, Narrative, Post, Source, TriageEvent
+from monitor.store.weeks import WeekError, WeekWindow, make_week, parse_week, week_of
 
-WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+__all__ = ["TOPIC_GROUPS", "TOPIC_PATTERNS", "WeekError", "WeekWindow", "make_week", "parse_week", "week_of"]
+
+from monitor.store.schema import IngestRun, KnownClaim, Narrative, Post, Source, TriageEvent
 
 # Topic groups of the report: key -> LIKE pattern on the posts.topics JSON list (rendered as text).
 # A post may carry several topics; "other" is whatever carries none of the four.
@@ -30,74 +42,6 @@ TOPIC_PATTERNS: dict[str, str] = {
     "procedure": '%"procedure"%',
 }
 TOPIC_GROUPS = (*TOPIC_PATTERNS, "other")
-
-
-class WeekError(ValueError):
-    """The week is not an ISO week such as 2024-W07."""
-
-
-@dataclass(frozen=True, slots=True)
-class WeekWindow:
-    """One ISO week in a time zone; `bounds` are the eight UTC instants that delimit its seven days."""
-
-    year: int
-    week: int
-    tz: ZoneInfo
-    bounds: tuple[datetime, ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
-
-    @property
-    def start(self) -> datetime:
-        return self.bounds[0]
-
-    @property
-    def end(self) -> datetime:
-        return self.bounds[-1]
-
-    @property
-    def days(self) -> tuple[date, ...]:
-        first = date.fromisocalendar(self.year, self.week, 1)
-        return tuple(first + timedelta(days=i) for i in range(7))
-
-    def previous(self) -> WeekWindow:
-        monday = date.fromisocalendar(self.year, self.week, 1) - timedelta(days=7)
-        iso = monday.isocalendar()
-        return make_week(iso.year, iso.week, self.tz)
-
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
-
-def make_week(year: int, week: int, tz: ZoneInfo) -> WeekWindow:
-    try:
-        monday = date.fromisocalendar(year, week, 1)
-    except ValueError:
-        raise WeekError(f"{year}-W{week:02d} does not exist (year {year} has no ISO week {week})") from None
-    bounds = tuple(
-        datetime.combine(monday + timedelta(days=i), datetime.min.time(), tzinfo=tz).astimezone(UTC)
-        for i in range(8)
-    )
-    return WeekWindow(year=year, week=week, tz=tz, bounds=bounds)
-
-
-def parse_week(text: str, tz: ZoneInfo) -> WeekWindow:
-    """'2024-W07' (or '2024W07', '2024-w7') -> the week's window in `tz`."""
-    match = WEEK_PATTERN.match(text or "")
-    if not match:
-        raise WeekError(f"week {text!r} is not an ISO week such as 2024-W07")
-    year, week = int(match.group(1)), int(match.group(2))
-    if not 1 <= week <= 53:
-        raise WeekError(f"week {text!r}: the week number must be 01..53")
-    return make_week(year, week, tz)
-
-
-def week_of(moment: datetime, tz: ZoneInfo) -> WeekWindow:
-    """The ISO week (in `tz`) holding an aware instant."""
-    iso = moment.astimezone(tz).date().isocalendar()
-    return make_week(iso.year, iso.week, tz)
 
 
 # -- building blocks ----------------------------------------------------------------------------------------
@@ -124,47 +68,55 @@ def _as_int(value: Any) -> int:
 
 
 # -- posts --------------------------------------------------------------------------------------------------
-def week_breakdown(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
-    """The week's posts counted per (local day, platform, scoring model version): posts, flagged,
-    confirmed hoaxes and, per topic group, posts and flagged posts.
+def daily_counts(session: Session, window: WeekWindow) -> list[dict[str, int]]:
+    """Per local day of the week: posts, flagged, confirmed hoaxes and, per topic group, posts and
+    flagged posts.
 
-    One scan of the week's posts (a range on ix_posts_created_at) gives the daily series, the platform
-    split and the model versions; the result has at most 7 x platforms x versions rows."""
+    One plain aggregate per day over its range of ix_posts_created_at: without a GROUP BY the database
+    streams the rows instead of sorting them (on SQLite a grouped scan of a busy week costs several
+    times more)."""
     flagged = Post.flagged.is_(True)
-    inner = (
+    likes = {key: _topic_like(key) for key in TOPIC_PATTERNS}
+    any_topic = or_(*likes.values())
+    columns: list[Any] = [
+        func.count().label("posts"),
+        _sum_if(flagged).label("flagged"),
+        _sum_if(Post.triage_status == "hoax").label("hoax"),
+    ]
+    for key, like in likes.items():
+        columns.append(_sum_if(like).label(f"{key}_posts"))
+        columns.append(_sum_if(and_(flagged, like)).label(f"{key}_flagged"))  # the flag first: cheap test
+    columns.append(_sum_if(not_(any_topic)).label("other_posts"))
+    columns.append(_sum_if(and_(flagged, not_(any_topic))).label("other_flagged"))
+    days = []
+    for day, (start, end) in enumerate(itertools.pairwise(window.bounds)):
+        query = select(*columns).where(Post.created_at >= start, Post.created_at < end)
+        row = session.execute(query).mappings().one()
+        days.append({"day": day, **{key: _as_int(value) for key, value in row.items()}})
+    return days
+
+
+def platform_versions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
+    """The week's posts per (platform, scoring model version): posts and flagged."""
+    query = (
         select(
-            _day_index(Post.created_at, window).label("day"),
-            Post.platform.label("platform"),
-            func.coalesce(Post.scored_version, "").label("version"),
-            case((flagged, 1), else_=0).label("is_flagged"),
-            case((Post.triage_status == "hoax", 1), else_=0).label("is_hoax"),
-            *[case((_topic_like(key), 1), else_=0).label(f"t_{key}") for key in TOPIC_PATTERNS],
+            Post.platform,
+            Post.scored_version,
+            func.count().label("posts"),
+            _sum_if(Post.flagged.is_(True)).label("flagged"),
         )
         .where(_in_window(Post.created_at, window))
-        .subquery()
+        .group_by(Post.platform, Post.scored_version)
     )
-    # Grouping on the subquery's columns (not on a repeated CASE) keeps PostgreSQL's server-side
-    # parameters from making the GROUP BY and SELECT expressions look different.
-    is_other = case((sum(inner.c[f"t_{key}"] for key in TOPIC_PATTERNS) == 0, 1), else_=0)
-    columns: list[Any] = [
-        inner.c.day,
-        inner.c.platform,
-        inner.c.version,
-        func.count().label("posts"),
-        func.sum(inner.c.is_flagged).label("flagged"),
-        func.sum(inner.c.is_hoax).label("hoax"),
+    return [
+        {
+            "platform": row.platform,
+            "version": row.scored_version or "",
+            "posts": _as_int(row.posts),
+            "flagged": _as_int(row.flagged),
+        }
+        for row in session.execute(query)
     ]
-    for key in TOPIC_PATTERNS:
-        columns.append(func.sum(inner.c[f"t_{key}"]).label(f"{key}_posts"))
-        columns.append(func.sum(inner.c[f"t_{key}"] * inner.c.is_flagged).label(f"{key}_flagged"))
-    columns.append(func.sum(is_other).label("other_posts"))
-    columns.append(func.sum(is_other * inner.c.is_flagged).label("other_flagged"))
-    keys = (inner.c.day, inner.c.platform, inner.c.version)
-    query: Select[Any] = select(*columns).group_by(*keys).order_by(*keys)
-    rows = []
-    for row in session.execute(query).mappings():
-        rows.append({k: (v if k in ("platform", "version") else _as_int(v)) for k, v in row.items()})
-    return rows
 
 
 def triage_status_counts(session: Session, window: WeekWindow) -> dict[str, int]:
@@ -185,10 +137,16 @@ def newest_post_at(session: Session, window: WeekWindow) -> datetime | None:
 def decisions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
     """Posts decided during the week: flag time, decision time, status and whether the model flagged it.
 
-    Bounded by what officers did that week, not by the number of posts."""
+    Bounded by what officers did that week, not by the number of posts. A decided post always has a
+    triage status; saying so (with both values of `flagged`) lets the database walk the queue index
+    (flagged, triage_status, ...) instead of scanning every post for decided_at."""
     query = (
         select(Post.id, Post.flagged, Post.flagged_at, Post.decided_at, Post.triage_status)
-        .where(_in_window(Post.decided_at, window))
+        .where(
+            Post.flagged.in_([True, False]),
+            Post.triage_status.is_not(None),
+            _in_window(Post.decided_at, window),
+        )
         .order_by(Post.id)
     )
     return [
