@@ -59,8 +59,9 @@ class PipelineConfig(_Section):
 
 class ClassifierConfig(_Section):
     flag_threshold: float | None = Field(None, ge=0.0, le=1.0)
-    claim_suggest_threshold: float = Field(0.55, ge=0.0, le=1.0)
-    claim_confirm_threshold: float = Field(0.75, ge=0.0, le=1.0)
+    # Unset: the active model card's thresholds apply (they were measured with that model's matcher).
+    claim_suggest_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    claim_confirm_threshold: float | None = Field(None, ge=0.0, le=1.0)
     batch_size: int = Field(512, ge=1)
     embedder: str | None = None
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
+from monitor.classify.base import KnownClaim
 from monitor.collectors.files import RejectedLine
 from monitor.config import Settings
 from monitor.records import RawPost
@@ -214,9 +215,26 @@ class Pipeline:
         return done
 
 
-def _as_classifier_claims(rows: list[Any]) -> list[Any]:
-    from monitor.classify.base import KnownClaim
+def score_backlog(
+    db: Database,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    group: bool = True,
+) -> int:
+    """Score what the active model has not scored yet, then group the newly flagged posts into narratives."""
+    from monitor import narratives, registry
 
+    model = registry.load_active_classifier(settings, db)
+    scored = Pipeline(db, settings).score_pending(model, limit=limit, on_batch=on_batch)
+    if group and scored:
+        grouped = narratives.assign_new_posts(db, settings)
+        log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
+    return scored
+
+
+def _as_classifier_claims(rows: list[Any]) -> list[KnownClaim]:
     return [
         KnownClaim(
             id=row.key, claim=row.claim, verdict=row.verdict, source_url=row.source_url, date=row.claim_date

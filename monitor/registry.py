@@ -121,11 +121,9 @@ def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
     model = HoaxClassifier.load(folder, embedder_setting=cfg.classifier.embedder)
     if cfg.classifier.flag_threshold is not None:
         model.threshold = float(cfg.classifier.flag_threshold)
-    fields = cfg.classifier.model_fields_set
-    if {"claim_suggest_threshold", "claim_confirm_threshold"} & fields:
-        model.set_claim_thresholds(
-            cfg.classifier.claim_suggest_threshold, cfg.classifier.claim_confirm_threshold
-        )
+    suggest, confirm = cfg.classifier.claim_suggest_threshold, cfg.classifier.claim_confirm_threshold
+    if suggest is not None or confirm is not None:
+        model.set_claim_thresholds(suggest, confirm)
     return model
 
 

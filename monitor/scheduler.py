@@ -19,7 +19,6 @@ commits that batch with its cursor, the scheduler waits for the jobs and `run()`
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
@@ -37,6 +36,7 @@ from sqlalchemy import MetaData, Table, delete, inspect
 from monitor.collection import collect_source, find_source, make_collector
 from monitor.collectors.base import CollectorError
 from monitor.config import Settings, load_sources
+from monitor.pipeline import score_backlog
 from monitor.store import Database, queries
 from monitor.store.locks import RunnerLock
 
@@ -89,10 +89,8 @@ def score_backlog_job() -> None:
     ctx = _context()
     if ctx.stop_event.is_set():
         return
-    from monitor.cli.core import score_backlog
-
     try:
-        scored = score_backlog(ctx.db, ctx.settings, show_progress=False)
+        scored = score_backlog(ctx.db, ctx.settings)
     except Exception:
         log.exception("scoring the backlog failed")
         return
@@ -100,30 +98,19 @@ def score_backlog_job() -> None:
         log.info("scored %d post(s)", scored)
 
 
-def _optional_hook(module_name: str, function: str) -> Any:
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, function, None)
-
-
 def weekly_report_job() -> None:
+    from monitor.reports import scheduled_weekly_report  # heavy (matplotlib, reportlab): load when due
+
     ctx = _context()
-    hook = _optional_hook("monitor.reports", "scheduled_weekly_report")
-    if hook is None:
-        log.info("weekly report slot: monitor.reports.scheduled_weekly_report is not available; skipped")
-        return
-    hook(ctx.settings)
+    path = scheduled_weekly_report(ctx.settings)
+    log.info("weekly report written to %s", path)
 
 
 def alerts_job() -> None:
+    from monitor.alerts import scheduled_check
+
     ctx = _context()
-    hook = _optional_hook("monitor.alerts", "scheduled_check")
-    if hook is None:
-        log.info("alerts slot: monitor.alerts.scheduled_check is not available; skipped")
-        return
-    hook(ctx.settings)
+    scheduled_check(ctx.settings)
 
 
 # -- building --------------------------------------------------------------------------------------------

@@ -158,9 +158,13 @@ class HoaxClassifier:
             )
             self._feature_claims.add(claims)
 
-    def set_claim_thresholds(self, suggest: float, confirm: float) -> None:
-        """Override the card's claim thresholds (e.g. from config/monitor.toml)."""
-        self._claim_thresholds = (suggest, confirm)
+    def set_claim_thresholds(self, suggest: float | None, confirm: float | None) -> None:
+        """Override the card's claim thresholds (e.g. from config/monitor.toml); None keeps the card's."""
+        current_suggest, current_confirm = self._claim_thresholds
+        self._claim_thresholds = (
+            current_suggest if suggest is None else suggest,
+            current_confirm if confirm is None else confirm,
+        )
         if self.claims is not None:
             self._build_claim_index(self._claim_thresholds)
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from monitor.cli.app import UserError, app, console, err_console, handles_errors, open_database, settings
 from monitor.collectors.files import FileFormatError, RejectedLine, parse_mapping, read_records
 from monitor.config import Settings
-from monitor.pipeline import IngestStats, Pipeline
+from monitor.pipeline import IngestStats, Pipeline, score_backlog
 from monitor.store import Database, queries
 
 MAX_REJECTS_SHOWN = 100
@@ -51,19 +51,6 @@ def seed_known_claims(db: Database, cfg: Settings) -> int:
         return queries.upsert_known_claims(session, rows)
 
 
-def load_active_model(cfg: Settings, db: Database | None):  # noqa: ANN201 (Classifier protocol)
-    """The active classifier: the version marked active in the database, else models/default."""
-    from monitor.classify.base import load_classifier
-
-    path = cfg.path(cfg.paths.models_dir) / "default"
-    if db is not None:
-        with db.session() as session:
-            active = queries.active_model(session)
-            if active is not None:
-                path = cfg.path(active.path)
-    return load_classifier(path)
-
-
 @app.command()
 @handles_errors
 def init() -> None:
@@ -72,12 +59,9 @@ def init() -> None:
     with open_database(cfg, check=False) as db:
         before, after = db.upgrade()
         claims = seed_known_claims(db, cfg)
-        registered = None
     state = "created" if before is None else ("upgraded" if before != after else "already current")
     console.print(f"database {db.safe_url}: schema {state} (revision {after})")
     console.print(f"known debunked claims added: {claims}")
-    if registered:
-        console.print(f"model registered and active: {registered}")
 
 
 def _count_lines(path: Path) -> int:
@@ -96,10 +80,7 @@ def _summary_table(stats: IngestStats, title: str) -> Table:
     return table
 
 
-def score_backlog(db: Database, cfg: Settings, limit: int | None = None, show_progress: bool = True) -> int:
-    """Score every post the active model has not scored yet."""
-    model = load_active_model(cfg, db)
-    pipeline = Pipeline(db, cfg)
+def _score_with_progress(db: Database, cfg: Settings, limit: int | None, show_progress: bool) -> int:
     with Progress(
         TextColumn("scoring"),
         BarColumn(),
@@ -110,7 +91,7 @@ def score_backlog(db: Database, cfg: Settings, limit: int | None = None, show_pr
         transient=True,
     ) as progress:
         task = progress.add_task("score", total=None)
-        return pipeline.score_pending(model, limit=limit, on_batch=lambda n: progress.advance(task, n))
+        return score_backlog(db, cfg, limit=limit, on_batch=lambda n: progress.advance(task, n))
 
 
 @app.command("import")
@@ -175,7 +156,7 @@ def import_file(
             highlight=False,
         )
         if score and stats.relevant:
-            scored = score_backlog(db, cfg, show_progress=not quiet)
+            scored = _score_with_progress(db, cfg, None, not quiet)
             console.print(f"scored={scored}", highlight=False)
 
 
@@ -188,7 +169,7 @@ def score(
     """Score stored posts the active model has not scored yet; flagged ones enter the queue."""
     cfg = settings()
     with open_database(cfg) as db:
-        done = score_backlog(db, cfg, limit, show_progress=not quiet)
+        done = _score_with_progress(db, cfg, limit, not quiet)
         with db.session() as session:
             flagged = len(queries.flagged_posts(session, limit=1_000_000))
     console.print(f"scored={done} flagged_total={flagged}", highlight=False)

@@ -201,7 +201,7 @@ class Post(Base):
 
 
 class NarrativeMember(Base):
-    """How a post joined its narrative, with the MinHash signature the near-duplicate index is rebuilt from."""
+    """How a post joined its narrative, with the MinHash signature the duplicate index is rebuilt from."""
 
     __tablename__ = "narrative_members"
 
