@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 DEMO_DB ?= sqlite:///data/monitor.db
 
-.PHONY: install sysdeps services demo test test-fast bench lint format clean
+.PHONY: install sysdeps services demo test test-fast bench lint format clean train-default
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -42,6 +42,10 @@ test-fast: install
 
 bench: install services
 	$(BIN)/python -m bench
+
+# Rebuild the shipped classifier models/default/ from the seed corpus (deterministic).
+train-default: install
+	bash models/train-default.sh
 
 lint: install
 	$(BIN)/ruff check monitor dashboards tests bench
