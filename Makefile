@@ -30,7 +30,6 @@ services:
 demo: install
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor init
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor import data/demo/posts.jsonl
-	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor score
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor users ensure-demo
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor dashboard --port $(PORT)
 
