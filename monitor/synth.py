@@ -127,10 +127,11 @@ def _cumulative(weights: list[float]) -> list[float]:
 
 
 class _Stream:
-    def __init__(self, seed: int, start: date, end: date) -> None:
+    def __init__(self, seed: int, start: date, end: date, truth: bool = False) -> None:
         if end < start:
             raise ValueError(f"end {end} is before start {start}")
         self.rng = random.Random(seed)
+        self.truth = truth
         self.rand = self.rng.random
         self.slot_pools = {"kab": P.KAB, "kec": P.KEC, "desa": P.DESA, "emo": P.EMO}
         self.seed = seed
@@ -281,7 +282,7 @@ class _Stream:
         likes = int(views * (0.004 + 0.046 * r()))
         shares = int(likes * (0.2 + (0.7 if hoaxy else 0.2) * r()))
         replies = int(likes * (0.02 + 0.28 * r()))
-        return self._record(
+        record = self._record(
             i,
             platform,
             handle,
@@ -294,6 +295,12 @@ class _Stream:
             replies,
             views if platform in VIEW_PLATFORMS else None,
         )
+        if self.truth:
+            # Ground truth for evaluation only; it draws nothing from the generator, so the posts are the
+            # same with or without it.
+            record["label"] = 1 if hoaxy else 0
+            record["kind"] = kind
+        return record
 
     def _record(
         self,
@@ -351,12 +358,22 @@ class _Stream:
 
 
 def generate_posts(
-    n: int, *, seed: int = 2024, start: date = date(2024, 1, 1), end: date = date(2024, 3, 31)
+    n: int,
+    *,
+    seed: int = 2024,
+    start: date = date(2024, 1, 1),
+    end: date = date(2024, 3, 31),
+    truth: bool = False,
 ) -> Iterator[dict]:
-    """Yield `n` synthetic posts; the same arguments always give the same posts in the same order."""
+    """Yield `n` synthetic posts; the same arguments always give the same posts in the same order.
+
+    With `truth=True` every post also carries its ground truth: "label" (1 = hoax, 0 = not) and "kind"
+    (hoax, debunk, news, official, question, report, opinion, offtopic) — for evaluating a classifier on
+    text it was never trained on. The other fields are identical to the posts generated without it.
+    """
     if n < 0:
         raise ValueError(f"n must not be negative, got {n}")
-    stream = _Stream(seed, start, end)
+    stream = _Stream(seed, start, end, truth)
     for i in range(n):
         yield stream.post(i)
 
@@ -372,9 +389,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--end", type=date.fromisoformat, default=date(2024, 3, 31), help="last day, YYYY-MM-DD")
     ap.add_argument("--out", type=Path, help="output file (default: standard output)")
+    ap.add_argument(
+        "--truth",
+        action="store_true",
+        help='add ground truth to every line: "label" (1 hoax / 0 not) and "kind" (for evaluation)',
+    )
     args = ap.parse_args(argv)
     try:
-        posts = generate_posts(args.n, seed=args.seed, start=args.start, end=args.end)
+        posts = generate_posts(args.n, seed=args.seed, start=args.start, end=args.end, truth=args.truth)
         fh = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
         try:
             for post in posts:

@@ -273,6 +273,23 @@ def test_synth_cli_writes_jsonl(tmp_path: Path) -> None:
     assert synth.main(["--n", "5", "--start", "2024-03-01", "--end", "2024-02-01", "--out", str(out)]) == 2
 
 
+def test_synth_truth_adds_label_and_kind_without_changing_the_posts(tmp_path: Path) -> None:
+    plain = list(generate_posts(3000, seed=99))
+    truth = list(generate_posts(3000, seed=99, truth=True))
+    assert all("label" not in p and "kind" not in p for p in plain)
+    stream_kinds = {kind for kind, _share in synth.KIND_MIX}
+    for bare, rich in zip(plain, truth, strict=True):
+        assert {k: v for k, v in rich.items() if k not in ("label", "kind")} == bare
+        assert rich["kind"] in stream_kinds
+        assert rich["label"] == (1 if rich["kind"] == "hoax" else 0)
+    kinds = Counter(p["kind"] for p in truth)
+    assert set(kinds) == stream_kinds  # every kind of the mix shows up in a few thousand posts
+    assert 0.15 < sum(p["label"] for p in truth) / len(truth) < 0.35
+    out = tmp_path / "truth.jsonl"
+    assert synth.main(["--n", "40", "--seed", "99", "--truth", "--out", str(out)]) == 0
+    assert _read(out) == truth[:40]
+
+
 def test_committed_demo_stream_matches_the_generator() -> None:
     rows = _read(DEMO)
     assert len(rows) >= 2500
