@@ -7,6 +7,7 @@ dashboard is a courtesy, never the protection.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -157,9 +158,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# Verifying against this when the user does not exist keeps the timing of "no such user" and
-# "wrong password" alike.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the timing of "no such user" and
+    "wrong password" alike (made on first use: hashing costs ~0.1 s, and most imports never log in)."""
+    return _hasher.hash("not-a-real-password")
 
 
 # -- users ----------------------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def list_users(session: Session) -> list[User]:
 def _check_login(session: Session, username: str, password: str) -> Actor | AuthError:
     user = get_user(session, username.strip())
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return AuthError("nama pengguna atau kata sandi salah")
     if not verify_password(user.password_hash, password):
         user.failed_logins = (user.failed_logins or 0) + 1

@@ -7,11 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from monitor import alerts as alerting
-from monitor.alert_channels import DeliveryError
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
 from monitor.i18n import format_time
-from monitor.narratives import NarrativeGrouper
 from monitor.store import narratives as store
 from monitor.store.schema import Narrative
 
@@ -143,6 +140,8 @@ def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at mos
     with open_database(cfg) as db:
         with db.session() as session:
             waiting = store.count_posts_to_group(session, cfg.narratives.score_floor)
+        from monitor.narratives import NarrativeGrouper  # heavy (scikit-learn, datasketch): when used
+
         grouper = NarrativeGrouper(db, cfg)
         stats = grouper.assign_pending(limit)
     console.print(
@@ -156,6 +155,9 @@ def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at mos
 @handles_errors
 def test(channel: str = typer.Argument(..., help="A channel name from config/alerts.yml.")) -> None:
     """Send a test message through one channel."""
+    from monitor import alerts as alerting
+    from monitor.alert_channels import DeliveryError
+
     cfg = settings()
     try:
         answer = alerting.send_test(cfg, channel)
@@ -168,6 +170,8 @@ def test(channel: str = typer.Argument(..., help="A channel name from config/ale
 @handles_errors
 def check(as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
     """Group waiting posts, fire alerts for new spikes and deliver what is due (what the scheduler runs)."""
+    from monitor import alerts as alerting
+
     report = alerting.scheduled_check(settings())
     if as_json:
         typer.echo(json.dumps(report.as_dict()))

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -95,15 +96,32 @@ def detect_format(path: Path) -> Format:
     raise FileFormatError(f"{path}: cannot tell the format from the file name; pass --format jsonl|csv")
 
 
+@lru_cache(maxsize=256)
+def _lookup_plan(
+    keys: frozenset[str], mapping: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For an item with these keys: each field and the names that may supply it, in preference order.
+
+    Exports repeat one shape line after line, so this is worked out once per shape, not once per line."""
+    chosen = dict(mapping)
+    plan = []
+    for field, aliases in FIELD_ALIASES.items():
+        names = (chosen[field],) if field in chosen else aliases
+        present = tuple(name for name in names if name in keys)
+        if present:
+            plan.append((field, present))
+    return tuple(plan)
+
+
 def to_raw_post(item: Mapping[str, Any], *, platform: str | None, mapping: Mapping[str, str]) -> RawPost:
     """Map one exported item to a RawPost; raises RecordError naming the field at fault."""
     values: dict[str, Any] = {}
     used: set[str] = set()
-    for field, aliases in FIELD_ALIASES.items():
-        names = (mapping[field],) if field in mapping else aliases
+    for field, names in _lookup_plan(frozenset(item), tuple(mapping.items())):
         for name in names:
-            if name in item and item[name] not in (None, ""):
-                values[field] = item[name]
+            value = item[name]
+            if value is not None and value != "":
+                values[field] = value
                 used.add(name)
                 break
     if platform:

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from monitor.store import bulk
 from monitor.store.schema import (
     IngestRun,
     KnownClaim,
@@ -23,9 +23,6 @@ from monitor.store.schema import (
     utcnow,
 )
 
-# Columns a second sighting of a post refreshes; text and authorship stay as first seen.
-ENGAGEMENT_COLUMNS = ("likes", "shares", "replies", "views", "author_followers", "reach")
-
 
 def priority_of(score: float, reach: int | None) -> float:
     """Queue order: the hoax score weighted by how many people the post may reach (log scale)."""
@@ -33,15 +30,6 @@ def priority_of(score: float, reach: int | None) -> float:
 
 
 # -- posts ---------------------------------------------------------------------------------------------
-def _insert_for(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(Post)
-    if name == "sqlite":
-        return sqlite.insert(Post)
-    raise RuntimeError(f"unsupported database dialect {name!r}")
-
-
 @dataclass(slots=True)
 class UpsertResult:
     new: int = 0
@@ -67,17 +55,7 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
             select(Post.platform, Post.native_id).where(tuple_(Post.platform, Post.native_id).in_(chunk))
         )
         existing.update((platform, native_id) for platform, native_id in found)
-    statement = _insert_for(session)
-    now = utcnow()
-    refresh = {
-        col: func.coalesce(getattr(statement.excluded, col), getattr(Post, col)) for col in ENGAGEMENT_COLUMNS
-    }
-    refresh["last_seen_at"] = statement.excluded.last_seen_at
-    statement = statement.on_conflict_do_update(index_elements=["platform", "native_id"], set_=refresh)
-    values = []
-    for row in unique.values():
-        values.append({**row, "collected_at": now, "last_seen_at": now})
-    session.execute(statement, values)
+    bulk.insert_or_refresh(session, list(unique.values()), utcnow())
     updated = len(existing)
     return UpsertResult(new=len(unique) - updated, updated=updated)
 

@@ -1,0 +1,114 @@
+"""Bulk upsert of posts: the ingest hot path.
+
+SQLAlchemy compiles the statement once per dialect; rows then go to the driver's executemany as plain
+values. That skips SQLAlchemy's per-row, per-column bind processing, which cost more than the database write
+itself (measured with bench/ingest.py). The conversions below must therefore store exactly what the
+column types in schema.py would: naive-UTC ISO strings for SQLite datetimes, JSON text for JSON columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import Post
+
+# Columns a second sighting of a post refreshes; text and authorship stay as first seen.
+ENGAGEMENT_COLUMNS = ("likes", "shares", "replies", "views", "author_followers", "reach")
+INSERT_COLUMNS = (
+    "platform",
+    "native_id",
+    "url",
+    "author_handle",
+    "author_name",
+    "author_followers",
+    "text",
+    "lang",
+    "created_at",
+    "collected_at",
+    "last_seen_at",
+    "likes",
+    "shares",
+    "replies",
+    "views",
+    "reach",
+    "raw",
+    "text_hash",
+    "matched_terms",
+    "topics",
+    "candidates",
+    "source_name",
+    "flagged",
+    "priority",
+    "triage_version",
+)
+JSON_COLUMNS = frozenset({"raw", "matched_terms", "topics", "candidates"})
+DATETIME_COLUMNS = frozenset({"created_at", "collected_at", "last_seen_at"})
+DEFAULTS: dict[str, Any] = {"flagged": False, "priority": 0.0, "triage_version": 0}
+
+_compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _statement(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The upsert's SQL for this dialect, and the parameter order when the driver wants positions."""
+    key = (dialect.name, dialect.paramstyle)
+    if key not in _compiled:
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect.name)
+        if insert is None:
+            raise RuntimeError(f"unsupported database dialect {dialect.name!r}")
+        statement = insert(Post.__table__).values({name: bindparam(name) for name in INSERT_COLUMNS})
+        table = Post.__table__.c
+        refresh = {
+            col: func.coalesce(getattr(statement.excluded, col), table[col]) for col in ENGAGEMENT_COLUMNS
+        }
+        refresh["last_seen_at"] = statement.excluded.last_seen_at
+        statement = statement.on_conflict_do_update(index_elements=["platform", "native_id"], set_=refresh)
+        compiled = statement.compile(dialect=dialect)
+        order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+        _compiled[key] = (str(compiled), order)
+    return _compiled[key]
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    # The format SQLAlchemy's SQLite DATETIME type writes (and reads back), after UTCDateTime made it UTC.
+    value = value.astimezone(UTC) if value.tzinfo else value
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """INSERT … ON CONFLICT (platform, native_id) DO UPDATE engagement, for a batch of post rows."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    sql, order = _statement(dialect)
+    on_sqlite = dialect.name == "sqlite"
+    when = _sqlite_datetime(now) if on_sqlite else now
+    prepared: list[dict[str, Any]] = []
+    for row in rows:
+        values = {**DEFAULTS, **row, "collected_at": when, "last_seen_at": when}
+        for column in JSON_COLUMNS:
+            values[column] = _dumps(values.get(column))
+        created = values["created_at"]
+        if on_sqlite:
+            values["created_at"] = _sqlite_datetime(created)
+        elif created.tzinfo is None:
+            values["created_at"] = created.replace(tzinfo=UTC)
+        prepared.append(values)
+    if order is not None:
+        connection.exec_driver_sql(sql, [tuple(values.get(name) for name in order) for values in prepared])
+    else:
+        connection.exec_driver_sql(
+            sql, [{name: values.get(name) for name in INSERT_COLUMNS} for values in prepared]
+        )
