@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func
@@ -83,7 +85,17 @@ def _sqlite_datetime(value: datetime) -> str:
 
 
 def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return _dumps_list(tuple(value))
+    return json.dumps(value)
+
+
+@lru_cache(maxsize=4096)
+def _dumps_list(value: tuple[Any, ...]) -> str:
+    # Term, topic and candidate lists repeat endlessly across posts: encode each distinct one once.
+    return json.dumps(list(value))
 
 
 def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -95,20 +107,17 @@ def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: dat
     sql, order = _statement(dialect)
     on_sqlite = dialect.name == "sqlite"
     when = _sqlite_datetime(now) if on_sqlite else now
-    prepared: list[dict[str, Any]] = []
+    names = order or INSERT_COLUMNS
+    pick = itemgetter(*names)
+    prepared: list[Any] = []
     for row in rows:
         values = {**DEFAULTS, **row, "collected_at": when, "last_seen_at": when}
         for column in JSON_COLUMNS:
-            values[column] = _dumps(values.get(column))
+            values[column] = _dumps(values[column])
         created = values["created_at"]
         if on_sqlite:
             values["created_at"] = _sqlite_datetime(created)
         elif created.tzinfo is None:
             values["created_at"] = created.replace(tzinfo=UTC)
-        prepared.append(values)
-    if order is not None:
-        connection.exec_driver_sql(sql, [tuple(values.get(name) for name in order) for values in prepared])
-    else:
-        connection.exec_driver_sql(
-            sql, [{name: values.get(name) for name in INSERT_COLUMNS} for values in prepared]
-        )
+        prepared.append(pick(values) if order is not None else dict(zip(names, pick(values), strict=True)))
+    connection.exec_driver_sql(sql, prepared)
