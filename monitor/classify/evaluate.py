@@ -77,6 +77,7 @@ class EvaluationResult:
             "offtopic_flag_rate": self.offtopic_flag_rate,
             "by_topic": self.by_topic,
             "by_candidate": self.by_candidate,
+            "by_kind": self.by_kind,
             "neutrality": self.neutrality,
             "confusion": self.confusion,
         }

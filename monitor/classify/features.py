@@ -57,10 +57,58 @@ FORWARD_MARKERS = (
     r"info (?:a1|valid|akurat|penting)",
 )
 
+# Genre cues (feature set 2). A citizen's report of a problem that was handled ("sudah dilaporkan ke PPS",
+# "dikoreksi", "disaksikan"), an institution's announcement (times, "mengimbau", "dibuka", "#KPU..."), and a
+# citizen's question ("numpang tanya", "benar gak sih?") share the vocabulary of the hoaxes they are about;
+# these cues tell the genre apart. Their weights are learned like every other column.
+REPORT_MARKERS = (
+    r"(?:sudah|sdh|udah|udh|telah|langsung|segera|akhirnya|lalu|kemudian)\s+(?:kami\s+|sy\s+|saya\s+)?"
+    r"(?:di(?!a\b)\w{3,}|lapor\w*|ganti|tambah|koreksi|betulkan|normal|cocok|sesuai|selesai|aman|lancar)",
+    r"(?:di)?lapor(?:kan|an)? (?:ke|kepada) "
+    r"(?:pps|ppk|kpps|panwas\w*|bawaslu|pengawas|kpu|polisi|operator|sekdes)",
+    r"\w*laporan\b|\blapor\b",
+    r"(?:sy|saya|kami) (?:saksi|petugas|anggota|kpps|pps|ketua)",
+    r"disaksikan|berita acara|ditangani|dicatat|hitung ulang|dikoreksi|diperbaiki|diganti|ditambah",
+    r"(?:cocok|sama|sesuai) (?:semua|persis|dengan|dgn|sama)",
+)
+ANNOUNCE_MARKERS = (
+    r"(?:pukul|jam|pkl)\.? ?\d{1,2}(?:[.:]\d{2})?",
+    r"\d{1,2}[.:]\d{2}\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*\d{1,2}[.:]\d{2}",
+    r"\bwib\b|\bwita\b|waktu setempat",
+    r"mengimbau|diimbau|mengundang|mengumumkan|pengumuman|pemberitahuan|mengingatkan|mengajak|menyampaikan|"
+    r"dipersilakan|diharap(?:kan)?|dimohon|terbuka (?:untuk|bagi) (?:umum|masyarakat)|dijadwalkan|"
+    r"dilaksanakan|digelar|menggelar|melaksanakan|menetapkan|ditetapkan",
+    r"#\w+",
+    r"^(?:kpu|bawaslu|ppk|pps|kpps|polres|polda|panwascam|pemkab|kapolres|ketua kpu)\b",
+)
+QUESTION_MARKERS = (
+    r"\?\W*$",
+    r"(?:numpang|mau|boleh|izin|ijin|serius) (?:tanya|nanya)",
+    r"ada (?:yg|yang) (?:tau|tahu|bisa jelasin|punya)",
+    r"(?:gimana|bagaimana) (?:cara|caranya)",
+    r"(?:benar|bener|beneran|betul) (?:gak|nggak|ga|tidak|enggak)(?: sih)?\b",
+    r"(?:apa|apakah) (?:benar|bener|betul|iya)",
+    r"\bmohon info\b|\bkapan\b|\bberapa\b",
+)
+
 _DEBUNK_RE = re.compile(r"(?<!\w)(?:" + "|".join(DEBUNK_MARKERS) + r")", re.UNICODE)
 _FORWARD_RE = re.compile(r"(?<!\w)(?:" + "|".join(FORWARD_MARKERS) + r")", re.UNICODE)
+_REPORT_RE = [re.compile(r"(?<!\w)(?:" + m + r")", re.UNICODE) for m in REPORT_MARKERS]
+_ANNOUNCE_RE = [re.compile(r"(?<!\w)(?:" + m + r")", re.UNICODE | re.MULTILINE) for m in ANNOUNCE_MARKERS]
+_QUESTION_RE = [re.compile(m, re.UNICODE) for m in QUESTION_MARKERS]
 
 EXTRA_FEATURE_NAMES = ("debunk_marker", "forward_marker", "off_topic", "not_relevant")
+# Feature set 2 adds graded genre cues: the share of a genre's cue patterns found (two or more = 1.0).
+GENRE_FEATURE_NAMES = ("report_cues", "announcement_cues", "question_cues")
+
+
+def genre_features(masked: Sequence[str]) -> np.ndarray:
+    """Report / announcement / question cue strengths (0, 0.5 or 1) of masked texts."""
+    out = np.zeros((len(masked), len(GENRE_FEATURE_NAMES)), dtype=np.float32)
+    for col, patterns in enumerate((_REPORT_RE, _ANNOUNCE_RE, _QUESTION_RE)):
+        for i, text in enumerate(masked):
+            out[i, col] = min(2, sum(1 for rx in patterns if rx.search(text))) / 2.0
+    return out
 
 
 @dataclass(slots=True)
@@ -72,12 +120,19 @@ class PreparedBatch:
     debunk: np.ndarray  # bool per text
     forward: np.ndarray  # bool per text
     debunk_terms: list[str | None]  # the first debunk marker found (shown in reasons)
+    genre: np.ndarray | None = None  # genre cues, computed on first use
 
     def extra_features(self) -> np.ndarray:
         """Dense hand-made features, one row per text (see EXTRA_FEATURE_NAMES)."""
         off_topic = np.fromiter((bool(getattr(r, "off_topic", False)) for r in self.relevance), dtype=bool)
         not_relevant = np.fromiter((not r.relevant for r in self.relevance), dtype=bool)
         return np.column_stack([self.debunk, self.forward, off_topic, not_relevant]).astype(np.float32)
+
+    def genre_features(self) -> np.ndarray:
+        """Feature set 2's genre cues, one row per text (see GENRE_FEATURE_NAMES); computed once."""
+        if self.genre is None:
+            self.genre = genre_features(self.masked)
+        return self.genre
 
 
 class TextPreparer:

@@ -31,7 +31,13 @@ from monitor.classify.calibration import (
 )
 from monitor.classify.claims import ClaimIndex, ClaimMatches, read_known_claims, write_known_claims
 from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
-from monitor.classify.features import EXTRA_FEATURE_NAMES, PreparedBatch, TextPreparer, word_tfidf
+from monitor.classify.features import (
+    EXTRA_FEATURE_NAMES,
+    GENRE_FEATURE_NAMES,
+    PreparedBatch,
+    TextPreparer,
+    word_tfidf,
+)
 from monitor.classify.persist import (
     CARD_FILE,
     CLAIMS_FILE,
@@ -43,6 +49,9 @@ from monitor.classify.persist import (
 )
 from monitor.classify.reasons import build_reasons, top_terms
 
+# Feature sets: 1 = n-grams + four hand-made signals + claim similarity (models trained before 2024.2);
+# 2 = set 1 + genre cues (report / announcement / question) and a claim similarity that ignores questions.
+FEATURE_SET = 2
 # Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
 CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
 
@@ -65,7 +74,11 @@ class HoaxClassifier:
         threshold_policy: str = "max_f1",
         claim_thresholds: tuple[float, float] | None = None,
         target_precision: float = TARGET_PRECISION,
+        feature_set: int = FEATURE_SET,
     ) -> None:
+        if feature_set not in (1, 2):
+            raise ValueError(f"feature_set must be 1 or 2, got {feature_set!r}")
+        self.feature_set = feature_set
         self.version = version
         self.keywords_file = Path(keywords_file)
         self.preparer = TextPreparer(self.keywords_file)
@@ -105,6 +118,8 @@ class HoaxClassifier:
         matches = None
         if self.extra_features:
             blocks.append(batch.extra_features())
+            if self.feature_set >= 2:
+                blocks.append(batch.genre_features())
         if self.claim_features and self._feature_claims is not None:
             # Nearest known claim's similarity, and the same value zeroed for posts that read as debunks.
             matches = self._feature_claims.match(char)
@@ -160,7 +175,12 @@ class HoaxClassifier:
 
     def set_claim_thresholds(self, suggest: float | None, confirm: float | None) -> None:
         """Override the card's claim thresholds (e.g. from config/monitor.toml); None keeps the card's."""
-        current_suggest, current_confirm = self._claim_thresholds
+        if self._claim_thresholds is not None:
+            current_suggest, current_confirm = self._claim_thresholds
+        elif self.claims is not None:  # a loaded model: the card's values are in the index
+            current_suggest, current_confirm = self.claims.suggest_threshold, self.claims.confirm_threshold
+        else:
+            current_suggest, current_confirm = CLAIM_THRESHOLDS[self._claim_embedder().kind]
         self._claim_thresholds = (
             current_suggest if suggest is None else suggest,
             current_confirm if confirm is None else confirm,
@@ -259,6 +279,11 @@ class HoaxClassifier:
         else:
             matches = claim_index.match(claim_index.encode_posts(batch.masked))
         threshold = float(self.threshold)
+        # Feature set 2: a post that plainly asks whether a claim is true ("... itu benar gak sih?") is not
+        # flagged by a claim match alone, like a debunk quoting it (its own score still decides).
+        asking = (
+            batch.genre_features()[:, 2] >= 1.0 if self.feature_set >= 2 else np.zeros(len(probs), dtype=bool)
+        )
         # Top terms are only shown for posts at or above the threshold: compute them for those rows only.
         above = np.flatnonzero(probs >= threshold)
         terms: list[list[str]] = [[] for _ in range(len(probs))]
@@ -275,8 +300,11 @@ class HoaxClassifier:
                 claim = claim_index.claims[matches.prefer_candidates(i, relevance.candidates, claim_index)]
             debunk_term = batch.debunk_terms[i]
             prob = float(probs[i])
-            # A confirmed match flags the post, unless the post itself reads as a debunk quoting the claim.
-            flagged = prob >= threshold or (status == CLAIM_CONFIRMED and debunk_term is None)
+            # A confirmed match flags the post, unless the post itself reads as a debunk quoting the claim
+            # (or, feature set 2, plainly asks whether it is true).
+            flagged = prob >= threshold or (
+                status == CLAIM_CONFIRMED and debunk_term is None and not asking[i]
+            )
             topics = list(relevance.topics) or ["other"]
             scores.append(
                 Score(
@@ -323,7 +351,12 @@ class HoaxClassifier:
                     "ngram_range": [2, 5],
                     "vocabulary": len(self.char.vocabulary_),
                 },
-                "extra": list(EXTRA_FEATURE_NAMES) if self.extra_features else [],
+                "feature_set": self.feature_set,
+                "extra": (
+                    [*EXTRA_FEATURE_NAMES, *(GENRE_FEATURE_NAMES if self.feature_set >= 2 else ())]
+                    if self.extra_features
+                    else []
+                ),
                 "claim_similarity": self.claim_features,
                 "embedding": self.embedding_features,
                 "candidate_masking": True,
@@ -350,6 +383,7 @@ class HoaxClassifier:
             "extra_features": self.extra_features,
             "claim_features": self.claim_features,
             "embedding_features": self.embedding_features,
+            "feature_set": self.feature_set,
         }
         dump_state(state, folder / MODEL_FILE)
         if self.keywords_file.resolve() != (folder / KEYWORDS_FILE).resolve():
@@ -395,6 +429,7 @@ class HoaxClassifier:
             embedder=embedder,
             embedding_features=bool(state.get("embedding_features")),
             extra_features=bool(state.get("extra_features", True)),
+            feature_set=int(state.get("feature_set", 1)),
         )
         model.word, model.char = state["word"], state["char"]
         model.lr, model.calibrator = state["lr"], state["calibrator"]

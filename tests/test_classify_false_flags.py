@@ -1,0 +1,109 @@
+"""False-flag guard: legitimate news, announcements, reports and questions stay out of the queue; genre cues;
+feature-set compatibility of model folders written before the genre cues existed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from classify_corpus import REPO, train_tiny
+
+from monitor.classify import load_classifier
+from monitor.classify.features import EXTRA_FEATURE_NAMES, GENRE_FEATURE_NAMES, genre_features
+from monitor.classify.model import HoaxClassifier
+
+DEFAULT_MODEL = REPO / "models" / "default"
+
+# Written for this test only (not in data/seed/ nor in the synthetic stream's phrase pools).
+LEGITIMATE = [
+    # news headlines about real procedure and incidents
+    "Dua Anggota KPPS di Kecamatan Toba Dilarikan ke Puskesmas Setelah Penghitungan",
+    "PSU di Satu TPS Nanga Pinoh Digelar Sabtu Pagi",
+    "Rapat Pleno PPK Sungai Tebelian Molor hingga Tengah Malam",
+    "KPU Landak Koreksi Selisih Data Sirekap di Lima TPS",
+    "Logistik Pemilu untuk Desa Perbatasan Jagoi Babang Tiba Tepat Waktu",
+    "Bawaslu Bengkayang Proses Laporan Dugaan Pemilih Ganda",
+    # announcements of KPU / Bawaslu / PPK / PPS / police
+    "KPU Kab. Melawi: rapat pleno rekapitulasi tingkat kabupaten dimulai Senin pukul 09.00 WIB di aula "
+    "kantor bupati.",
+    "Pengumuman PPS Desa Nanga Mau: salinan DPT dapat dilihat di papan pengumuman kantor desa sampai hari H.",
+    "Bawaslu Kapuas Hulu mengimbau warga melaporkan praktik politik uang ke posko pengaduan tiap kecamatan.",
+    "PPK Silat Hilir menggelar rekapitulasi hasil penghitungan suara besok, terbuka untuk umum dan pemantau.",
+    "Polres Landak mengerahkan 300 personel untuk mengawal pergeseran kotak suara dari PPS ke PPK.",
+    "TPS di Desa Sui Ambawang dibuka pukul 07.00 dan ditutup pukul 13.00. Bawa KTP-el atau undangan.",
+    # citizens' factual reports
+    "Lapor: TPS 09 Nanga Pinoh kekurangan 10 surat suara DPRD provinsi, PPS sudah antar tambahan jam 11.",
+    "Di TPS 04 desa kami angka Sirekap beda sama plano, sudah kami foto dan serahkan ke PPK waktu pleno.",
+    "KPPS TPS 12 baru selesai hitung jam 2 pagi, semua saksi dapat salinan C hasil. Aman terkendali.",
+    "Tenda TPS 07 bocor kena hujan, kotak suara dipindah ke rumah pak kadus, pencoblosan jalan terus.",
+    "Sy saksi di TPS 21, penghitungan lancar dan angka di Sirekap sama persis dgn C hasil 👍",
+    "Ada pemilih lansia pingsan antre di TPS 15, langsung ditangani petugas puskesmas, sekarang sdh pulang.",
+    # citizens' questions
+    "Numpang tanya, kalau undangan memilih hilang masih bisa nyoblos pakai KTP aja kan?",
+    "Ada yg tau pleno PPK Tebas mulai jam berapa besok? mau ikut lihat",
+    "Kalau angka di Sirekap beda sama yg di TPS, yg dipakai buat hasil resmi yang mana ya?",
+    "Boleh tanya, pemilih pindahan dari Ketapang nyoblosnya di TPS mana?",
+]
+HOAXES = [
+    "SEBARKAN!! server sirekap ada di singapura, suara sudah diatur dari luar negeri sblm pemilu",
+    "info dari grup sebelah: tinta pemilu mengandung babi jadi haram, jgn mau dicelup",
+    "Surat suara di gudang KPU Melawi sudah dicoblos semua utk paslon 02, sy liat sendiri tadi malam!!",
+    "Sirekap sengaja menggelembungkan suara Ganjar-Mahfud di ratusan TPS, ini kecurangan sistematis",
+    "KPU Umumkan Pemilu Diundur ke Bulan Juli karena Logistik Belum Siap",
+    "NIK warga dijual buat isi DPT siluman, punya sy dipakai nyoblos di kabupaten lain. Viralkan!",
+    "Coblos dua paslon sekaligus tetap sah, suaranya dibagi dua. Kata petugas KPPS sendiri.",
+    "Bansos PKH dicabut kalau tidak pilih Anies-Muhaimin, pendamping sudah cocokkan data pemilih",
+]
+
+
+@pytest.mark.skipif(not (DEFAULT_MODEL / "card.json").is_file(), reason="models/default not built")
+def test_default_model_leaves_legitimate_posts_out_and_flags_hoaxes() -> None:
+    default = load_classifier(DEFAULT_MODEL)
+    legit = default.predict(LEGITIMATE)
+    flagged = [(t, round(s.hoax_score, 3)) for t, s in zip(LEGITIMATE, legit, strict=True) if s.flagged]
+    assert len(flagged) <= 0.15 * len(LEGITIMATE), flagged
+    hoaxes = default.predict(HOAXES)
+    missed = [(t, round(s.hoax_score, 3)) for t, s in zip(HOAXES, hoaxes, strict=True) if not s.flagged]
+    # Hoaxes dressed as news headlines are the model's weak side (see the model card): one miss allowed.
+    assert len(missed) <= 1, missed
+
+
+def test_genre_cues() -> None:
+    cues = genre_features(
+        [
+            "sudah dilaporkan ke pps dan dikoreksi di pleno",
+            "kpu mengumumkan tps dibuka pukul 07.00 wib",
+            "numpang tanya, pesan itu benar gak sih?",
+            "server sirekap di luar negeri, suara diatur asing",
+        ]
+    )
+    assert cues.shape == (4, len(GENRE_FEATURE_NAMES))
+    report, announce, question = (GENRE_FEATURE_NAMES.index(n) for n in GENRE_FEATURE_NAMES)
+    assert cues[0, report] == 1.0 and cues[1, announce] == 1.0 and cues[2, question] == 1.0
+    assert np.all(cues[3] == 0.0)
+    assert set(np.unique(cues)) <= {0.0, 0.5, 1.0}
+
+
+def test_a_question_about_a_claim_is_not_flagged_by_the_match_alone(tmp_path: Path) -> None:
+    model = HoaxClassifier.load(train_tiny(tmp_path / "tiny-q"))
+    model.set_claim_thresholds(0.3, 0.5)
+    claim = "Server Sirekap KPU berada di Singapura dan suara diatur dari luar negeri"
+    (asking,) = model.predict([f"Ada pesan bilang {claim}, itu benar gak sih?"])
+    assert asking.claim_status == "confirmed" and asking.matched_claim_id == "kh-t01"
+    assert asking.flagged is (asking.hoax_score >= model.threshold)  # only its own score decides
+
+
+def test_feature_set_1_model_folders_still_load_and_score_the_same(tmp_path: Path) -> None:
+    folder = train_tiny(tmp_path / "tiny-fs1", feature_set=1)
+    loaded = HoaxClassifier.load(folder)
+    assert loaded.feature_set == 1
+    assert loaded.card["features"]["extra"] == list(EXTRA_FEATURE_NAMES)
+    texts = ["tinta pemilu haram sebarkan", "jadwal pleno ppk besok pukul 09.00"]
+    again = HoaxClassifier.load(folder)
+    assert [s.hoax_score for s in loaded.predict(texts)] == [s.hoax_score for s in again.predict(texts)]
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs2"))
+    assert current.feature_set == 2 and current.card["features"]["feature_set"] == 2
+    assert current.card["features"]["extra"][-3:] == list(GENRE_FEATURE_NAMES)
+    with pytest.raises(ValueError, match="feature_set"):
+        HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=3)
