@@ -87,7 +87,7 @@ class NarrativesConfig(_Section):
     # Which posts get a narrative: flagged ones, ones matched to a known debunk, and any scored at least this.
     score_floor: float = Field(0.35, ge=0.0, le=1.0)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
-    # Cosine similarity to a narrative's centroid; unset: 0.30 for the TF-IDF fallback, 0.70 for a model.
+    # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)
     claim_factor: float = Field(0.8, gt=0.0, le=1.0)  # threshold multiplier when both match the same debunk
     active_days: int = Field(60, ge=1)  # narratives silent longer than this are not loaded for matching

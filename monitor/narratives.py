@@ -28,10 +28,12 @@ from datetime import timedelta
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.random_projection import SparseRandomProjection
 from sqlalchemy.orm import Session
 
-from monitor.classify.embed import Embedder, TfidfEmbedder, char_tfidf
+from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings
 from monitor.narrative_index import NarrativeIndex, PostItem, candidates_of
 from monitor.store import Database
@@ -42,8 +44,9 @@ from monitor.text import normalize
 log = logging.getLogger(__name__)
 
 PROJECTED_DIM = 512
+HASHED_WIDTH = 2**18
 PROJECTION_SEED = 20240214
-DEFAULT_THRESHOLDS = {"tfidf": 0.30, "sentence-transformers": 0.70}
+DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70}
 
 
 # -- the vector space ----------------------------------------------------------------------------------------
@@ -76,28 +79,36 @@ class VectorSpace:
         self.embedder = embedder
         self.kind = embedder.kind
         self._projection: sparse.csr_matrix | None = None
+        self._vectorizer: Pipeline | None = None
         if isinstance(embedder, TfidfEmbedder):
-            if not embedder.fitted:
-                corpus = [normalize(t).text for t in (reference or [])]
-                if not corpus:
-                    raise ValueError(
-                        "the TF-IDF fallback needs reference texts: "
-                        "none of the [narratives] reference_files exist"
-                    )
-                # Character 3-5-grams within words: measured on the labelled set, (2,5) and plain char
-                # n-grams confuse more unrelated posts sharing short function-word grams.
-                embedder.vectorizer = char_tfidf(min_df=2 if len(corpus) >= 200 else 1, ngram_range=(3, 5))
-                embedder.fit(corpus)
-            width = len(embedder.vectorizer.vocabulary_)
+            corpus = [normalize(t).text for t in (reference or [])]
+            if not corpus:
+                raise ValueError(
+                    "the TF-IDF fallback needs reference texts: no [narratives] reference_files exist"
+                )
+            # Character 3-5-grams within words (measured on the labelled set: (2,5) and plain char n-grams
+            # confuse more unrelated posts sharing short function-word grams), hashed into a fixed width so
+            # that the random projection below does not change when the reference corpus grows: only the
+            # IDF weights move, a little, instead of every similarity being redrawn.
+            self._vectorizer = make_pipeline(
+                HashingVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(3, 5),
+                    n_features=HASHED_WIDTH,
+                    alternate_sign=False,
+                    norm=None,
+                    lowercase=False,
+                    dtype=np.float32,
+                ),
+                TfidfTransformer(sublinear_tf=True),
+            ).fit(corpus)
             projector = SparseRandomProjection(n_components=PROJECTED_DIM, random_state=PROJECTION_SEED)
-            projector.fit(sparse.csr_matrix((1, width), dtype=np.float32))
+            projector.fit(sparse.csr_matrix((1, HASHED_WIDTH), dtype=np.float32))
             self._projection = sparse.csr_matrix(projector.components_.T, dtype=np.float32)
             self.dim = PROJECTED_DIM
-            digest = hashlib.sha1()
-            for term, column in sorted(embedder.vectorizer.vocabulary_.items()):
-                digest.update(f"{term}\t{column}\n".encode())
-            digest.update(np.asarray(embedder.vectorizer.idf_, dtype=np.float32).tobytes())
-            self.fingerprint = f"tfidf-rp{PROJECTED_DIM}-{PROJECTION_SEED}:{digest.hexdigest()[:16]}"
+            idf = np.asarray(self._vectorizer[-1].idf_, dtype=np.float32)
+            digest = hashlib.sha1(idf.round(3).tobytes()).hexdigest()[:16]
+            self.fingerprint = f"tfidf-hash{HASHED_WIDTH}-rp{PROJECTED_DIM}-{PROJECTION_SEED}:{digest}"
         else:
             self.dim = int(embedder.encode(["pemilu"]).shape[1])
             self.fingerprint = f"{embedder.kind}:{embedder.name}"[:200]
@@ -114,7 +125,7 @@ class VectorSpace:
         if not normalised_texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._projection is not None:
-            matrix = self.embedder.encode_matrix(normalised_texts)
+            matrix = self._vectorizer.transform(normalised_texts)
             dense = np.asarray((sparse.csr_matrix(matrix, dtype=np.float32) @ self._projection).todense())
         else:
             dense = np.asarray(self.embedder.encode(normalised_texts), dtype=np.float32)

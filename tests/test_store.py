@@ -129,3 +129,19 @@ def test_save_scores_queues_flagged_and_keeps_decisions(db: Database) -> None:
         post = session.scalar(select(Post).where(Post.id == ids["2"]))
         assert post.triage_status == "hoax" and post.scored_version == "v2"
         assert list(queries.triage_labels(session)) == [("cek dpt", 1)]
+
+
+def test_upsert_accepts_other_post_columns_and_stores_them_like_the_orm(db: Database) -> None:
+    flagged_at = datetime(2024, 2, 14, 3, 30, tzinfo=UTC)
+    with db.session() as session:
+        queries.upsert_posts(session, [_row("7", hoax_score=0.8, flagged=True, flagged_at=flagged_at)])
+    with db.session() as session:
+        post = session.scalar(select(Post).where(Post.native_id == "7"))
+        assert (post.hoax_score, post.flagged, post.flagged_at) == (0.8, True, flagged_at)
+        assert post.matched_terms == ["dpt"] and post.raw is None
+        # The ORM writes and reads the same rows the bulk path wrote.
+        post.likes = 3
+    with db.session() as session:
+        assert session.scalar(select(Post.likes).where(Post.native_id == "7")) == 3
+    with pytest.raises(ValueError, match="not columns of posts: colour"), db.session() as session:
+        queries.upsert_posts(session, [_row("8", colour="red")])

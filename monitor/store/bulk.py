@@ -53,19 +53,28 @@ INSERT_COLUMNS = (
 )
 JSON_COLUMNS = frozenset({"raw", "matched_terms", "topics", "candidates"})
 DATETIME_COLUMNS = frozenset({"created_at", "collected_at", "last_seen_at"})
-DEFAULTS: dict[str, Any] = {"flagged": False, "priority": 0.0, "triage_version": 0}
+# Every column present (rows may leave out the optional ones), with the schema's Python-side defaults.
+DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(INSERT_COLUMNS),
+    "flagged": False,
+    "priority": 0.0,
+    "triage_version": 0,
+    "matched_terms": [],
+    "topics": [],
+    "candidates": [],
+}
 
-_compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+_compiled: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _statement(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-    """The upsert's SQL for this dialect, and the parameter order when the driver wants positions."""
-    key = (dialect.name, dialect.paramstyle)
+def _statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    """The upsert's SQL for this dialect and columns, and the parameter order when the driver wants it."""
+    key = (dialect.name, dialect.paramstyle, columns)
     if key not in _compiled:
         insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect.name)
         if insert is None:
             raise RuntimeError(f"unsupported database dialect {dialect.name!r}")
-        statement = insert(Post.__table__).values({name: bindparam(name) for name in INSERT_COLUMNS})
+        statement = insert(Post.__table__).values({name: bindparam(name) for name in columns})
         table = Post.__table__.c
         refresh = {
             col: func.coalesce(getattr(statement.excluded, col), table[col]) for col in ENGAGEMENT_COLUMNS
@@ -104,20 +113,29 @@ def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: dat
         return
     connection = session.connection()
     dialect = connection.dialect
-    sql, order = _statement(dialect)
+    # Callers may set other post columns too (tests seed scored posts this way).
+    extra = tuple(sorted({name for row in rows for name in row}.difference(INSERT_COLUMNS)))
+    unknown = set(extra).difference(Post.__table__.c.keys())
+    if unknown:
+        raise ValueError(f"not columns of posts: {', '.join(sorted(unknown))}")
+    columns = INSERT_COLUMNS + extra
+    sql, order = _statement(dialect, columns)
     on_sqlite = dialect.name == "sqlite"
     when = _sqlite_datetime(now) if on_sqlite else now
-    names = order or INSERT_COLUMNS
+    names = order or columns
+    base = {**DEFAULTS, **dict.fromkeys(extra)}
     pick = itemgetter(*names)
     prepared: list[Any] = []
     for row in rows:
-        values = {**DEFAULTS, **row, "collected_at": when, "last_seen_at": when}
+        values = {**base, **row, "collected_at": when, "last_seen_at": when}
         for column in JSON_COLUMNS:
             values[column] = _dumps(values[column])
-        created = values["created_at"]
-        if on_sqlite:
-            values["created_at"] = _sqlite_datetime(created)
-        elif created.tzinfo is None:
-            values["created_at"] = created.replace(tzinfo=UTC)
+        for column in ("created_at", *extra):
+            moment = values[column]
+            if isinstance(moment, datetime):
+                if on_sqlite:
+                    values[column] = _sqlite_datetime(moment)
+                elif moment.tzinfo is None:
+                    values[column] = moment.replace(tzinfo=UTC)
         prepared.append(pick(values) if order is not None else dict(zip(names, pick(values), strict=True)))
     connection.exec_driver_sql(sql, prepared)
