@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
     type_coerce,
 )
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from monitor.store.schema import KnownClaim, Narrative, Post, Score, TriageEvent
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # shown as "1.000+"; counting further would cost a scan on big databases
 SNIPPET_CHARS = 280
 
 
@@ -139,6 +140,10 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int =
     """One page of the queue, most urgent first (posts.priority = score × log10(10 + reach))."""
     page = max(1, page)
     conditions = queue_conditions(session, f)
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg prepares statements it sees often; a generic plan cannot know how selective a topic or
+        # platform is and falls back to sorting every queued post. Plan each call for its own values.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     query = (
         select(
             Post.id,
@@ -159,7 +164,8 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int =
             Post.candidates,
         )
         .where(and_(*conditions))
-        .order_by(Post.priority.desc(), Post.id)
+        # Both keys descending, so one backward walk of ix_posts_queue_priority serves the order.
+        .order_by(Post.priority.desc(), Post.id.desc())
         .limit(page_size + 1)
         .offset((page - 1) * page_size)
     )
