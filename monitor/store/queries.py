@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store import bulk
@@ -47,14 +47,19 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         unique[(row["platform"], row["native_id"])] = row
-    keys = list(unique)
+    # One lookup per platform with native_id IN (...): the unique index is then searched, where a row-value
+    # IN over (platform, native_id) made SQLite scan the whole index for every batch.
+    by_platform: dict[str, list[str]] = {}
+    for platform, native_id in unique:
+        by_platform.setdefault(platform, []).append(native_id)
     existing: set[tuple[str, str]] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found = session.execute(
-            select(Post.platform, Post.native_id).where(tuple_(Post.platform, Post.native_id).in_(chunk))
-        )
-        existing.update((platform, native_id) for platform, native_id in found)
+    for platform, native_ids in by_platform.items():
+        for start in range(0, len(native_ids), 500):
+            chunk = native_ids[start : start + 500]
+            found = session.scalars(
+                select(Post.native_id).where(Post.platform == platform, Post.native_id.in_(chunk))
+            )
+            existing.update((platform, native_id) for native_id in found)
     bulk.insert_or_refresh(session, list(unique.values()), utcnow())
     updated = len(existing)
     return UpsertResult(new=len(unique) - updated, updated=updated)
