@@ -2,7 +2,7 @@
 
 Logs in, opens the queue, marks one item, escalates another, and opens posts carrying <script>,
 <img onerror> and Markdown/link tricks: their text must appear literally and nothing may execute.
-Screenshots of the queue and trends pages go to tests/artifacts/; with MONITOR_UPDATE_SCREENSHOT=1 the
+Screenshots of the queue and trends pages go to tests/artifacts/; with UPDATE_DOCS_SCREENSHOT=1 the
 queue one also refreshes docs/screenshot-queue.png (the README's picture).
 """
 
@@ -188,6 +188,6 @@ def test_browser_end_to_end(server: str, seeded_db: dict) -> None:
         assert session.get(Post, first).triage_status == "hoax"
         escalated = session.get(Post, second)
         assert (escalated.triage_status, escalated.escalated_to) == ("escalated", "polri")
-    if os.environ.get("MONITOR_UPDATE_SCREENSHOT"):
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
         # Refresh the README's picture on request only: a test run must not change tracked files.
         shutil.copyfile(ARTIFACTS / "queue.png", REPO / "docs" / "screenshot-queue.png")
