@@ -20,7 +20,6 @@ centroid recomputed from its latest members when loaded.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session
 from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings
 from monitor.narrative_index import NarrativeIndex, PostItem, candidates_of
+from monitor.records import iter_json_objects
 from monitor.store import Database
 from monitor.store import narratives as store
 from monitor.store.schema import utcnow
@@ -58,17 +58,10 @@ def reference_texts(settings: Settings) -> list[str]:
         if not path.is_file():
             log.info("narratives: reference file %s not found, skipped", path)
             continue
-        with path.open(encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
-                text = item.get("text") or item.get("claim") if isinstance(item, dict) else None
-                if isinstance(text, str) and text.strip():
-                    texts.append(text)
+        for _line_no, item in iter_json_objects(path):
+            text = item.get("text") or item.get("claim")
+            if isinstance(text, str) and text.strip():
+                texts.append(text)
     return texts
 
 

@@ -7,8 +7,11 @@ never needs to know which platform a post came from.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 PLATFORMS = (
@@ -102,3 +105,21 @@ class RawPost:
 
 
 ENGAGEMENT_FIELDS = ("likes", "shares", "replies", "views", "author_followers")
+
+
+def iter_json_objects(
+    path: Path, error: type[ValueError] = ValueError
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSON-lines file; a line that is not a JSON
+    object raises `error` naming the file and line."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise error(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
+            if not isinstance(item, dict):
+                raise error(f"{path}:{line_no}: expected a JSON object")
+            yield line_no, item

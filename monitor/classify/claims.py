@@ -17,6 +17,7 @@ from scipy import sparse
 
 from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
 from monitor.classify.embed import Embedder
+from monitor.records import iter_json_objects
 
 CLAIM_FIELDS = ("id", "claim")
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
@@ -29,27 +30,17 @@ class ClaimFileError(ValueError):
 
 def read_known_claims(path: Path) -> Iterator[KnownClaim]:
     """Read data/known_hoaxes.jsonl-style lines (id, claim, verdict, date, source_url, ...)."""
-    path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ClaimFileError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
-            if not isinstance(item, dict):
-                raise ClaimFileError(f"{path}:{line_no}: expected a JSON object")
-            for name in CLAIM_FIELDS:
-                if not isinstance(item.get(name), str) or not item[name].strip():
-                    raise ClaimFileError(f"{path}:{line_no}: field {name!r} must be a non-empty string")
-            yield KnownClaim(
-                id=item["id"].strip(),
-                claim=item["claim"].strip(),
-                verdict=str(item.get("verdict") or "salah"),
-                source_url=item.get("source_url"),
-                date=item.get("date"),
-            )
+    for line_no, item in iter_json_objects(path, ClaimFileError):
+        for name in CLAIM_FIELDS:
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                raise ClaimFileError(f"{path}:{line_no}: field {name!r} must be a non-empty string")
+        yield KnownClaim(
+            id=item["id"].strip(),
+            claim=item["claim"].strip(),
+            verdict=str(item.get("verdict") or "salah"),
+            source_url=item.get("source_url"),
+            date=item.get("date"),
+        )
 
 
 def write_known_claims(path: Path, claims: Iterable[KnownClaim]) -> int:

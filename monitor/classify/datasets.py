@@ -8,13 +8,14 @@ The public sets stay outside the project (../shared/datasets); code only ever ta
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from monitor.records import iter_json_objects
 
 csv.field_size_limit(10_000_000)
 
@@ -40,38 +41,29 @@ SEED_REQUIRED = ("id", "text", "label")
 def read_seed(path: Path) -> Iterator[LabelledText]:
     """data/seed/posts.jsonl (or any JSONL with at least id, text, label; date/style/kind optional)."""
     path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
-            if not isinstance(item, dict):
-                raise DatasetError(f"{path}:{line_no}: expected a JSON object")
-            for name in SEED_REQUIRED:
-                if name not in item:
-                    raise DatasetError(f"{path}:{line_no}: field {name!r} is missing")
-            if item["label"] not in (0, 1, True, False):
-                raise DatasetError(f"{path}:{line_no}: field 'label' must be 0 or 1, got {item['label']!r}")
-            if not isinstance(item["text"], str) or not item["text"].strip():
-                raise DatasetError(f"{path}:{line_no}: field 'text' must be a non-empty string")
-            yield LabelledText(
-                text=item["text"],
-                label=int(item["label"]),
-                source=path.stem if path.name != "posts.jsonl" else "seed",
-                date=item.get("date"),
-                style=item.get("style") or "social",
-                kind=item.get("kind"),
-                meta={
-                    "id": item["id"],
-                    "topics": list(item.get("topics") or []),
-                    "candidates": list(item.get("candidates") or []),
-                    "platform": item.get("platform"),
-                    "group": item.get("group"),
-                },
-            )
+    for line_no, item in iter_json_objects(path, DatasetError):
+        for name in SEED_REQUIRED:
+            if name not in item:
+                raise DatasetError(f"{path}:{line_no}: field {name!r} is missing")
+        if item["label"] not in (0, 1, True, False):
+            raise DatasetError(f"{path}:{line_no}: field 'label' must be 0 or 1, got {item['label']!r}")
+        if not isinstance(item["text"], str) or not item["text"].strip():
+            raise DatasetError(f"{path}:{line_no}: field 'text' must be a non-empty string")
+        yield LabelledText(
+            text=item["text"],
+            label=int(item["label"]),
+            source=path.stem if path.name != "posts.jsonl" else "seed",
+            date=item.get("date"),
+            style=item.get("style") or "social",
+            kind=item.get("kind"),
+            meta={
+                "id": item["id"],
+                "topics": list(item.get("topics") or []),
+                "candidates": list(item.get("candidates") or []),
+                "platform": item.get("platform"),
+                "group": item.get("group"),
+            },
+        )
 
 
 # -- public sets -----------------------------------------------------------------------------------

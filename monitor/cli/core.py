@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from monitor.cli.app import UserError, app, console, err_console, handles_errors
 from monitor.collectors.files import FileFormatError, RejectedLine, parse_mapping, read_records
 from monitor.config import Settings
 from monitor.pipeline import IngestStats, Pipeline, score_backlog
+from monitor.records import iter_json_objects
 from monitor.store import Database, queries
 
 MAX_REJECTS_SHOWN = 100
@@ -27,26 +27,21 @@ def seed_known_claims(db: Database, cfg: Settings) -> int:
     if not path.is_file():
         return 0
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                rows.append(
-                    {
-                        "key": str(item["id"]),
-                        "claim": item["claim"],
-                        "verdict": item.get("verdict", "salah"),
-                        "claim_date": item.get("date"),
-                        "source": item.get("source"),
-                        "source_url": item.get("source_url"),
-                        "explanation": item.get("explanation"),
-                        "topics": item.get("topics", []),
-                    }
-                )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise UserError(f"{path}:{line_no}: bad known-claim line ({exc})") from None
+    for line_no, item in iter_json_objects(path, UserError):
+        if not isinstance(item.get("id"), str) or not isinstance(item.get("claim"), str):
+            raise UserError(f"{path}:{line_no}: a known claim needs string fields 'id' and 'claim'")
+        rows.append(
+            {
+                "key": item["id"],
+                "claim": item["claim"],
+                "verdict": item.get("verdict", "salah"),
+                "claim_date": item.get("date"),
+                "source": item.get("source"),
+                "source_url": item.get("source_url"),
+                "explanation": item.get("explanation"),
+                "topics": item.get("topics", []),
+            }
+        )
     with db.session() as session:
         return queries.upsert_known_claims(session, rows)
 
