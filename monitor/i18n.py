@@ -109,6 +109,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.source": ("Sumber", "Source"),
     "queue.dates": ("Tanggal unggahan", "Posted between"),
     "queue.all": ("(semua)", "(all)"),
+    "queue.narrative_filter": (
+        "Hanya unggahan narasi #{id} (dari tautan peringatan).",
+        "Only posts of narrative #{id} (from an alert link).",
+    ),
+    "queue.narrative_filter_clear": ("Tampilkan semua narasi", "Show all narratives"),
     "queue.open": ("(terbuka)", "(open)"),
     "queue.page": ("Halaman", "Page"),
     "queue.summary": (

@@ -334,3 +334,17 @@ def test_admin_switches_a_source_off(app_db: dict) -> None:
     analyst = _app("analyst").run()
     _page(analyst, "sumber")
     assert [b for b in analyst.button if b.key == "src_toggle"] == []
+
+
+def test_alert_links_open_the_queue_filtered(app_db: dict) -> None:
+    at = _app("kpu")
+    at.query_params["narrative"] = str(app_db["narrative_id"])
+    at.run()
+    assert at.dataframe[0].value.shape[0] == 3  # the narrative's three posts only
+    assert any(f"narasi #{app_db['narrative_id']}" in i.value for i in at.info)
+    at.button(key="q_narrative_clear").click().run()
+    assert at.dataframe[0].value.shape[0] > 3
+    linked = _app("kpu")
+    linked.query_params["topic"] = "sidalih"
+    linked.run()
+    assert linked.selectbox(key="q_topic").value == "sidalih"

@@ -48,6 +48,17 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ctx.tz)
 
 
+# Alert messages link to ?topic=KEY or ?narrative=ID: the first visit opens the queue filtered so.
+labels = topic_labels(str(ctx.settings.path(ctx.settings.paths.keywords_file)), ctx.lang)
+if "q_links_read" not in st.session_state:
+    st.session_state["q_links_read"] = True
+    linked_topic = st.query_params.get("topic")
+    if linked_topic in labels:
+        st.session_state["q_topic"] = linked_topic
+    linked_narrative = st.query_params.get("narrative", "")
+    st.session_state["q_narrative"] = int(linked_narrative) if linked_narrative.isdigit() else None
+narrative_id = st.session_state.get("q_narrative")
+
 all_label = ctx.t("queue.all")
 with st.expander(ctx.t("queue.filters"), expanded=True):
     c1, c2, c3 = st.columns(3)
@@ -59,7 +70,6 @@ with st.expander(ctx.t("queue.filters"), expanded=True):
         format_func=lambda s: status_label(s, ctx.lang),
         key="q_status",
     )
-    labels = topic_labels(str(ctx.settings.path(ctx.settings.paths.keywords_file)), ctx.lang)
     topic = c2.selectbox(
         ctx.t("queue.topic"),
         [None, *labels],
@@ -93,7 +103,13 @@ filters = queue.QueueFilter(
     source=source,
     start=_day_start(start_day) if start_day else None,
     end=_day_start(end_day) + timedelta(days=1) if end_day else None,
+    narrative_id=narrative_id,
 )
+if narrative_id is not None:
+    st.info(ctx.t("queue.narrative_filter", id=narrative_id))
+    if st.button(ctx.t("queue.narrative_filter_clear"), key="q_narrative_clear"):
+        st.session_state["q_narrative"] = None
+        st.rerun()
 filter_key = repr(filters)
 if st.session_state.get("q_filter_key") != filter_key:  # new filters start at page 1
     st.session_state["q_filter_key"] = filter_key

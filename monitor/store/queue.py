@@ -47,6 +47,7 @@ class QueueFilter:
     end: datetime | None = None  # created_at < end
     escalated_to: str | None = None
     assigned_to: str | None = None
+    narrative_id: int | None = None  # the posts of one narrative (alert messages link here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,17 @@ class QueuePage:
 def _countable(f: QueueFilter) -> bool:
     """Only a status filter can be counted from the queue index alone (fast on any size)."""
     return not any(
-        (f.topic, f.candidate, f.platform, f.source, f.start, f.end, f.escalated_to, f.assigned_to)
+        (
+            f.topic,
+            f.candidate,
+            f.platform,
+            f.source,
+            f.start,
+            f.end,
+            f.escalated_to,
+            f.assigned_to,
+            f.narrative_id,
+        )
     )
 
 
@@ -133,6 +144,8 @@ def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[boo
         conditions.append(Post.escalated_to == f.escalated_to)
     if f.assigned_to:
         conditions.append(Post.assigned_to == f.assigned_to)
+    if f.narrative_id is not None:
+        conditions.append(Post.narrative_id == f.narrative_id)
     return conditions
 
 
