@@ -9,15 +9,19 @@ varies with load. The import runs as a real `monitor import` subprocess; its pea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from bench.common import emit
 
@@ -47,14 +51,34 @@ def run_import(workdir: Path, stream: Path) -> tuple[float, float, float, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    tree_peak = [0.0]
+    watcher = threading.Thread(target=_watch_tree_rss, args=(proc.pid, tree_peak), daemon=True)
+    watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    watcher.join(timeout=2)
     out = proc.stdout.read().decode() if proc.stdout else ""
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"monitor import failed:\n{out}\n{err}")
     summary = next((line for line in out.splitlines() if line.startswith("read=")), "")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary
+    # The import's own peak (wait4) and, sampled, the peak of the import and its reader process together.
+    return elapsed, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree_peak[0]), summary
+
+
+def _watch_tree_rss(pid: int, peak: list[float]) -> None:
+    """Sample the summed RSS of a process and its children every 0.1 s until it ends."""
+    try:
+        parent = psutil.Process(pid)
+        while parent.is_running() and parent.status() != psutil.STATUS_ZOMBIE:
+            total = parent.memory_info().rss
+            for child in parent.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            peak[0] = max(peak[0], total / 2**20)
+            time.sleep(0.1)
+    except psutil.Error:
+        return
 
 
 def raw_executemany(workdir: Path, stream: Path) -> tuple[float, float, float, float, float]:
@@ -119,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raw_s, raw_cpu, count, parse_s, parse_cpu = raw_executemany(workdir, stream)
     rows = [
         {
-            "measure": "monitor import (normalise, relevance, upsert)",
+            "measure": "monitor import (reader process + writer)",
             "posts": args.n,
             "wall_s": import_s,
             "cpu_s": import_cpu,

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from queue import Empty
 from typing import Any, Protocol
 
 from monitor.classify.base import KnownClaim
-from monitor.collectors.files import RejectedLine
+from monitor.collectors.files import FileFormatError, RejectedLine, read_records
 from monitor.config import Settings
 from monitor.records import RawPost
 from monitor.store import Database, queries
@@ -69,6 +73,105 @@ def claim_record(raw_claim: dict[str, Any], post: RawPost) -> dict[str, Any] | N
     }
 
 
+def prepare_row(
+    post: RawPost, source: str | None, matcher: KeywordMatcher, store_irrelevant: bool = False
+) -> dict[str, Any] | None:
+    """The row to store for a post, or None when it mentions no election term."""
+    norm = normalize(post.text)
+    relevance = matcher.match(norm)
+    if not relevance.relevant and not store_irrelevant:
+        return None
+    return {
+        "platform": post.platform,
+        "native_id": post.native_id,
+        "url": post.url,
+        "author_handle": post.author_handle,
+        "author_name": post.author_name,
+        "author_followers": post.author_followers,
+        "text": post.text,
+        "lang": post.lang,
+        "created_at": post.created_at,
+        "likes": post.likes,
+        "shares": post.shares,
+        "replies": post.replies,
+        "views": post.views,
+        "reach": post.reach,
+        "raw": post.raw or None,
+        "text_hash": hashlib.sha1(norm.text.encode("utf-8")).hexdigest(),
+        "matched_terms": list(relevance.terms),
+        "topics": list(relevance.topics),
+        "candidates": list(relevance.candidates),
+        "source_name": source,
+    }
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one transaction will write: the rows to upsert, new known claims and the counts so far."""
+
+    stats: IngestStats = field(default_factory=IngestStats)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[RejectedLine] = field(default_factory=list)
+    size: int = 0
+
+    def add(
+        self,
+        record: RawPost | RejectedLine,
+        source: str | None,
+        matcher: KeywordMatcher,
+        store_irrelevant: bool,
+    ) -> None:
+        self.size += 1
+        if isinstance(record, RejectedLine):
+            self.stats.rejected += 1
+            self.rejects.append(record)
+            return
+        self.stats.read += 1
+        raw_claim = record.raw.get("known_claim") if record.raw else None
+        if isinstance(raw_claim, dict) and (claim := claim_record(raw_claim, record)):
+            self.claims.append(claim)
+        row = prepare_row(record, source, matcher, store_irrelevant)
+        if row is not None:
+            self.rows.append(row)
+            self.stats.relevant += 1
+
+
+# -- files read in a second process ----------------------------------------------------------------------
+# Importing a large export is CPU-bound Python on both sides: reading and text work (parse, normalise,
+# match) and writing (upserts). On a machine with two cores a child process does the first while this one
+# writes, batch by batch through a bounded queue, so memory stays flat whatever the file's size.
+PARALLEL_MIN_BYTES = 4_000_000
+_QUEUE_BATCHES = 4
+_DONE = "done"
+
+
+def _prepare_file(
+    path: str,
+    fmt: str | None,
+    platform: str | None,
+    mapping: dict[str, str],
+    keywords_file: str,
+    store_irrelevant: bool,
+    batch_size: int,
+    out: Any,
+) -> None:
+    """In the child: read and prepare a file's records, putting whole batches on `out`."""
+    try:
+        matcher = KeywordMatcher.from_file(Path(keywords_file))
+        batch = Batch()
+        for record in read_records(path, fmt, platform, mapping):  # type: ignore[arg-type]
+            batch.add(record, None, matcher, store_irrelevant)
+            if batch.size >= batch_size:
+                out.put(batch)
+                batch = Batch()
+        if batch.size:
+            out.put(batch)
+        out.put(_DONE)
+    except BaseException as exc:  # handed to the parent, which raises it
+        out.put(("error", isinstance(exc, FileFormatError), f"{type(exc).__name__}: {exc}", str(exc)))
+
+
 class Pipeline:
     """Ingests records into the store and scores what is new."""
 
@@ -81,32 +184,7 @@ class Pipeline:
     # -- ingestion -------------------------------------------------------------------------------------
     def prepare(self, post: RawPost, source: str | None) -> dict[str, Any] | None:
         """The row to store for a post, or None when it mentions no election term."""
-        norm = normalize(post.text)
-        relevance = self.matcher.match(norm)
-        if not relevance.relevant and not self.settings.pipeline.store_irrelevant:
-            return None
-        return {
-            "platform": post.platform,
-            "native_id": post.native_id,
-            "url": post.url,
-            "author_handle": post.author_handle,
-            "author_name": post.author_name,
-            "author_followers": post.author_followers,
-            "text": post.text,
-            "lang": post.lang,
-            "created_at": post.created_at,
-            "likes": post.likes,
-            "shares": post.shares,
-            "replies": post.replies,
-            "views": post.views,
-            "reach": post.reach,
-            "raw": post.raw or None,
-            "text_hash": hashlib.sha1(norm.text.encode("utf-8")).hexdigest(),
-            "matched_terms": list(relevance.terms),
-            "topics": list(relevance.topics),
-            "candidates": list(relevance.candidates),
-            "source_name": source,
-        }
+        return prepare_row(post, source, self.matcher, self.settings.pipeline.store_irrelevant)
 
     def ingest(
         self,
@@ -120,36 +198,98 @@ class Pipeline:
     ) -> IngestStats:
         """Store the relevant records in batches; returns the counts of the whole stream."""
         total = IngestStats()
-        batch = IngestStats()
-        rows: list[dict[str, Any]] = []
-        claims: list[dict[str, Any]] = []
-        pending = 0
+        batch = Batch()
+        store_irrelevant = self.settings.pipeline.store_irrelevant
         for record in records:
-            pending += 1
-            if isinstance(record, RejectedLine):
-                batch.rejected += 1
-                if on_reject is not None:
-                    on_reject(record)
-            else:
-                batch.read += 1
-                raw_claim = record.raw.get("known_claim") if record.raw else None
-                if isinstance(raw_claim, dict) and (claim := claim_record(raw_claim, record)):
-                    claims.append(claim)
-                row = self.prepare(record, source)
-                if row is not None:
-                    rows.append(row)
-                    batch.relevant += 1
-            if pending >= self.batch_size:
-                self._commit(batch, rows, claims, source, checkpoint, run_id)
-                total.add(batch)
+            batch.add(record, source, self.matcher, store_irrelevant)
+            if on_reject is not None and batch.rejects:
+                for rejected in batch.rejects:
+                    on_reject(rejected)
+                batch.rejects.clear()
+            if batch.size >= self.batch_size:
+                self._commit(batch.stats, batch.rows, batch.claims, source, checkpoint, run_id)
+                total.add(batch.stats)
                 if on_batch is not None:
-                    on_batch(batch)
-                batch, rows, claims, pending = IngestStats(), [], [], 0
-        if pending or source is not None:
-            self._commit(batch, rows, claims, source, checkpoint, run_id)
-            total.add(batch)
-            if on_batch is not None and pending:
-                on_batch(batch)
+                    on_batch(batch.stats)
+                batch = Batch()
+        if batch.size or source is not None:
+            self._commit(batch.stats, batch.rows, batch.claims, source, checkpoint, run_id)
+            total.add(batch.stats)
+            if on_batch is not None and batch.size:
+                on_batch(batch.stats)
+        return total
+
+    def ingest_file(
+        self,
+        path: Path | str,
+        fmt: str | None = None,
+        platform: str | None = None,
+        mapping: dict[str, str] | None = None,
+        *,
+        run_id: int | None = None,
+        on_reject: Callable[[RejectedLine], None] | None = None,
+        on_batch: Callable[[IngestStats], None] | None = None,
+        parallel: bool | None = None,
+    ) -> IngestStats:
+        """Import an exported file; a large one is read and prepared in a second process (see above)."""
+        path = Path(path)
+        records = read_records(path, fmt, platform, mapping)  # type: ignore[arg-type]  (checks path, format)
+        if parallel is None:
+            parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_MIN_BYTES
+        if not parallel:
+            return self.ingest(records, run_id=run_id, on_reject=on_reject, on_batch=on_batch)
+        context = multiprocessing.get_context("spawn")  # no fork of this process's threads and connections
+        queue = context.Queue(maxsize=_QUEUE_BATCHES)
+        keywords_file = str(self.settings.path(self.settings.paths.keywords_file))
+        reader = context.Process(
+            target=_prepare_file,
+            args=(
+                str(path),
+                fmt,
+                platform,
+                dict(mapping or {}),
+                keywords_file,
+                self.settings.pipeline.store_irrelevant,
+                self.batch_size,
+                queue,
+            ),
+            name="monitor-import-reader",
+            daemon=True,
+        )
+        reader.start()
+        total = IngestStats()
+        try:
+            while True:
+                try:
+                    item = queue.get(timeout=1.0)
+                except Empty:
+                    if not reader.is_alive():
+                        raise RuntimeError(
+                            f"the import reader stopped unexpectedly (exit code {reader.exitcode})"
+                        ) from None
+                    continue
+                if isinstance(item, str) and item == _DONE:
+                    break
+                if isinstance(item, tuple):
+                    _, is_format_error, described, message = item
+                    raise (
+                        FileFormatError(message)
+                        if is_format_error
+                        else RuntimeError(f"import reader: {described}")
+                    )
+                if on_reject is not None:
+                    for rejected in item.rejects:
+                        on_reject(rejected)
+                self._commit(item.stats, item.rows, item.claims, None, None, run_id)
+                total.add(item.stats)
+                if on_batch is not None:
+                    on_batch(item.stats)
+        finally:
+            if reader.is_alive():
+                reader.terminate()
+            reader.join(timeout=10)
+            queue.close()
+            queue.cancel_join_thread()
         return total
 
     def _commit(

@@ -169,3 +169,54 @@ def test_scoring_queues_flagged_posts_once(db: Database, settings: Settings) -> 
         assert len(queue) == 5 and all(p.triage_status == "new" for p in queue)
         assert all(p.matched_claim_id is not None for p in queue)
     assert pipeline.score_pending(KeywordModel(version="test-2"), limit=4) == 4
+
+
+def _export(path, n: int) -> None:
+    import json
+
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(n):
+            text = RELEVANT if i % 3 else IRRELEVANT
+            handle.write(
+                json.dumps(
+                    {
+                        "platform": "x",
+                        "id": str(i),
+                        "text": f"{text} {i}",
+                        "created_at": "2024-02-14T08:00:00+07:00",
+                        "likes": i,
+                    }
+                )
+                + "\n"
+            )
+            if i % 500 == 7:
+                handle.write("{broken line\n")
+
+
+def test_file_read_in_a_second_process_gives_the_same_result(
+    tmp_path, db: Database, settings: Settings
+) -> None:
+    settings.pipeline.batch_size = 300
+    export = tmp_path / "export.jsonl"
+    _export(export, 2000)
+    rejected: list[int] = []
+    stats = Pipeline(db, settings).ingest_file(
+        export, parallel=True, on_reject=lambda r: rejected.append(r.line_no)
+    )
+    assert (stats.read, stats.relevant, stats.new, stats.rejected) == (2000, 1333, 1333, 4)
+    assert rejected == [9, 510, 1011, 1512]  # each broken line sits right after item 7, 507, 1007, 1507
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Post)) == 1333
+    again = Pipeline(db, settings).ingest_file(export, parallel=False)
+    assert (again.read, again.relevant, again.new, again.updated, again.rejected) == (2000, 1333, 0, 1333, 4)
+
+
+def test_second_process_errors_reach_the_caller(tmp_path, sqlite_db: Database) -> None:
+    from monitor.collectors.files import FileFormatError
+    from monitor.config import load_settings
+
+    settings = load_settings(database_url=sqlite_db.url)
+    export = tmp_path / "export.csv"
+    export.write_text("id,text,created_at\n1,cek dpt,2024-01-01\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="'isi'"):
+        Pipeline(sqlite_db, settings).ingest_file(export, mapping={"text": "isi"}, parallel=True)

@@ -76,5 +76,5 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "urllib3", "sentence_transformers", "alembic.runtime.migration"):
+    for noisy in ("httpx", "urllib3", "sentence_transformers", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -104,7 +104,8 @@ def import_file(
     if fmt is not None and fmt not in ("jsonl", "csv"):
         raise UserError(f"--format must be jsonl or csv, got {fmt!r}")
     try:
-        records = read_records(file, fmt, platform, parse_mapping(mapping))  # type: ignore[arg-type]
+        column_of = parse_mapping(mapping)
+        read_records(file, fmt, platform, column_of)  # type: ignore[arg-type]  (file and format, early)
     except FileFormatError as exc:
         raise UserError(str(exc)) from None
     shown = 0
@@ -131,8 +132,11 @@ def import_file(
         ) as progress:
             task = progress.add_task("import", total=total)
             try:
-                stats = pipeline.ingest(
-                    records,
+                stats = pipeline.ingest_file(
+                    file,
+                    fmt,
+                    platform,
+                    column_of,
                     run_id=run_id,
                     on_reject=report_reject,
                     on_batch=lambda b: progress.advance(task, b.read + b.rejected),
