@@ -65,6 +65,7 @@ def test_upgrade_is_idempotent_and_check_current(tmp_path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10000
 
 
 def test_upsert_counts_new_and_updated_and_refreshes_engagement(db: Database) -> None:
