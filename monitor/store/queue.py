@@ -149,6 +149,49 @@ def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[boo
     return conditions
 
 
+def _row_columns() -> tuple[Any, ...]:
+    """The columns a queue row is read from, in QueueRow's field order."""
+    return (
+        Post.id,
+        Post.platform,
+        Post.created_at,
+        func.coalesce(Post.author_name, Post.author_handle),
+        func.substr(Post.text, 1, SNIPPET_CHARS),
+        Post.hoax_score,
+        Post.reach,
+        Post.priority,
+        Post.triage_status,
+        Post.assigned_to,
+        Post.escalated_to,
+        Post.source_name,
+        Post.narrative_id,
+        Post.triage_version,
+        Post.topics,
+        Post.candidates,
+    )
+
+
+def _queue_row(r: Any) -> QueueRow:
+    return QueueRow(
+        id=r[0],
+        platform=r[1],
+        created_at=r[2],
+        author=r[3],
+        snippet=r[4] or "",
+        hoax_score=r[5],
+        reach=r[6] or 0,
+        priority=r[7] or 0.0,
+        status=r[8],
+        assigned_to=r[9],
+        escalated_to=r[10],
+        source_name=r[11],
+        narrative_id=r[12],
+        version=r[13] or 0,
+        topics=list(r[14] or []),
+        candidates=list(r[15] or []),
+    )
+
+
 def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int = 25) -> QueuePage:
     """One page of the queue, most urgent first (posts.priority = score × log10(10 + reach))."""
     page = max(1, page)
@@ -158,51 +201,14 @@ def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int =
         # platform is and falls back to sorting every queued post. Plan each call for its own values.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     query = (
-        select(
-            Post.id,
-            Post.platform,
-            Post.created_at,
-            func.coalesce(Post.author_name, Post.author_handle),
-            func.substr(Post.text, 1, SNIPPET_CHARS),
-            Post.hoax_score,
-            Post.reach,
-            Post.priority,
-            Post.triage_status,
-            Post.assigned_to,
-            Post.escalated_to,
-            Post.source_name,
-            Post.narrative_id,
-            Post.triage_version,
-            Post.topics,
-            Post.candidates,
-        )
+        select(*_row_columns())
         .where(and_(*conditions))
         # Both keys descending, so one backward walk of ix_posts_queue_priority serves the order.
         .order_by(Post.priority.desc(), Post.id.desc())
         .limit(page_size + 1)
         .offset((page - 1) * page_size)
     )
-    rows = [
-        QueueRow(
-            id=r[0],
-            platform=r[1],
-            created_at=r[2],
-            author=r[3],
-            snippet=r[4] or "",
-            hoax_score=r[5],
-            reach=r[6] or 0,
-            priority=r[7] or 0.0,
-            status=r[8],
-            assigned_to=r[9],
-            escalated_to=r[10],
-            source_name=r[11],
-            narrative_id=r[12],
-            version=r[13] or 0,
-            topics=list(r[14] or []),
-            candidates=list(r[15] or []),
-        )
-        for r in session.execute(query)
-    ]
+    rows = [_queue_row(r) for r in session.execute(query)]
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     if not _countable(f):
@@ -258,49 +264,12 @@ def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> It
     siblings: list[QueueRow] = []
     if narrative is not None:
         query = (
-            select(
-                Post.id,
-                Post.platform,
-                Post.created_at,
-                func.coalesce(Post.author_name, Post.author_handle),
-                func.substr(Post.text, 1, SNIPPET_CHARS),
-                Post.hoax_score,
-                Post.reach,
-                Post.priority,
-                Post.triage_status,
-                Post.assigned_to,
-                Post.escalated_to,
-                Post.source_name,
-                Post.narrative_id,
-                Post.triage_version,
-                Post.topics,
-                Post.candidates,
-            )
+            select(*_row_columns())
             .where(Post.narrative_id == narrative.id, Post.id != post_id)
             .order_by(Post.priority.desc(), Post.id)
             .limit(narrative_limit)
         )
-        siblings = [
-            QueueRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4] or "",
-                r[5],
-                r[6] or 0,
-                r[7] or 0.0,
-                r[8],
-                r[9],
-                r[10],
-                r[11],
-                r[12],
-                r[13] or 0,
-                list(r[14] or []),
-                list(r[15] or []),
-            )
-            for r in session.execute(query)
-        ]
+        siblings = [_queue_row(r) for r in session.execute(query)]
     events = list(
         session.scalars(
             select(TriageEvent)
