@@ -327,13 +327,14 @@ class Pipeline:
             claim_ids = queries.claim_ids_by_key(session)
         model.add_claims(_as_classifier_claims(known))
         size = self.settings.pipeline.score_batch_size
-        done = 0
+        done = last_id = 0
         while limit is None or done < limit:
             take = size if limit is None else min(size, limit - done)
             with self.db.session() as session:
-                todo = queries.posts_to_score(session, model.version, take)
+                todo = queries.posts_to_score(session, model.version, take, after_id=last_id)
                 if not todo:
                     break
+                last_id = todo[-1][0]
                 scores = model.predict([text for _, text, _ in todo])
                 results = [
                     {

@@ -65,10 +65,16 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
     return UpsertResult(new=len(unique) - updated, updated=updated)
 
 
-def posts_to_score(session: Session, model_version: str, limit: int) -> list[tuple[int, str, int]]:
-    """Posts the given model version has not scored yet: (id, text, reach), oldest first."""
+def posts_to_score(
+    session: Session, model_version: str, limit: int, after_id: int = 0
+) -> list[tuple[int, str, int]]:
+    """Posts the given model version has not scored yet, past `after_id`: (id, text, reach), by id.
+
+    Callers walk forward with `after_id` (the last id of the previous page), so every page starts at an
+    index seek instead of re-reading all the posts already scored."""
     query = (
         select(Post.id, Post.text, Post.reach)
+        .where(Post.id > after_id)
         .where((Post.scored_version.is_(None)) | (Post.scored_version != model_version))
         .order_by(Post.id)
         .limit(limit)
