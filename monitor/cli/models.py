@@ -60,6 +60,18 @@ def _read_posts(handle: IO[str], source: str) -> Iterator[tuple[int, Any, str]]:
         yield line_no, item["id"], text
 
 
+def _load_model(cfg: Settings, model: str | None):  # noqa: ANN202 (a HoaxClassifier, imported lazily)
+    """The model a command asked for (version or folder), else the active one, with config overrides."""
+    from monitor.classify.base import ClassifierError
+    from monitor.registry import RegistryError, load_configured, resolve_model
+
+    with _optional_db(cfg) as db:
+        try:
+            return load_configured(resolve_model(cfg, model, db), cfg)
+        except (ClassifierError, RegistryError) as exc:
+            raise UserError(str(exc)) from None
+
+
 @app.command()
 @handles_errors
 def classify(
@@ -70,15 +82,8 @@ def classify(
     model: str = typer.Option(None, "--model", help="Model version or folder (default: the active model)."),
 ) -> None:
     """Score posts from a JSONL file. Menilai unggahan dari berkas JSONL."""
-    from monitor.classify.base import ClassifierError
-    from monitor.registry import RegistryError, load_configured, resolve_model
-
     cfg = settings()
-    with _optional_db(cfg) as db:
-        try:
-            classifier = load_configured(resolve_model(cfg, model, db), cfg)
-        except (ClassifierError, RegistryError) as exc:
-            raise UserError(str(exc)) from None
+    classifier = _load_model(cfg, model)
     source = str(input_file)
     if source != "-" and not input_file.is_file():
         raise UserError(f"{input_file}: input file not found")
@@ -204,18 +209,12 @@ def evaluate(
     html_out: Path = typer.Option(None, "--html", help="Write an HTML report here."),
 ) -> None:
     """Evaluate a model on labelled data. Mengevaluasi model."""
-    from monitor.classify.base import ClassifierError
     from monitor.classify.datasets import DatasetError, read_dataset
     from monitor.classify.evaluate import evaluate_classifier, write_html_report
     from monitor.classify.training import evaluation_split
-    from monitor.registry import RegistryError, load_configured, resolve_model
 
     cfg = settings()
-    with _optional_db(cfg) as db:
-        try:
-            classifier = load_configured(resolve_model(cfg, model, db), cfg)
-        except (ClassifierError, RegistryError) as exc:
-            raise UserError(str(exc)) from None
+    classifier = _load_model(cfg, model)
     try:
         if data is None:
             seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
