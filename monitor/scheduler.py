@@ -5,9 +5,8 @@ database, time zone Asia/Jakarta):
 
 - one per enabled source, at its `interval_minutes` (continuing from the source's last run);
 - scoring of the backlog;
-- the weekly report slot (Monday 07:00 WIB by default) and the alerts slot, filled by later modules
-  (`monitor.reports.scheduled_weekly_report`, `monitor.alerts.scheduled_check`) and skipped with a log line
-  while those do not exist.
+- the weekly report (Monday 07:00 WIB by default, `monitor.reports.scheduled_weekly_report`) and the alerts
+  check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries.
 
 The job store pickles references to the module-level functions below; what they need (settings,
 database, shutdown event) is in a process-wide context set by `run()`.

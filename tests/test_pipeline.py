@@ -167,6 +167,7 @@ def test_scoring_queues_flagged_posts_once(db: Database, settings: Settings) -> 
     with db.session() as session:
         queue = queries.flagged_posts(session)
         assert len(queue) == 5 and all(p.triage_status == "new" for p in queue)
+        assert queries.count_flagged(session) == 5
         assert all(p.matched_claim_id is not None for p in queue)
     assert pipeline.score_pending(KeywordModel(version="test-2"), limit=4) == 4
 

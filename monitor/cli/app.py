@@ -32,11 +32,6 @@ class UserError(Exception):
     """An error the user can fix; printed without a traceback, exit code 2."""
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
-
-
 def handles_errors(func: F) -> F:
     """Turn known errors into a one-line message and exit code 2 instead of a traceback."""
 

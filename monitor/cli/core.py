@@ -170,7 +170,7 @@ def score(
     with open_database(cfg) as db:
         done = _score_with_progress(db, cfg, limit, not quiet)
         with db.session() as session:
-            flagged = len(queries.flagged_posts(session, limit=1_000_000))
+            flagged = queries.count_flagged(session)
     console.print(f"scored={done} flagged_total={flagged}", highlight=False)
 
 

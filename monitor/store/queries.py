@@ -159,8 +159,9 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
     return len(results)
 
 
-def count_posts(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Post)) or 0
+def count_flagged(session: Session) -> int:
+    """How many posts are flagged, counted by the database (the queue may hold many thousands)."""
+    return session.scalar(select(func.count()).select_from(Post).where(Post.flagged.is_(True))) or 0
 
 
 def flagged_posts(session: Session, limit: int = 50, offset: int = 0) -> list[Post]:
