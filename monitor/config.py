@@ -44,6 +44,9 @@ class _Section(BaseModel):
 class PathsConfig(_Section):
     data_dir: Path = Path("data")
     models_dir: Path = Path("models")
+    # The labelled seed corpus (training and the fixed evaluation split) and the known debunked claims.
+    seed_corpus: Path = Path("data/seed/posts.jsonl")
+    known_claims: Path = Path("data/known_hoaxes.jsonl")
     keywords_file: Path = Path("config/keywords.yml")
     sources_file: Path = Path("config/sources.yml")
     alerts_file: Path = Path("config/alerts.yml")

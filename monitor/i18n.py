@@ -211,10 +211,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.evaluation": ("Laporan evaluasi", "Evaluation report"),
     "model.versions": ("Semua versi", "All versions"),
     "model.retrain": ("Latih ulang", "Retrain"),
-    "model.retrain_unavailable": (
-        "Pelatihan ulang belum tersedia pada instalasi ini.",
-        "Retraining is not available in this installation yet.",
-    ),
     "model.retrain_done": ("Model baru dilatih: {version}", "New model trained: {version}"),
     "model.promote": ("Jadikan aktif", "Promote"),
     "model.promote_done": ("Versi {version} sekarang aktif.", "Version {version} is now active."),

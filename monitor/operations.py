@@ -1,8 +1,8 @@
 """Operations the dashboard offers beyond triage, each guarded by the permission table first:
 retraining and promoting the classifier (analyst, admin) and switching a source on or off (admin).
 
-The training and promotion work itself is the classifier's (monitor.classify, monitor.registry); this module
-only decides who may start it and records who did.
+The training and promotion work itself is monitor.scoring's (retrain, registry); this module only decides
+who may start it and records who did.
 """
 
 from __future__ import annotations
@@ -31,51 +31,44 @@ class RetrainResult:
     triage_labels: int
 
 
+# Where each stage of monitor.scoring.retrain leaves the dashboard's progress bar.
+_PROGRESS = {"data": 0.1, "fitting": 0.3, "fitted": 0.6, "evaluated": 0.8, "saved": 0.9, "registered": 0.95}
+
+
 def retrain(
     actor: Actor, db: Database, cfg: Settings, *, step: Callable[[str, float], None] | None = None
 ) -> RetrainResult:
     """Train a candidate on the seed corpus plus the officers' labels and register it (not active)."""
     auth.require(actor, auth.MODEL_RETRAIN)
-    from monitor.classify.training import assemble, new_version, train_candidate
-    from monitor.registry import candidates_dir, register_model
+    from monitor.scoring.retrain import RetrainError, train_and_register
 
     report = step or (lambda _what, _fraction: None)
-    seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
-    if not seed.is_file():
-        raise OperationError(f"{seed}: seed corpus not found")
-    with db.session() as session:
-        labels = list(queries.triage_labels(session))
-    report("data", 0.1)
-    data = assemble(seed, [], labels)
-    version = new_version()
-    folder = candidates_dir(cfg) / version
-    progress = {"fitting": 0.3, "fitted": 0.6, "evaluated": 0.8, "saved": 0.95}
-    _, card = train_candidate(
-        data,
-        keywords_file=cfg.path(cfg.paths.keywords_file),
-        claims_file=cfg.path(cfg.paths.data_dir) / "known_hoaxes.jsonl",
-        out=folder,
-        version=version,
-        step=lambda what, _done: report(what, progress.get(what, 0.5)),
-    )
-    register_model(db, cfg, folder)
+    try:
+        trained = train_and_register(
+            cfg, db, from_triage=True, step=lambda stage: report(stage, _PROGRESS.get(stage, 0.5))
+        )
+    except RetrainError as exc:
+        raise OperationError(str(exc)) from None
     with db.session() as session:
         queries.add_audit_event(
             session,
             actor=actor.username,
             role=actor.role,
             action="model_retrain",
-            note=f"model {version} dilatih ({len(data.train)} baris, {len(labels)} label petugas)",
-            after={"version": version},
+            note=(
+                f"model {trained.version} dilatih ({trained.train_rows} baris, "
+                f"{trained.triage_labels} label petugas)"
+            ),
+            after={"version": trained.version},
         )
     report("done", 1.0)
-    return RetrainResult(version, str(folder), dict(card.get("metrics", {})), len(labels))
+    return RetrainResult(trained.version, str(trained.folder), trained.metrics, trained.triage_labels)
 
 
 def promote(actor: Actor, db: Database, cfg: Settings, version: str, *, force: bool = False) -> Any:
-    """Make a version active if it is not worse than the active one (monitor.registry.promote)."""
+    """Make a version active if it is not worse than the active one (monitor.scoring.registry.promote)."""
     auth.require(actor, auth.MODEL_PROMOTE)
-    from monitor.registry import promote as registry_promote
+    from monitor.scoring.registry import promote as registry_promote
 
     return registry_promote(db, cfg, version, user=actor.username, force=force)
 

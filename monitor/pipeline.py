@@ -1,4 +1,6 @@
-"""One post's way: RawPost → normalise → relevance → upsert → score → queue.
+"""Ingestion, one post's way into the store: RawPost → normalise → relevance → upsert.
+
+Scoring what was stored is `monitor.scoring`'s work.
 
 Ingestion streams: records are pulled from the source one at a time and written in batches, each batch one
 transaction that also holds the source's cursor and the run's counts, so a crash at any point loses nothing
@@ -15,9 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from queue import Empty
-from typing import Any, Protocol
+from typing import Any
 
-from monitor.classify.base import KnownClaim
 from monitor.collectors.files import FileFormatError, RejectedLine, read_records
 from monitor.config import Settings
 from monitor.records import RawPost
@@ -42,16 +43,6 @@ class IngestStats:
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-class ScoringModel(Protocol):
-    """What the pipeline needs of a classifier (see monitor.classify.base.Classifier)."""
-
-    version: str
-
-    def predict(self, texts: list[str]) -> list[Any]: ...
-
-    def add_claims(self, claims: Iterable[Any]) -> None: ...
 
 
 def claim_record(raw_claim: dict[str, Any], post: RawPost) -> dict[str, Any] | None:
@@ -173,7 +164,7 @@ def _prepare_file(
 
 
 class Pipeline:
-    """Ingests records into the store and scores what is new."""
+    """Ingests records into the store."""
 
     def __init__(self, db: Database, settings: Settings, *, matcher: KeywordMatcher | None = None) -> None:
         self.db = db
@@ -312,73 +303,3 @@ class Pipeline:
                 queries.save_cursor(session, source, cursor)
             if run_id is not None:
                 queries.add_to_run(session, run_id, batch)
-
-    # -- scoring ---------------------------------------------------------------------------------------
-    def score_pending(
-        self,
-        model: ScoringModel,
-        *,
-        limit: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> int:
-        """Score every stored post the model's version has not scored yet; returns how many."""
-        with self.db.session() as session:
-            known = queries.known_claims(session)
-            claim_ids = queries.claim_ids_by_key(session)
-        model.add_claims(_as_classifier_claims(known))
-        size = self.settings.pipeline.score_batch_size
-        done = last_id = 0
-        while limit is None or done < limit:
-            take = size if limit is None else min(size, limit - done)
-            with self.db.session() as session:
-                todo = queries.posts_to_score(session, model.version, take, after_id=last_id)
-                if not todo:
-                    break
-                last_id = todo[-1][0]
-                scores = model.predict([text for _, text, _ in todo])
-                results = [
-                    {
-                        "post_id": post_id,
-                        "reach": reach,
-                        "score": float(score.hoax_score),
-                        "flagged": bool(score.flagged),
-                        "reasons": list(score.reasons),
-                        "matched_claim_id": claim_ids.get(score.matched_claim_id or ""),
-                        "claim_similarity": score.claim_similarity,
-                        "claim_status": score.claim_status,
-                    }
-                    for (post_id, _, reach), score in zip(todo, scores, strict=True)
-                ]
-                queries.save_scores(session, model.version, results)
-            done += len(todo)
-            if on_batch is not None:
-                on_batch(len(todo))
-        return done
-
-
-def score_backlog(
-    db: Database,
-    settings: Settings,
-    *,
-    limit: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
-    group: bool = True,
-) -> int:
-    """Score what the active model has not scored yet, then group the newly flagged posts into narratives."""
-    from monitor import narratives, registry
-
-    model = registry.load_active_classifier(settings, db)
-    scored = Pipeline(db, settings).score_pending(model, limit=limit, on_batch=on_batch)
-    if group and scored:
-        grouped = narratives.assign_new_posts(db, settings)
-        log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
-    return scored
-
-
-def _as_classifier_claims(rows: list[Any]) -> list[KnownClaim]:
-    return [
-        KnownClaim(
-            id=row.key, claim=row.claim, verdict=row.verdict, source_url=row.source_url, date=row.claim_date
-        )
-        for row in rows
-    ]

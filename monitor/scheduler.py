@@ -35,7 +35,6 @@ from sqlalchemy import MetaData, Table, delete, inspect
 from monitor.collection import collect_source, find_source, make_collector
 from monitor.collectors.base import CollectorError
 from monitor.config import Settings, load_sources
-from monitor.pipeline import score_backlog
 from monitor.store import Database, queries
 from monitor.store.locks import RunnerLock
 
@@ -85,6 +84,8 @@ def run_source_job(source_name: str) -> None:
 
 
 def score_backlog_job() -> None:
+    from monitor.scoring import score_backlog  # the classifier's libraries load with the first scoring
+
     ctx = _context()
     if ctx.stop_event.is_set():
         return

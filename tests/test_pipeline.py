@@ -1,16 +1,13 @@
-"""The pipeline: relevance filter, idempotent upserts, cursor in the same transaction, claims, scoring."""
+"""The pipeline: relevance filter, idempotent upserts, cursor in the same transaction, claims."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from monitor.classify.base import KnownClaim as ClassifierClaim
-from monitor.classify.base import Score
 from monitor.config import Settings
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
@@ -122,54 +119,6 @@ def test_fact_check_items_become_known_claims(db: Database, settings: Settings) 
     with db.session() as session:
         claim = session.scalar(select(KnownClaim).where(KnownClaim.key == item.url))
     assert claim.claim == "Server Sirekap ada di luar negeri" and claim.claim_date == "2024-02-14"
-
-
-@dataclass
-class KeywordModel:
-    """A transparent stand-in classifier for pipeline tests: flags posts that say 'hoaks'."""
-
-    version: str = "test-1"
-    claims: tuple[ClassifierClaim, ...] = ()
-
-    def add_claims(self, claims: Iterable[ClassifierClaim]) -> None:
-        self.claims = tuple(claims)
-
-    def predict(self, texts: list[str]) -> list[Score]:
-        out = []
-        for text in texts:
-            hit = "hoaks" in text.lower()
-            claim = self.claims[0] if hit and self.claims else None
-            out.append(
-                Score(
-                    hoax_score=0.9 if hit else 0.1,
-                    flagged=hit,
-                    topics=[],
-                    candidates=[],
-                    matched_claim=claim.claim if claim else None,
-                    matched_claim_id=claim.id if claim else None,
-                    claim_similarity=0.8 if claim else None,
-                    claim_status="confirmed" if claim else None,
-                    reasons=["uji"],
-                )
-            )
-        return out
-
-
-def test_scoring_queues_flagged_posts_once(db: Database, settings: Settings) -> None:
-    settings.pipeline.score_batch_size = 3
-    pipeline = Pipeline(db, settings)
-    pipeline.ingest([post(i, f"{RELEVANT} {'hoaks' if i % 2 else ''} {i}") for i in range(10)])
-    with db.session() as session:
-        queries.upsert_known_claims(session, [{"key": "kh-1", "claim": "DPT palsu", "verdict": "salah"}])
-    model = KeywordModel()
-    assert pipeline.score_pending(model) == 10
-    assert pipeline.score_pending(model) == 0  # nothing left for this version
-    with db.session() as session:
-        queue = queries.flagged_posts(session)
-        assert len(queue) == 5 and all(p.triage_status == "new" for p in queue)
-        assert queries.count_flagged(session) == 5
-        assert all(p.matched_claim_id is not None for p in queue)
-    assert pipeline.score_pending(KeywordModel(version="test-2"), limit=4) == 4
 
 
 def _export(path, n: int) -> None:

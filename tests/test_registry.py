@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from monitor.classify.model import HoaxClassifier
 from monitor.cli import app
 from monitor.config import Settings, load_settings
-from monitor.registry import (
+from monitor.scoring.registry import (
     RegistryError,
     active_model_dir,
     list_models,

@@ -9,30 +9,17 @@ import streamlit as st
 
 from dashboards import ui
 from monitor import auth, operations
-from monitor.store import queries, trends
+from monitor.scoring import registry
+from monitor.store import trends
 
 ctx = ui.page_context("model")
 st.title(ctx.t("model.title"))
 ui.show_flashes()
 
-try:
-    from monitor import registry
-except ImportError:  # the classifier package is optional for this page
-    registry = None  # type: ignore[assignment]
-
 with ctx.db.session() as session:
-    active = queries.active_model(session)
+    active = registry.active_card(ctx.settings, session)
     labels = trends.label_counts(session)
-    active_version = active.version if active else None
-    card = dict(active.card or {}) if active else {}
-
-if active is None and registry is not None:
-    try:
-        folder = registry.active_model_dir(ctx.settings, ctx.db)
-        card = registry.read_card(folder)
-        active_version = str(card.get("version") or folder.name)
-    except Exception:  # no model folder at all: say so below
-        card = {}
+active_version, card = active.version, active.card
 
 st.subheader(ctx.t("model.active"))
 if active_version:
@@ -60,11 +47,10 @@ if card:
         st.code(json.dumps(card, indent=2, ensure_ascii=False), language="json")
 
 versions = []
-if registry is not None:
-    try:
-        versions = registry.list_models(ctx.settings, ctx.db)
-    except Exception as exc:
-        st.error(ctx.t("model.failed", error=exc))
+try:
+    versions = registry.list_models(ctx.settings, ctx.db)
+except Exception as exc:
+    st.error(ctx.t("model.failed", error=exc))
 if versions:
     st.subheader(ctx.t("model.versions"))
     st.dataframe(
@@ -118,17 +104,14 @@ if candidates:
     )
 
 if st.button(ctx.t("model.retrain"), key="md_retrain", disabled=not can_retrain):
-    if registry is None:
-        st.info(ctx.t("model.retrain_unavailable"))
+    bar = st.progress(0.0, text=ctx.t("model.training"))
+    try:
+        trained = operations.retrain(
+            ctx.actor, ctx.db, ctx.settings, step=lambda what, fraction: bar.progress(fraction, text=what)
+        )
+    except auth.PermissionDenied as exc:
+        st.error(ctx.t("action.denied", detail=str(exc)))
+    except Exception as exc:  # training errors are shown, the page stays usable
+        st.error(ctx.t("model.failed", error=exc))
     else:
-        bar = st.progress(0.0, text=ctx.t("model.training"))
-        try:
-            trained = operations.retrain(
-                ctx.actor, ctx.db, ctx.settings, step=lambda what, fraction: bar.progress(fraction, text=what)
-            )
-        except auth.PermissionDenied as exc:
-            st.error(ctx.t("action.denied", detail=str(exc)))
-        except Exception as exc:  # training errors are shown, the page stays usable
-            st.error(ctx.t("model.failed", error=exc))
-        else:
-            st.success(ctx.t("model.retrain_done", version=trained.version))
+        st.success(ctx.t("model.retrain_done", version=trained.version))

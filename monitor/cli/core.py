@@ -14,7 +14,7 @@ from rich.table import Table
 from monitor.cli.app import UserError, app, console, err_console, handles_errors, open_database, settings
 from monitor.collectors.files import FileFormatError, RejectedLine, parse_mapping, read_records
 from monitor.config import Settings
-from monitor.pipeline import IngestStats, Pipeline, score_backlog
+from monitor.pipeline import IngestStats, Pipeline
 from monitor.records import iter_json_objects
 from monitor.store import Database, queries
 
@@ -23,7 +23,7 @@ MAX_REJECTS_SHOWN = 100
 
 def seed_known_claims(db: Database, cfg: Settings) -> int:
     """Load the project's known debunked claims (data/known_hoaxes.jsonl) into the store."""
-    path = cfg.path(cfg.paths.data_dir) / "known_hoaxes.jsonl"
+    path = cfg.path(cfg.paths.known_claims)
     if not path.is_file():
         return 0
     rows = []
@@ -76,6 +76,8 @@ def _summary_table(stats: IngestStats, title: str) -> Table:
 
 
 def _score_with_progress(db: Database, cfg: Settings, limit: int | None, show_progress: bool) -> int:
+    from monitor.scoring import score_backlog  # loads the classifier's libraries: only when scoring
+
     with Progress(
         TextColumn("scoring"),
         BarColumn(),

@@ -22,7 +22,7 @@ CLASSIFY_BATCH = 512
 
 
 def _db_if_available(cfg: Settings) -> Database | None:
-    from monitor.registry import database_available
+    from monitor.scoring.registry import database_available
 
     return Database(cfg.resolved_database_url) if database_available(cfg) else None
 
@@ -63,7 +63,7 @@ def _read_posts(handle: IO[str], source: str) -> Iterator[tuple[int, Any, str]]:
 def _load_model(cfg: Settings, model: str | None):  # noqa: ANN202 (a HoaxClassifier, imported lazily)
     """The model a command asked for (version or folder), else the active one, with config overrides."""
     from monitor.classify.base import ClassifierError
-    from monitor.registry import RegistryError, load_configured, resolve_model
+    from monitor.scoring.registry import RegistryError, load_configured, resolve_model
 
     with _optional_db(cfg) as db:
         try:
@@ -125,7 +125,7 @@ def train(
     ),
     out: Path = typer.Option(None, "--out", help="Output folder (default: models/candidates/<version>)."),
     version: str = typer.Option(None, "--version", help="Version name (default: m-<UTC timestamp>)."),
-    seed: Path = typer.Option(None, "--seed", help="Seed corpus (default: data/seed/posts.jsonl)."),
+    seed: Path = typer.Option(None, "--seed", help="Seed corpus (default: paths.seed_corpus)."),
     election_only_extra: bool = typer.Option(
         False, "--election-only-extra", help="Keep only election-related rows of the extra datasets."
     ),
@@ -135,60 +135,38 @@ def train(
     ),
 ) -> None:
     """Train a candidate model version. Melatih versi model kandidat."""
-    from monitor.classify.datasets import DatasetError
-    from monitor.classify.embed import Embedder, SentenceTransformerEmbedder
-    from monitor.classify.training import assemble, new_version, train_candidate
-    from monitor.registry import candidates_dir, register_model
+    from monitor.scoring.retrain import RetrainError, train_and_register
 
     cfg = settings()
-    seed_path = seed or cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
-    if not seed_path.is_file():
-        raise UserError(f"{seed_path}: seed corpus not found")
-    version = version or new_version()
-    folder = out or candidates_dir(cfg) / version
-    triage_rows = None
-    db = _db_if_available(cfg)
-    if from_triage:
-        if db is None:
-            raise UserError("--from-triage needs an initialised database (run `monitor init`)")
-        from monitor.store import queries
-
-        with db.session() as session:
-            triage_rows = list(queries.triage_labels(session))
+    labels = {"data": "melatih", "fitted": "mengevaluasi", "evaluated": "menyimpan", "saved": "selesai"}
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=False) as progress:
+    with _optional_db(cfg) as db, Progress(*columns, console=err_console, transient=False) as progress:
         task = progress.add_task("membaca data", total=4)
+
+        def step(stage: str) -> None:
+            if stage in labels:
+                progress.update(task, advance=1, description=labels[stage])
+
         try:
-            data = assemble(
-                seed_path, list(extra_data or []), triage_rows, election_only_extra=election_only_extra
+            trained = train_and_register(
+                cfg,
+                db,
+                seed=seed,
+                extra=list(extra_data or []),
+                election_only_extra=election_only_extra,
+                from_triage=from_triage,
+                embedder=embedder,
+                out=out,
+                version=version,
+                register=register,
+                step=step,
             )
-        except DatasetError as exc:
+        except RetrainError as exc:
             raise UserError(str(exc)) from None
-        progress.update(task, advance=1, description=f"melatih pada {len(data.train)} baris")
-        st = None
-        if embedder or cfg.classifier.embedder:
-            loaded = Embedder.from_setting(embedder or cfg.classifier.embedder)
-            st = loaded if isinstance(loaded, SentenceTransformerEmbedder) else None
-
-        def step(description: str, done: int) -> None:
-            labels = {"fitted": "mengevaluasi", "evaluated": "menyimpan", "saved": "selesai"}
-            progress.update(task, advance=done, description=labels.get(description, description))
-
-        _, card = train_candidate(
-            data,
-            keywords_file=cfg.path(cfg.paths.keywords_file),
-            claims_file=cfg.path(cfg.paths.data_dir) / "known_hoaxes.jsonl",
-            out=folder,
-            version=version,
-            embedder=st,
-            embedding_features=st is not None,
-            step=step,
-        )
-    if db is not None and register:
-        register_model(db, cfg, folder)
+    version, folder, card = trained.version, trained.folder, trained.card
+    if trained.registered:
         console.print(f"registered version {version} in the database (not active; use `monitor promote`)")
-    if db is not None:
-        db.dispose()
+    console.print(f"trained on {trained.train_rows} rows", highlight=False)
     metrics = card.get("metrics", {})
     console.print(f"model {version} written to {folder}")
     for name in ("all", "social", "headline"):
@@ -217,7 +195,7 @@ def evaluate(
     classifier = _load_model(cfg, model)
     try:
         if data is None:
-            seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
+            seed = cfg.path(cfg.paths.seed_corpus)
             texts, labels, meta = evaluation_split(seed)
             data_name = f"{seed} (time split test part)"
         else:
@@ -272,7 +250,7 @@ def _print_evaluation(result: Any, data_name: str) -> None:
 @handles_errors
 def list_models_command() -> None:
     """List model versions. Daftar versi model."""
-    from monitor.registry import list_models
+    from monitor.scoring.registry import list_models
 
     cfg = settings()
     with _optional_db(cfg) as db:
@@ -301,8 +279,8 @@ def promote(
 ) -> None:
     """Activate a model version if it is not worse. Mengaktifkan versi model."""
     from monitor.classify.base import ClassifierError
-    from monitor.registry import RegistryError
-    from monitor.registry import promote as promote_version
+    from monitor.scoring.registry import RegistryError
+    from monitor.scoring.registry import promote as promote_version
 
     cfg = settings()
     db = _db_if_available(cfg)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
-from monitor.store import queries
+from monitor.scoring.registry import active_card
+from monitor.text import KeywordsError, load_keywords
 
 
 @dataclass
@@ -75,33 +73,14 @@ def summarise_card(card: dict[str, Any], origin: str) -> ModelCard:
 
 
 def load_card(session: Session, settings: Settings) -> tuple[str | None, ModelCard | None]:
-    """The active model version and its card: from model_versions, else models/default/card.json."""
-    active = queries.active_model(session)
-    if active is not None and active.card:
-        return active.version, summarise_card(active.card, f"model_versions: {active.version}")
-    path = settings.path(settings.paths.models_dir) / "default" / "card.json"
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return (active.version if active else None), None
-    if not isinstance(card, dict):
-        return (active.version if active else None), None
-    origin = _relative(path, settings.home)
-    return (active.version if active else card.get("version")), summarise_card(card, origin)
+    """The active model version and its card summary (resolved by monitor.scoring.registry)."""
+    active = active_card(settings, session)
+    return active.version, summarise_card(active.card, active.origin or "") if active.card else None
 
 
 def keywords_version(settings: Settings) -> str | None:
-    path = settings.path(settings.paths.keywords_file)
+    """The keywords file's version for the method notes; None when the file is missing or invalid."""
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        return load_keywords(settings.path(settings.paths.keywords_file)).version
+    except KeywordsError:
         return None
-    version = content.get("version") if isinstance(content, dict) else None
-    return str(version) if version is not None else None
-
-
-def _relative(path: Path, home: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(home.resolve()))
-    except ValueError:
-        return str(path)

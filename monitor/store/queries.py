@@ -15,7 +15,6 @@ from monitor.store import bulk
 from monitor.store.schema import (
     IngestRun,
     KnownClaim,
-    ModelVersion,
     Post,
     Score,
     Source,
@@ -302,7 +301,3 @@ def triage_labels(session: Session) -> Iterator[tuple[str, int]]:
     query = select(Post.text, Post.triage_status).where(Post.triage_status.in_(LABEL_OF_STATUS))
     for text, status in session.execute(query):
         yield text, LABEL_OF_STATUS[status]
-
-
-def active_model(session: Session) -> ModelVersion | None:
-    return session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))

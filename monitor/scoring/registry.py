@@ -15,16 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from monitor.classify.base import ClassifierError
 from monitor.classify.evaluate import EvaluationResult, evaluate_classifier
 from monitor.classify.model import CARD_FILE, HoaxClassifier
 from monitor.classify.training import evaluation_split
 from monitor.config import Settings
-from monitor.store import Database, queries
-from monitor.store.schema import ModelVersion
+from monitor.store import Database, model_versions, queries
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +103,38 @@ def active_model_dir(cfg: Settings, db: Database | None = None) -> Path:
     if db is not None:
         try:
             with db.session() as session:
-                row = queries.active_model(session)
+                row = model_versions.active_model(session)
                 if row is not None:
                     return cfg.path(row.path)
         except OperationalError as exc:
             log.warning("model registry unavailable (%s); using %s", exc.orig, default_model_dir(cfg))
     return default_model_dir(cfg)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCard:
+    """The active version and its card, with where the card was read (a database row or a card file)."""
+
+    version: str | None
+    card: dict[str, Any]
+    origin: str | None
+
+
+def active_card(cfg: Settings, session: Session | None = None) -> ActiveCard:
+    """The active model's card without loading the model: the active row's card, else its folder's
+    card.json, else models/default/card.json. An unreadable or missing card gives an empty `card`."""
+    row = model_versions.active_model(session) if session is not None else None
+    if row is not None and row.card:
+        return ActiveCard(row.version, dict(row.card), f"model_versions: {row.version}")
+    folder = cfg.path(row.path) if row is not None else default_model_dir(cfg)
+    try:
+        card = read_card(folder)
+    except RegistryError:
+        return ActiveCard(row.version if row is not None else None, {}, None)
+    if not isinstance(card, dict):
+        return ActiveCard(row.version if row is not None else None, {}, None)
+    version = row.version if row is not None else str(card.get("version") or folder.name)
+    return ActiveCard(version, card, _relative(cfg, folder / CARD_FILE))
 
 
 def load_active_classifier(cfg: Settings, db: Database | None = None) -> HoaxClassifier:
@@ -136,7 +161,7 @@ def resolve_model(cfg: Settings, version_or_dir: str | None, db: Database | None
         return as_path
     if db is not None:
         with db.session() as session:
-            row = session.scalar(select(ModelVersion).where(ModelVersion.version == version_or_dir))
+            row = model_versions.get_version(session, version_or_dir)
             if row is not None:
                 return cfg.path(row.path)
     for folder in (candidates_dir(cfg) / version_or_dir, cfg.path(cfg.paths.models_dir) / version_or_dir):
@@ -157,11 +182,7 @@ def register_model(db: Database, cfg: Settings, folder: Path) -> str:
     card = read_card(folder)
     version = str(card.get("version") or Path(folder).name)
     with db.session() as session:
-        row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
-        if row is None:
-            session.add(ModelVersion(version=version, path=_relative(cfg, folder), card=card, active=False))
-        else:
-            row.path, row.card = _relative(cfg, folder), card
+        model_versions.save_version(session, version, _relative(cfg, folder), card)
     return version
 
 
@@ -171,7 +192,7 @@ def list_models(cfg: Settings, db: Database | None = None) -> list[ModelInfo]:
     active_dir = active_model_dir(cfg, db).resolve()
     if db is not None:
         with db.session() as session:
-            for row in session.scalars(select(ModelVersion).order_by(ModelVersion.created_at)):
+            for row in model_versions.all_versions(session):
                 infos[row.version] = ModelInfo(
                     version=row.version,
                     path=row.path,
@@ -220,8 +241,7 @@ def promote(
     folder = resolve_model(cfg, version_or_dir, db)
     version = register_model(db, cfg, folder)
     active_dir = active_model_dir(cfg, db)
-    seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
-    texts, labels, meta = evaluation_split(seed)
+    texts, labels, meta = evaluation_split(cfg.path(cfg.paths.seed_corpus))
     try:
         candidate_eval = evaluate_classifier(load_configured(folder, cfg), texts, labels, meta)
     except ClassifierError as exc:
@@ -241,12 +261,7 @@ def promote(
         return PromotionResult(version, False, False, candidate_eval, active_eval, active_version, message)
     now = datetime.now(UTC)
     with db.session() as session:
-        session.execute(update(ModelVersion).where(ModelVersion.active.is_(True)).values(active=False))
-        session.execute(
-            update(ModelVersion)
-            .where(ModelVersion.version == version)
-            .values(active=True, promoted_at=now, promoted_by=user)
-        )
+        model_versions.activate(session, version, by=user, at=now)
         queries.add_audit_event(
             session,
             actor=user,
