@@ -38,7 +38,7 @@ def load_texts(n: int) -> list[str]:
             texts = [json.loads(line)["text"] for line in handle if line.strip()]
     if len(texts) < n:
         try:
-            from monitor.synth import generate_posts
+            from monitor.devdata import generate_posts
 
             texts += [item["text"] for item in generate_posts(n - len(texts), seed=11)]
         except ImportError:

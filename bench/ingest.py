@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def write_stream(path: Path, n: int) -> None:
-    from monitor.synth import generate_posts
+    from monitor.devdata import generate_posts
 
     with path.open("w", encoding="utf-8") as handle:
         for item in generate_posts(n, seed=7):

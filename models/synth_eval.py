@@ -1,6 +1,6 @@
 """Evaluate a model folder on a synthetic ground-truth stream and record the result in its card.json.
 
-The stream comes from `monitor.synth` with its own phrase pools (never used for training), generated with
+The stream comes from `monitor.devdata` with its own phrase pools (never used for training), generated with
 `truth=True` so every post carries its label and kind. Usage (from the repository root):
 
     .venv/bin/python models/synth_eval.py models/default [--n 5000] [--seed 99]
@@ -16,12 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from monitor.classify import load_classifier  # noqa: E402
-from monitor.classify.evaluate import evaluate_classifier  # noqa: E402
-from monitor.synth import generate_posts  # noqa: E402
+from monitor.classify import load_classifier
+from monitor.classify.evaluate import evaluate_classifier
+from monitor.devdata import generate_posts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         [{"kind": p["kind"], "style": "headline" if p["platform"] == "news" else "social"} for p in posts],
     )
     summary = {
-        "generator": f"monitor.synth generate_posts(n={args.n}, seed={args.seed}, truth=True)",
+        "generator": f"monitor.devdata generate_posts(n={args.n}, seed={args.seed}, truth=True)",
         "all": result.overall,
         "by_style": result.by_style,
         "by_kind": result.by_kind,

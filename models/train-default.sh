@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild the shipped default classifier (models/default/) from the project's own seed corpus, then record its
-# scores on a synthetic ground-truth stream (monitor.synth, seed 99, never used for training) in card.json.
+# scores on a synthetic ground-truth stream (monitor.devdata, seed 99, never used for training) in card.json.
 # Deterministic for a given data/seed/posts.jsonl, data/known_hoaxes.jsonl and config/keywords.yml.
 # The model card (README.md) is kept across the rebuild.
 set -euo pipefail

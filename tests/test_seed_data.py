@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import synth
-from monitor.synth import generate_posts
+from monitor import devdata
+from monitor.devdata import generate_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "seed" / "posts.jsonl"
@@ -267,17 +267,17 @@ def test_synth_does_not_reuse_seed_sentences(seed: list[dict]) -> None:
 
 def test_synth_cli_writes_jsonl(tmp_path: Path) -> None:
     out = tmp_path / "demo.jsonl"
-    assert synth.main(["--n", "50", "--seed", "2024", "--out", str(out)]) == 0
+    assert devdata.main(["--n", "50", "--seed", "2024", "--out", str(out)]) == 0
     rows = _read(out)
     assert rows == list(generate_posts(50, seed=2024))
-    assert synth.main(["--n", "5", "--start", "2024-03-01", "--end", "2024-02-01", "--out", str(out)]) == 2
+    assert devdata.main(["--n", "5", "--start", "2024-03-01", "--end", "2024-02-01", "--out", str(out)]) == 2
 
 
 def test_synth_truth_adds_label_and_kind_without_changing_the_posts(tmp_path: Path) -> None:
     plain = list(generate_posts(3000, seed=99))
     truth = list(generate_posts(3000, seed=99, truth=True))
     assert all("label" not in p and "kind" not in p for p in plain)
-    stream_kinds = {kind for kind, _share in synth.KIND_MIX}
+    stream_kinds = {kind for kind, _share in devdata.KIND_MIX}
     for bare, rich in zip(plain, truth, strict=True):
         assert {k: v for k, v in rich.items() if k not in ("label", "kind")} == bare
         assert rich["kind"] in stream_kinds
@@ -286,7 +286,7 @@ def test_synth_truth_adds_label_and_kind_without_changing_the_posts(tmp_path: Pa
     assert set(kinds) == stream_kinds  # every kind of the mix shows up in a few thousand posts
     assert 0.15 < sum(p["label"] for p in truth) / len(truth) < 0.35
     out = tmp_path / "truth.jsonl"
-    assert synth.main(["--n", "40", "--seed", "99", "--truth", "--out", str(out)]) == 0
+    assert devdata.main(["--n", "40", "--seed", "99", "--truth", "--out", str(out)]) == 0
     assert _read(out) == truth[:40]
 
 
@@ -301,7 +301,7 @@ def test_module_runs_as_a_script(tmp_path: Path) -> None:
 
     out = tmp_path / "s.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.synth", "--n", "20", "--out", str(out)],
+        [sys.executable, "-m", "monitor.devdata", "--n", "20", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

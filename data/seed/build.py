@@ -23,6 +23,8 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+from monitor.devdata.places import DESA, KABUPATEN, KECAMATAN
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "posts.jsonl"
 README = HERE / "README.md"
@@ -105,50 +107,6 @@ PAIRS = {
         "no": "03",
     },
 }
-KAB = [
-    "Sekadau",
-    "Sanggau",
-    "Sintang",
-    "Melawi",
-    "Kapuas Hulu",
-    "Pontianak",
-    "Kubu Raya",
-    "Landak",
-    "Ketapang",
-    "Bengkayang",
-    "Singkawang",
-    "Sambas",
-    "Mempawah",
-]
-KEC = [
-    "Sekadau Hilir",
-    "Sekadau Hulu",
-    "Nanga Taman",
-    "Nanga Mahap",
-    "Belitang",
-    "Belitang Hilir",
-    "Belitang Hulu",
-    "Kapuas",
-    "Parindu",
-    "Tayan Hilir",
-    "Meliau",
-    "Nanga Pinoh",
-]
-DESA = [
-    "Mungguk",
-    "Sungai Ringin",
-    "Tapang Semadak",
-    "Seraras",
-    "Landau Kumpai",
-    "Nanga Menterap",
-    "Gonis Tekam",
-    "Sebetung",
-    "Tanjung",
-    "Peniti",
-    "Sungai Ayak",
-    "Bokak Sebumbun",
-]
-
 SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -162,9 +120,9 @@ def _fill(text: str, rng: random.Random, pair: dict[str, str] | None, where: str
         if pair is not None and key in pair:
             return pair[key]
         if key == "kab":
-            return rng.choice(KAB)
+            return rng.choice(KABUPATEN)
         if key == "kec":
-            return rng.choice(KEC)
+            return rng.choice(KECAMATAN)
         if key == "desa":
             return rng.choice(DESA)
         if key == "tps":

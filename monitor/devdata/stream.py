@@ -7,7 +7,7 @@ follow them a few days later, news, official announcements, citizen questions an
 all three pairs in equal measure, and about 15% chatter that has nothing to do with the election.
 Activity peaks around voting day, 14 February 2024.
 
-Run: `python -m monitor.synth --n 2500 --seed 2024 --out data/demo/posts.jsonl`
+Run: `python -m monitor.devdata --n 2500 --seed 2024 --out data/demo/posts.jsonl`
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from monitor import synth_phrases as P
+from monitor.devdata import phrases
+from monitor.devdata.places import STREAM_DESA, STREAM_KABUPATEN, STREAM_KECAMATAN
 
 VOTING_DAY = date(2024, 2, 14)
 STREAM_PLATFORMS = ("telegram", "x", "mastodon", "youtube", "facebook", "tiktok", "news")
@@ -133,7 +134,12 @@ class _Stream:
         self.rng = random.Random(seed)
         self.truth = truth
         self.rand = self.rng.random
-        self.slot_pools = {"kab": P.KAB, "kec": P.KEC, "desa": P.DESA, "emo": P.EMO}
+        self.slot_pools = {
+            "kab": STREAM_KABUPATEN,
+            "kec": STREAM_KECAMATAN,
+            "desa": STREAM_DESA,
+            "emo": phrases.EMO,
+        }
         self.seed = seed
         self.start = start
         self.days = (end - start).days + 1
@@ -181,26 +187,26 @@ class _Stream:
             k: ([p for p, _ in v], _cumulative([w for _, w in v])) for k, v in PLATFORM_MIX.items()
         }
         self.narratives = []
-        for key, topics, per_pair, peak, spread, _weight, claim, paras in P.NARRATIVES:
+        for key, topics, per_pair, peak, spread, _weight, claim, paras in phrases.NARRATIVES:
             centre = (date.fromisoformat(peak) - start).days
             profile = [math.exp(-0.5 * ((d - centre) / spread) ** 2) + 0.01 for d in range(self.days)]
             self.narratives.append(
                 (key, topics, per_pair, _cumulative(profile), claim, [_parse(t) for t in paras])
             )
-        self.narr_cum = _cumulative([n[5] for n in P.NARRATIVES])
+        self.narr_cum = _cumulative([n[5] for n in phrases.NARRATIVES])
         self.templates = {
             kind: [_parse(t) for t in pool]
             for kind, pool in (
-                ("debunk", P.DEBUNKS),
-                ("news", P.NEWS),
-                ("official", P.OFFICIAL),
-                ("question", P.QUESTIONS),
-                ("report", P.REPORTS),
-                ("opinion", P.OPINIONS),
-                ("offtopic", P.OFFTOPIC),
+                ("debunk", phrases.DEBUNKS),
+                ("news", phrases.NEWS),
+                ("official", phrases.OFFICIAL),
+                ("question", phrases.QUESTIONS),
+                ("report", phrases.REPORTS),
+                ("opinion", phrases.OPINIONS),
+                ("offtopic", phrases.OFFTOPIC),
             )
         }
-        self.claims = [n[6] for n in P.NARRATIVES]
+        self.claims = [n[6] for n in phrases.NARRATIVES]
         self.authors = {p: self._author_pool(p) for p in STREAM_PLATFORMS}
 
     def _author_pool(self, platform: str) -> list[tuple[str, str, int]]:
@@ -241,7 +247,7 @@ class _Stream:
     def post(self, i: int) -> dict:
         r = self.rand
         kind = self.kinds[bisect(self.kind_cum, r())]
-        pair = P.PAIRS[int(r() * 3)]
+        pair = phrases.PAIRS[int(r() * 3)]
         hoaxy = kind == "hoax"
         if hoaxy or kind == "debunk":
             narr = self.narratives[bisect(self.narr_cum, r() * self.narr_cum[-1])]
@@ -253,7 +259,7 @@ class _Stream:
                 text = self._fill(paras[int(r() * len(paras))], pair, claim)
                 roll = r()
                 if roll < 0.3:
-                    heads, tails = P.FORWARD_HEADS, P.FORWARD_TAILS
+                    heads, tails = phrases.FORWARD_HEADS, phrases.FORWARD_TAILS
                     text = f"{heads[int(r() * len(heads))]}{text}{tails[int(r() * len(tails))]}"
                 elif roll < 0.4:
                     text = text.upper()
@@ -380,7 +386,7 @@ def generate_posts(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m monitor.synth", description="Write a synthetic post stream (JSONL)."
+        prog="python -m monitor.devdata", description="Write a synthetic post stream (JSONL)."
     )
     ap.add_argument("--n", type=int, default=2500, help="number of posts (default 2500)")
     ap.add_argument("--seed", type=int, default=2024)
@@ -409,7 +415,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,9 +1,10 @@
-"""Phrase pools for the synthetic demo stream (`monitor.synth`), written for the demo only.
+"""Phrase pools for the synthetic demo stream (`monitor.devdata.stream`), written for the demo only.
 
 These sentences are deliberately different from the seed corpus in `data/seed/` so that a model trained on
 the seed corpus is never scored on its own training text when the demo stream is used for evaluation or
 benchmarks.
-Slots: {cap} {cawa} {pair} {no} {tim} (candidate pair), {kab} {kec} {desa} {tps} {n} {emo} (local colour).
+Slots: {cap} {cawa} {pair} {no} {tim} (candidate pair), {kab} {kec} {desa} {tps} {n} {emo} (local colour;
+place names come from `monitor.devdata.places`).
 """
 
 from __future__ import annotations
@@ -13,19 +14,6 @@ PAIRS = (
     {"cap": "Prabowo", "cawa": "Gibran", "pair": "Prabowo-Gibran", "no": "02", "tim": "TKN"},
     {"cap": "Ganjar", "cawa": "Mahfud", "pair": "Ganjar-Mahfud", "no": "03", "tim": "TPN"},
 )
-KAB = (
-    "Sekadau",
-    "Sanggau",
-    "Sintang",
-    "Melawi",
-    "Kapuas Hulu",
-    "Pontianak",
-    "Kubu Raya",
-    "Landak",
-    "Ketapang",
-)
-KEC = ("Sekadau Hilir", "Sekadau Hulu", "Nanga Taman", "Nanga Mahap", "Belitang", "Belitang Hulu", "Meliau")
-DESA = ("Mungguk", "Sungai Ringin", "Tapang Semadak", "Seraras", "Gonis Tekam", "Sebetung", "Peniti Jaya")
 EMO = ("😡", "🙏", "‼️", "😱", "👇", "🤔", "😤", "🔥", "📢", "😭", "🙄", "")
 
 # Hoax narratives: (key, topics, candidate-specific, peak "YYYY-MM-DD", spread in days, weight,
