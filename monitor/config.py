@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -184,22 +184,78 @@ class SourcesFile(BaseModel):
     sources: list[SourceConfig] = Field(default_factory=list)
 
 
-def _describe(errors: list[dict[str, Any]], where: str, env_keys: set[str]) -> str:
+def _problem(err: Any) -> str:
+    """One pydantic error as the reader fixes it: what is wrong, and the value found."""
+    got = err.get("input")
+    got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    return message + got_text
+
+
+def _describe(errors: list[Any], where: str, env_keys: set[str]) -> str:
     lines = []
     for err in errors:
         loc = [str(part) for part in err["loc"]]
         key = ".".join(loc) or "(top level)"
         env_name = ENV_PREFIX + "__".join(loc).upper()
         origin = f"environment variable {env_name}" if env_name in env_keys else where
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        lines.append(f"{origin}: {key}: {message}{got_text}")
+        lines.append(f"{origin}: {key}: {_problem(err)}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest YAML node on `loc` (a pydantic error location)."""
+    node, line = root, None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+    return node.start_mark.line + 1 if node is not None else line
+
+
+def read_yaml_model(path: Path, model: type[M], *, what: str = "configuration") -> M:
+    """Read a YAML file into a pydantic model: the one loader for every YAML settings file.
+
+    A missing file gives the model's defaults. Errors raise ConfigError naming the file, the line and the
+    key: "config/sources.yml: sources.0.interval_minutes (line 4): Input should be a valid number".
+    """
+    if not path.is_file():
+        return model.model_validate({})
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{line} not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            line = _line_of(root, err["loc"])
+            where = f" (line {line})" if line is not None else ""
+            problems.append(f"{path}: {key}{where}: {_problem(err)}")
+        raise ConfigError(f"invalid {what}:\n  " + "\n  ".join(problems)) from None
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
@@ -228,20 +284,9 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
 
 
 def load_sources(settings: Settings) -> list[SourceConfig]:
-    """Read config/sources.yml. A missing file means no sources; a bad entry names file, index and key."""
+    """Read config/sources.yml. A missing file means no sources; a bad entry names file, line and key."""
     path = settings.path(settings.paths.sources_file)
-    if not path.is_file():
-        return []
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{line} not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    try:
-        parsed = SourcesFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors(), str(path), set())) from None
+    parsed = read_yaml_model(path, SourcesFile, what="source configuration")
     names = [source.name for source in parsed.sources]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

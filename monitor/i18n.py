@@ -274,10 +274,41 @@ def role_label(role: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return t(f"role.{role}", lang) if f"role.{role}" in TEXT else role
 
 
+# -- times: stored in UTC, shown in the configured zone (WIB for Asia/Jakarta) -----------------------------
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+def zone_name(tz: ZoneInfo, at: datetime | None = None) -> str:
+    """The zone's abbreviation ("WIB" for Asia/Jakarta), else its IANA name (zones without one)."""
+    local = at.astimezone(tz) if at else datetime(2024, 1, 1, 12, tzinfo=tz)
+    name = local.strftime("%Z")
+    return tz.key if not name or name[0] in "+-" else name
+
+
 def format_time(value: datetime | None, tz: ZoneInfo, with_zone: bool = True) -> str:
-    """A stored UTC time as the officer reads it: 14-02-2024 09:30 WIB."""
+    """A stored UTC time as the officer reads it in tables: 14-02-2024 09:30 WIB."""
     if value is None:
         return "-"
     local = value.astimezone(tz)
-    zone = local.tzname() or tz.key
-    return local.strftime("%d-%m-%Y %H:%M") + (f" {zone}" if with_zone else "")
+    return local.strftime("%d-%m-%Y %H:%M") + (f" {zone_name(tz, local)}" if with_zone else "")
+
+
+def format_moment(value: datetime | None, tz: ZoneInfo) -> str:
+    """A time in running Bahasa text (reports, messages): 18 Februari 2024 23.12 WIB."""
+    if value is None:
+        return "-"
+    local = value.astimezone(tz)
+    return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year} {local:%H.%M} {zone_name(tz, local)}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
-from monitor.config import ConfigError, load_settings, load_sources
+from monitor.config import ConfigError, load_settings, load_sources, read_yaml_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,10 +77,41 @@ def test_sources_file_errors_name_entry_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_sources(cfg)
     assert str(sources) in str(info.value)
-    assert "sources.0.interval_minutes" in str(info.value)
+    assert "sources.0.interval_minutes (line 4)" in str(info.value) and "'zero'" in str(info.value)
     sources.write_text("sources:\n  - name: a\n    type: feed\n  - name: a\n    type: x\n")
     with pytest.raises(ConfigError, match="duplicate source name"):
         load_sources(cfg)
     sources.write_text("sources:\n  - name: a\n   type: feed\n")
     with pytest.raises(ConfigError, match="line"):
         load_sources(cfg)
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    every: int = 1
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[_Rule] = []
+
+
+def test_read_yaml_model_names_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yml"
+    assert read_yaml_model(path, _Rules) == _Rules()  # a missing file gives the defaults
+    path.write_text("rules:\n  - name: a\n  - name: b\n    evry: 2\n  - every: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_yaml_model(path, _Rules, what="rule file")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "invalid rule file:"
+    assert f"{path}: rules.1.evry (line 4): unknown key (check its spelling) (got 2)" in lines[1]
+    assert f"{path}: rules.2.name (line 5): required key is missing" in lines[2]
+    path.write_text("rules: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rules.yml: line 2 not valid YAML"):
+        read_yaml_model(path, _Rules)
+    path.write_bytes(b"rules: \xff\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        read_yaml_model(path, _Rules)
+    path.write_text("rules:\n  - name: ok\n    every: 5\n", encoding="utf-8")
+    assert read_yaml_model(path, _Rules).rules == [_Rule(name="ok", every=5)]

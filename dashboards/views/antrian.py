@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from dashboards import item_view, ui
 from monitor import auth, triage
 from monitor.i18n import format_time, status_label
 from monitor.records import PLATFORMS
 from monitor.store import queue
+from monitor.text import KeywordsError, load_keywords
 
 ctx = ui.page_context("antrian")
 polri_only = not ctx.actor.can(auth.QUEUE_READ)
@@ -26,14 +27,10 @@ if polri_only:
 def topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
     """Topic keys and their names from config/keywords.yml (plus the classifier's "other")."""
     try:
-        with open(keywords_file, encoding="utf-8") as handle:
-            topics = (yaml.safe_load(handle) or {}).get("topics", {})
-    except (OSError, yaml.YAMLError):
-        topics = {}
-    labels = {
-        key: str(spec.get("label_en" if lang == "en" else "label_id", key)) if isinstance(spec, dict) else key
-        for key, spec in topics.items()
-    }
+        topics = load_keywords(Path(keywords_file)).topics.items()
+    except KeywordsError:
+        topics = []
+    labels = {key: topic.label_en if lang == "en" else topic.label_id for key, topic in topics}
     labels.setdefault("other", "Lainnya" if lang == "id" else "Other")
     return labels
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from dashboards import ui
 from monitor import auth, operations
 from monitor.i18n import format_time
 from monitor.store import trends
+from monitor.text import KeywordsError, load_keywords
 
 ctx = ui.page_context("sumber")
 st.title(ctx.t("sources.title"))
@@ -87,23 +87,25 @@ else:
 st.subheader(ctx.t("sources.keywords"))
 keywords_file = ctx.settings.path(ctx.settings.paths.keywords_file)
 try:
-    vocabulary = yaml.safe_load(keywords_file.read_text(encoding="utf-8")) or {}
-except (OSError, yaml.YAMLError):
+    vocabulary = load_keywords(keywords_file)
+except KeywordsError:
     st.warning(ctx.t("sources.keywords_missing", path=keywords_file))
 else:
-    st.caption(f"{keywords_file} · version {vocabulary.get('version', '-')}")
-    rows = []
-    for key, spec in (vocabulary.get("topics") or {}).items():
-        if isinstance(spec, dict):
-            label = spec.get("label_en" if ctx.lang == "en" else "label_id", key)
-            rows.append({"topic": key, "label": label, "terms": ", ".join(map(str, spec.get("terms") or []))})
-    for key, spec in (vocabulary.get("candidates") or {}).items():
-        if isinstance(spec, dict):
-            rows.append(
-                {
-                    "topic": f"candidate:{key}",
-                    "label": str(spec.get("label", key)),
-                    "terms": ", ".join(map(str, spec.get("terms") or [])),
-                }
-            )
+    st.caption(f"{keywords_file} · version {vocabulary.version}")
+    rows = [
+        {
+            "topic": key,
+            "label": topic.label_en if ctx.lang == "en" else topic.label_id,
+            "terms": ", ".join(topic.terms),
+        }
+        for key, topic in vocabulary.topics.items()
+    ]
+    rows += [
+        {
+            "topic": f"candidate:{key}",
+            "label": candidate.label,
+            "terms": ", ".join(term for _field, term in candidate.reference_terms()),
+        }
+        for key, candidate in vocabulary.candidates.items()
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import datetime
 from typing import Any
 
 import typer
@@ -15,16 +14,9 @@ from monitor.collection import collect_all
 from monitor.collectors.base import SourceConfigError
 from monitor.collectors.registry import collector_class, validate_sources
 from monitor.config import Settings, load_sources
+from monitor.i18n import format_time
 from monitor.store import queries
 from monitor.store.locks import LockHeld, RunnerLock
-
-
-def _wib(value: datetime | None, cfg: Settings) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(cfg.tz).strftime(
-        "%Y-%m-%d %H:%M WIB" if cfg.timezone == "Asia/Jakarta" else "%Y-%m-%d %H:%M %Z"
-    )
 
 
 def _short(text: str | None, width: int = 70) -> str:
@@ -162,8 +154,8 @@ def sources() -> None:
             name,
             config.type if config is not None else (row.type if row is not None else "-"),
             enabled,
-            _wib(row.last_run_at if row else None, cfg),
-            _wib(row.last_success_at if row else None, cfg),
+            format_time(row.last_run_at if row else None, cfg.tz),
+            format_time(row.last_success_at if row else None, cfg.tz),
             str(row.consecutive_failures if row else 0),
             str(row.items_last_run if row else 0),
             _short(row.last_error if row and row.consecutive_failures else None),

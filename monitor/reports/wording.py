@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+
+from monitor.i18n import MONTHS_ID, format_moment
+from monitor.i18n import zone_name as zone_name
 
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 DAY_SHORT = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS = MONTHS_ID
 
 TOPIC_LABELS = {
     "sidalih": "Sidalih (daftar pemilih)",
@@ -114,16 +103,5 @@ def short_date(day: date) -> str:
     return f"{DAY_SHORT[day.weekday()]} {day.day} {MONTHS[day.month - 1][:3]}"
 
 
-def moment(value: datetime | None, tz: ZoneInfo) -> str:
-    """An instant in the report's zone: '18 Februari 2024 23.12 WIB'."""
-    if value is None:
-        return "-"
-    local = value.astimezone(tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} {zone_name(tz, local)}"
-
-
-def zone_name(tz: ZoneInfo, at: datetime | None = None) -> str:
-    """The zone's abbreviation ("WIB" for Asia/Jakarta), else its IANA name."""
-    local = at.astimezone(tz) if at else datetime(2024, 1, 1, 12, tzinfo=tz)
-    name = local.strftime("%Z")
-    return tz.key if not name or name[0] in "+-" else name
+# The report's instants and zone names are the officer-facing ones of monitor.i18n.
+moment = format_moment
