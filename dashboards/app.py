@@ -5,17 +5,12 @@ Before login only the login form exists; after login the navigation holds the pa
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from dashboards import ui  # noqa: E402
-from monitor.i18n import t  # noqa: E402
+from dashboards import ui
+from monitor.i18n import t
 
 st.set_page_config(page_title=t("app.title", ui.language()), page_icon=":ballot_box:", layout="wide")
 ui.language_switch()

@@ -8,22 +8,17 @@ and refuses pages the role may not open. The rules themselves live in monitor.au
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run dashboards/app.py` puts only dashboards/ on the path
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from monitor import auth  # noqa: E402
-from monitor.config import Settings, load_settings  # noqa: E402
-from monitor.i18n import LANGUAGES, role_label, t  # noqa: E402
-from monitor.store import Database  # noqa: E402
+from monitor import auth
+from monitor.config import Settings, load_settings
+from monitor.i18n import LANGUAGES, role_label, t, zone_name
+from monitor.store import Database
 
 AUTH_KEY = "auth"
 LANG_KEY = "lang"
@@ -183,9 +178,8 @@ def login_form() -> None:
 def sidebar(ctx: Context) -> None:
     with st.sidebar:
         st.text(ctx.t("app.logged_in_as", user=ctx.actor.username, role=role_label(ctx.actor.role, ctx.lang)))
-        st.caption(
-            ctx.t("app.times_in", tz=f"{ctx.tz.key} (WIB)" if ctx.tz.key == "Asia/Jakarta" else ctx.tz.key)
-        )
+        zone = zone_name(ctx.tz)
+        st.caption(ctx.t("app.times_in", tz=ctx.tz.key if zone == ctx.tz.key else f"{ctx.tz.key} ({zone})"))
         if st.button(ctx.t("app.logout"), key="logout"):
             logout()
             st.rerun()
