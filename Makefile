@@ -33,7 +33,9 @@ demo: install
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor users ensure-demo
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor dashboard --port $(PORT)
 
+# The import contracts (the floors, pyproject.toml [tool.importlinter]) first: a breach fails before the tests run.
 test: install sysdeps services
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 test-fast: install
