@@ -1,5 +1,8 @@
 """Candidate masking: every reference to a candidate pair becomes one neutral token before scoring.
 
+The masker is built from the *active* keywords (config/keywords.yml), so a new election's pairs are masked
+without retraining. Party names become a second token (PARTY_TOKEN), because a party tells its pair apart.
+
 If a post about pair 01 and the same post rewritten about pair 02 or 03 mask to the same string, no model
 trained on masked text can score one pair differently from another. References are names, nicknames,
 slogans and coalition/campaign-team labels from keywords.yml, candidate numbers in context ("paslon 02",
@@ -15,9 +18,20 @@ from monitor.text.keywords import KeywordsConfig
 from monitor.text.normalize import NormalizedText, normalize
 from monitor.text.patterns import CandidateNumbers, NumberContext, TermPattern, term_key
 
-__all__ = ["NEUTRAL_TOKEN", "CandidateMasker"]
+__all__ = ["NEUTRAL_TOKEN", "PARTY_TOKEN", "CandidateMasker"]
 
 NEUTRAL_TOKEN = "paslonx"
+PARTY_TOKEN = "partaix"
+# Pair numbers of any election, so that a Pilkada's "paslon 04" or "nomor urut 5" is masked even when the
+# active keywords list fewer pairs; masking them costs nothing where they number something else.
+_ANY_PAIR_NUMBERS = {
+    **{f"0{n}": "xx" for n in range(1, 10)},
+    **{str(n): "xx" for n in range(1, 10)},
+    **{
+        word: "xx"
+        for word in ("satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
+    },
+}
 
 # Several references in a row ("prabowo-gibran", "anies & cak imin", "ganjar / mahfud md") are one reference:
 # pairs are named with one or two names in many styles, and the count must not tell pairs apart.
@@ -76,9 +90,12 @@ class CandidateMasker:
                 if len(number) == 2 and number.startswith("0"):
                     bare.add(number)
         # Masking may over-apply (a masked "nomor 2" costs nothing) while relevance must not, so the masker
-        # also treats a bare ordinal ("nomor 2", "no. 1") and "calon 3" as candidate numbers.
+        # also treats a bare ordinal ("nomor 2", "no. 1") and "calon 3" as candidate numbers, and any pair
+        # number 1-9 after a context word (a regional election's "paslon 04").
         self._numbers = CandidateNumbers(
-            numbers, [*keywords.number_context.strong, *_MASK_ONLY_CONTEXTS], keywords.number_context.weak
+            {**_ANY_PAIR_NUMBERS, **numbers},
+            [*keywords.number_context.strong, *_MASK_ONLY_CONTEXTS],
+            keywords.number_context.weak,
         )
         # One pass finds both the references and the context words that numbers follow; a key that is only
         # a context word ("pendukung") is not masked itself.
@@ -101,6 +118,10 @@ class CandidateMasker:
         acronyms = sorted({a for cand in keywords.candidates.values() for a in cand.acronyms})
         self._acronym_set = frozenset(acronyms)
         self._acronym_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in acronyms}
+        # Parties: names in any case, acronyms only when written in capitals (see keywords.yml).
+        self._parties = TermPattern(keywords.parties.names)
+        self._party_acronyms = frozenset(keywords.parties.acronyms)
+        self._party_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in keywords.parties.acronyms}
 
     def mask(self, text: str | NormalizedText) -> str:
         """The normalised text with every candidate reference replaced by NEUTRAL_TOKEN.
@@ -128,10 +149,24 @@ class CandidateMasker:
                 out = self._acronym_words[acronym].sub(f" {NEUTRAL_TOKEN} ", out)
         if self._bare is not None and any(form in out for form in self._bare_forms):
             out = self._bare.sub(_replace_bare, out)
+        out = self._mask_parties(out, nt.acronyms)
         if NEUTRAL_TOKEN not in out:
             return out
         out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
         return " ".join(out.split())
+
+    def _mask_parties(self, out: str, acronyms: tuple[str, ...]) -> str:
+        """Party names and capitalised party acronyms become PARTY_TOKEN (after the pairs: "koalisi pdip"
+        is a coalition reference and was masked whole already)."""
+        spans = [(start, end) for start, _body_end, end, _key in self._parties.finditer(out)]
+        changed = bool(spans)
+        if spans:
+            out = _replace(out, spans, PARTY_TOKEN)
+        if acronyms and self._party_acronyms:
+            for acronym in self._party_acronyms.intersection(acronyms):
+                out = self._party_words[acronym].sub(f" {PARTY_TOKEN} ", out)
+                changed = True
+        return " ".join(out.split()) if changed else out
 
 
 def _replace_bare(match: re.Match[str]) -> str:
@@ -143,8 +178,8 @@ def _replace_bare(match: re.Match[str]) -> str:
     return prev + match.group("sep") + NEUTRAL_TOKEN
 
 
-def _replace(s: str, spans: list[tuple[int, int]]) -> str:
-    """Replace each span (overlapping spans merged) by the neutral token, padded with spaces."""
+def _replace(s: str, spans: list[tuple[int, int]], token: str = NEUTRAL_TOKEN) -> str:
+    """Replace each span (overlapping spans merged) by `token`, padded with spaces."""
     spans.sort()
     parts: list[str] = []
     pos = 0
@@ -154,10 +189,10 @@ def _replace(s: str, spans: list[tuple[int, int]]) -> str:
             cur_end = max(cur_end, end)
             continue
         parts.append(s[pos:cur_start])
-        parts.append(f" {NEUTRAL_TOKEN} ")
+        parts.append(f" {token} ")
         pos = cur_end
         cur_start, cur_end = start, end
     parts.append(s[pos:cur_start])
-    parts.append(f" {NEUTRAL_TOKEN} ")
+    parts.append(f" {token} ")
     parts.append(s[cur_end:])
     return "".join(parts)
