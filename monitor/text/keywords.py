@@ -148,11 +148,12 @@ class Parties(_Strict):
 class AmbiguousTerm(_Strict):
     """A topic term that is also an everyday chat abbreviation ("dpt" = "dapat").
 
-    It counts only when written in capitals in mixed-case text ("DPT"), right after a `before` word
-    ("cek dpt", "di dpt"), right before an `after` word ("dpt ganda", "dpt pemilu"), or when the post
-    also has another election term.
+    It counts only when written in capitals in mixed-case text ("DPT", if `capitals` is true: the term is an
+    acronym), right after a `before` word ("cek dpt", "di dpt"), right before an `after` word ("dpt ganda",
+    "dpt pemilu"), or when the post also has another term of the same topic.
     """
 
+    capitals: bool = False
     before: list[Term] = []
     after: list[Term] = []
 

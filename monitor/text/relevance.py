@@ -95,7 +95,7 @@ class KeywordMatcher:
             term_key(term): (
                 frozenset(term_key(w) for w in rule.before),
                 frozenset(term_key(w) for w in rule.after),
-                term_key(term).upper(),
+                term_key(term).upper() if rule.capitals else None,
             )
             for term, rule in keywords.ambiguous.items()
         }
@@ -144,7 +144,8 @@ class KeywordMatcher:
             if rule is None or key in confirmed:
                 continue
             before, after, capitals = rule
-            if capitals in nt.acronyms or end > body_end:  # "DPT", "dpt-nya", "dpt2024"
+            # "DPT" in capitals; "dpt-nya", "dpt2024" with a clitic or digits
+            if (capitals is not None and capitals in nt.acronyms) or end > body_end:
                 confirmed.add(key)
                 continue
             prev = _PREV_WORD.search(text, 0, start)
