@@ -17,6 +17,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any, Protocol
 
+from monitor.claims import claims_for_model, load_claim_base
 from monitor.classify.base import KnownClaim
 from monitor.collectors.files import FileFormatError, RejectedLine, read_records
 from monitor.config import Settings
@@ -323,9 +324,8 @@ class Pipeline:
     ) -> int:
         """Score every stored post the model's version has not scored yet; returns how many."""
         with self.db.session() as session:
-            known = queries.known_claims(session)
             claim_ids = queries.claim_ids_by_key(session)
-        model.add_claims(_as_classifier_claims(known))
+        model.add_claims(claims_for_model(model, load_claim_base(self.settings, self.db)))
         size = self.settings.pipeline.score_batch_size
         done = last_id = 0
         while limit is None or done < limit:

@@ -62,6 +62,9 @@ _CANONICAL: dict[str, str] = {
     "news": "berita",
 }
 
+# Every canonical verdict, for messages that list what is accepted.
+KNOWN_VERDICTS: tuple[str, ...] = tuple(sorted(set(_CANONICAL.values())))
+
 _FALSE = frozenset(
     {"salah", "hoaks", "menyesatkan", "disinformasi", "misinformasi", "fitnah", "penipuan", "dimanipulasi"}
 )
