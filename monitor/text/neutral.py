@@ -105,7 +105,8 @@ class CandidateMasker:
             context = self._numbers.context_of(term)
             if context is not None:
                 self._contexts[term_key(term)] = context
-        self._terms = TermPattern([*terms, *self._numbers.context_terms])
+        # Party names share the one pass: "koalisi pdip" (a coalition) still wins over "pdip" (a party).
+        self._terms = TermPattern([*terms, *self._numbers.context_terms, *keywords.parties.names])
         if bare:
             alternation = "|".join(sorted(bare))
             # The optional preceding word is captured so that the replacement can leave "tps 01" alone.
@@ -119,7 +120,7 @@ class CandidateMasker:
         self._acronym_set = frozenset(acronyms)
         self._acronym_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in acronyms}
         # Parties: names in any case, acronyms only when written in capitals (see keywords.yml).
-        self._parties = TermPattern(keywords.parties.names)
+        self._party_keys = frozenset(term_key(n) for n in keywords.parties.names) - self._reference_keys
         self._party_acronyms = frozenset(keywords.parties.acronyms)
         self._party_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in keywords.parties.acronyms}
 
@@ -131,17 +132,19 @@ class CandidateMasker:
         """
         nt = normalize(text) if isinstance(text, str) else text
         s = nt.text
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[int, int, str]] = []
         references = self._reference_keys
         contexts = self._contexts
         for start, body_end, end, key in self._terms.finditer(s):
             if key in references:
-                spans.append((start, end))
+                spans.append((start, end, NEUTRAL_TOKEN))
+            elif key in self._party_keys:
+                spans.append((start, end, PARTY_TOKEN))
             context = contexts.get(key)
             if context is not None:
                 hit = self._numbers.after(s, context, start, body_end)
                 if hit is not None:
-                    spans.append((hit.start, hit.end))
+                    spans.append((hit.start, hit.end, NEUTRAL_TOKEN))
         out = _replace(s, spans) if spans else s
         if nt.acronyms and self._acronym_set:
             # After the terms, so that a listed phrase containing the word ("timnas amin") masks whole.
@@ -149,24 +152,13 @@ class CandidateMasker:
                 out = self._acronym_words[acronym].sub(f" {NEUTRAL_TOKEN} ", out)
         if self._bare is not None and any(form in out for form in self._bare_forms):
             out = self._bare.sub(_replace_bare, out)
-        out = self._mask_parties(out, nt.acronyms)
+        if nt.acronyms and self._party_acronyms:
+            for acronym in self._party_acronyms.intersection(nt.acronyms):
+                out = self._party_words[acronym].sub(f" {PARTY_TOKEN} ", out)
         if NEUTRAL_TOKEN not in out:
-            return out
+            return " ".join(out.split()) if PARTY_TOKEN in out else out
         out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
         return " ".join(out.split())
-
-    def _mask_parties(self, out: str, acronyms: tuple[str, ...]) -> str:
-        """Party names and capitalised party acronyms become PARTY_TOKEN (after the pairs: "koalisi pdip"
-        is a coalition reference and was masked whole already)."""
-        spans = [(start, end) for start, _body_end, end, _key in self._parties.finditer(out)]
-        changed = bool(spans)
-        if spans:
-            out = _replace(out, spans, PARTY_TOKEN)
-        if acronyms and self._party_acronyms:
-            for acronym in self._party_acronyms.intersection(acronyms):
-                out = self._party_words[acronym].sub(f" {PARTY_TOKEN} ", out)
-                changed = True
-        return " ".join(out.split()) if changed else out
 
 
 def _replace_bare(match: re.Match[str]) -> str:
@@ -178,21 +170,21 @@ def _replace_bare(match: re.Match[str]) -> str:
     return prev + match.group("sep") + NEUTRAL_TOKEN
 
 
-def _replace(s: str, spans: list[tuple[int, int]], token: str = NEUTRAL_TOKEN) -> str:
-    """Replace each span (overlapping spans merged) by `token`, padded with spaces."""
+def _replace(s: str, spans: list[tuple[int, int, str]]) -> str:
+    """Replace each span by its token, padded with spaces (overlapping spans merge, first token kept)."""
     spans.sort()
     parts: list[str] = []
     pos = 0
-    cur_start, cur_end = spans[0]
-    for start, end in spans[1:]:
+    cur_start, cur_end, cur_token = spans[0]
+    for start, end, token in spans[1:]:
         if start < cur_end:
             cur_end = max(cur_end, end)
             continue
         parts.append(s[pos:cur_start])
-        parts.append(f" {token} ")
+        parts.append(f" {cur_token} ")
         pos = cur_end
-        cur_start, cur_end = start, end
+        cur_start, cur_end, cur_token = start, end, token
     parts.append(s[pos:cur_start])
-    parts.append(f" {token} ")
+    parts.append(f" {cur_token} ")
     parts.append(s[cur_end:])
     return "".join(parts)
