@@ -127,6 +127,14 @@ def test_file_level_errors_name_the_file(cli: CliRunner, tmp_path: Path) -> None
     page.write_text("<html><body><p>no markup</p></body></html>", encoding="utf-8")
     no_ld = run(cli, ["claims", "import", str(page)])
     assert no_ld.exit_code == 2 and "no <script" in no_ld.stderr
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"@type": "NewsArticle", "headline": "Berita"}), encoding="utf-8")
+    no_review = run(cli, ["claims", "import", str(plain)])
+    assert no_review.exit_code == 2 and "plain.json: no ClaimReview object found" in no_review.stderr
+    forced = run(
+        cli, ["claims", "import", str(write_jsonl(tmp_path / "c.json", JSONL[:1])), "--format", "jsonl"]
+    )
+    assert forced.exit_code == 0 and "new=1" in forced.stdout
     wrong = run(cli, ["claims", "import", str(page), "--format", "csv"])
     assert wrong.exit_code == 2 and "--format must be one of auto, jsonl, claimreview" in wrong.stderr
     only_bad = write_jsonl(tmp_path / "bad.jsonl", [JSONL[3]])
