@@ -90,6 +90,23 @@ def measure(datasets: Path, samples: int = 0) -> list[dict[str, Any]]:
     return sorted(counts.values(), key=lambda r: r["set"])
 
 
+def measure_sets(datasets: Path) -> list[dict[str, Any]]:
+    """Relevant rows per chatter set: shipped keywords vs the same without the Pilkada words (other than
+    "pilkada" itself, which was listed before) and without the chat-abbreviation rule."""
+    shipped = load_keywords(REPO / "config" / "keywords.yml")
+    after = KeywordMatcher(shipped)
+    before = KeywordMatcher(
+        shipped.model_copy(update={"ambiguous": {}, "regional_terms": ["pilkada", "pilkada serentak"]})
+    )
+    counts: dict[str, dict[str, Any]] = {}
+    for name, text in chatter_rows(datasets):
+        row = counts.setdefault(name, {"set": name, "rows": 0, "relevant_before": 0, "relevant_after": 0})
+        row["rows"] += 1
+        row["relevant_before"] += before.match(text).relevant
+        row["relevant_after"] += after.match(text).relevant
+    return list(counts.values())
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets")
@@ -99,7 +116,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"{args.datasets}: not found; nothing to measure")
         return {}
     rows = measure(args.datasets, args.samples)
-    return emit("relevance_gaps", "chat abbreviations on real tweets (rows with the word)", rows)
+    sets = measure_sets(args.datasets)
+    emit(
+        "relevance_gaps_sets", "relevant tweets per set: without / with Pilkada words and the dpt rule", sets
+    )
+    return emit(
+        "relevance_gaps", "chat abbreviations on real tweets (rows with the word)", rows, {"sets": sets}
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.relevance_gaps import measure
+from bench.relevance_gaps import measure, measure_sets
 from monitor.text import CandidateMasker, KeywordMatcher, KeywordsConfig, KeywordsError, load_keywords
 from monitor.text.keywords import compare_keywords, parse_keywords
 from monitor.text.neutral import NEUTRAL_TOKEN, PARTY_TOKEN
@@ -244,3 +244,11 @@ def test_chat_dpt_on_real_tweets(shared_datasets: Path) -> None:
     assert total >= 50
     assert sum(r["sidalih_before"] for r in rows) >= 0.9 * total
     assert sum(r["sidalih_after"] for r in rows) <= 0.05 * total
+
+
+def test_pilkada_words_on_real_tweets(shared_datasets: Path) -> None:
+    """Pilgub Jatim 2024 tweets: "pilgub", "cagub", "calon gubernur" make many more of them relevant."""
+    sets = {row["set"]: row for row in measure_sets(shared_datasets)}
+    jatim = sets["pilkada_jatim"]
+    assert jatim["rows"] > 5000
+    assert jatim["relevant_after"] >= 1.3 * jatim["relevant_before"]
