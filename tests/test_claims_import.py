@@ -186,6 +186,29 @@ def test_claimreview_object_list_graph_and_nested(tmp_path: Path) -> None:
     ]
     assert items[2].key.startswith("claim:") and items[2].publisher is None
 
+    # WordPress SEO style: the author and the claim are separate nodes, referred to by @id.
+    yoast = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Organization", "@id": "https://e.example/#org", "name": "Cek Fakta Daerah"},
+            {"@type": "Claim", "@id": "https://e.example/#claim", "appearance": "https://tiktok.example/v/9"},
+            {
+                "@type": "ClaimReview",
+                "claimReviewed": "Klaim E",
+                "reviewRating": {"alternateName": "Disinformasi"},
+                "author": {"@id": "https://e.example/#org"},
+                "itemReviewed": {"@id": "https://e.example/#claim"},
+            },
+        ],
+    }
+    (tmp_path / "yoast.json").write_text(json.dumps(yoast), encoding="utf-8")
+    (ref,) = read_claims(tmp_path / "yoast.json")
+    assert (ref.publisher, ref.appearances, ref.verdict) == (
+        "Cek Fakta Daerah",
+        ("https://tiktok.example/v/9",),
+        "disinformasi",
+    )
+
     listed = [review("Klaim D", "Salah", "https://e.example/d"), review("", "Salah", "https://e.example/e")]
     (tmp_path / "list.txt").write_text(json.dumps(listed), encoding="utf-8")  # detected from the content
     first, second = read_claims(tmp_path / "list.txt")
@@ -278,6 +301,21 @@ def test_scoring_matches_imported_debunks_but_not_facts(
     known = {c.id for c in model.claims.claims}
     assert "https://cekfakta.example.id/sirekap-server" in known
     assert "https://kpu.example.id/kuala-lumpur" not in known  # a true fact never raises a score
+
+
+def test_feed_claims_get_their_kind_from_the_verdict(db: Database) -> None:
+    """Claims that fact-checker feeds store through the pipeline get a kind from their verdict too."""
+    from monitor.store import queries
+
+    with db.session() as session:
+        queries.upsert_known_claims(
+            session,
+            [
+                {"key": "f-1", "claim": "Klaim feed", "verdict": "BENAR"},
+                {"key": "f-2", "claim": "Klaim feed 2", "verdict": "hoaks"},
+            ],
+        )
+    assert {k: r.kind for k, r in stored(db).items()} == {"f-1": "true", "f-2": "false"}
 
 
 def test_init_seeds_through_the_importer(cli: CliRunner, db: Database) -> None:

@@ -227,11 +227,12 @@ def _read_claimreview(path: Path, text: str) -> Iterator[ClaimItem | Rejected]:
             ) from None
     found = 0
     for prefix, document in documents:
+        nodes = _nodes_by_id(document)
         for json_path, node in _claim_reviews(document, ""):
             found += 1
             where = f"{prefix}: {json_path}" if prefix else json_path
             try:
-                yield _review_item(where, node)
+                yield _review_item(where, node, nodes)
             except _ItemError as exc:
                 yield Rejected(where, str(exc))
     if not found and documents:
@@ -257,9 +258,38 @@ def _claim_reviews(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]
             yield from _claim_reviews(value, f"{where}[{i}]")
 
 
-def _review_item(where: str, node: dict[str, Any]) -> ClaimItem:
+def _nodes_by_id(document: Any) -> dict[str, dict[str, Any]]:
+    """Every object with an `@id` and content of its own, so that references ({"@id": ...}) resolve.
+
+    WordPress SEO plugins publish the author and the reviewed claim as separate @graph nodes and refer to
+    them by `@id` from the ClaimReview.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ident = node.get("@id")
+            if isinstance(ident, str) and len(node) > 1:
+                found.setdefault(ident, node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _resolve(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """A bare reference {"@id": X} replaced by the node X (values of other shapes unchanged)."""
+    if isinstance(value, dict) and set(value) == {"@id"} and isinstance(value["@id"], str):
+        return nodes.get(value["@id"], value)
+    if isinstance(value, list):
+        return [_resolve(v, nodes) for v in value]
+    return value
+
+
+def _review_item(where: str, node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> ClaimItem:
     claim = _text(node, "claimReviewed", required=True)
-    rating = node.get("reviewRating")
+    rating = _resolve(node.get("reviewRating"), nodes)
     if isinstance(rating, list):
         rating = rating[0] if rating else None
     if not isinstance(rating, dict):
@@ -267,7 +297,8 @@ def _review_item(where: str, node: dict[str, Any]) -> ClaimItem:
     label = rating.get("alternateName") or rating.get("name")
     verdict, kind = _verdict(label, "reviewRating.alternateName")
     url = _url(node.get("url"), "url")
-    item = node.get("itemReviewed") if isinstance(node.get("itemReviewed"), dict) else {}
+    reviewed = _resolve(node.get("itemReviewed"), nodes)
+    item = reviewed if isinstance(reviewed, dict) else {}
     appearances = [*_urls(item.get("firstAppearance")), *_urls(item.get("appearance"))]
     language = node.get("inLanguage")
     return ClaimItem(
@@ -276,7 +307,7 @@ def _review_item(where: str, node: dict[str, Any]) -> ClaimItem:
         verdict=verdict,
         kind=kind,
         key=claim_key(url, claim),
-        publisher=_name(node.get("author")) or _name(node.get("publisher")),
+        publisher=_name(_resolve(node.get("author"), nodes)) or _name(_resolve(node.get("publisher"), nodes)),
         url=url,
         published=_date(node.get("datePublished"), "datePublished"),
         explanation=_plain(node.get("description"), "description"),
