@@ -14,7 +14,8 @@ import pytest
 
 from bench.relevance_gaps import measure, measure_sets
 from monitor.text import CandidateMasker, KeywordMatcher, KeywordsConfig, KeywordsError, load_keywords
-from monitor.text.keywords import compare_keywords, parse_keywords
+from monitor.text.keyword_versions import compare_keywords
+from monitor.text.keywords import parse_keywords
 from monitor.text.neutral import NEUTRAL_TOKEN, PARTY_TOKEN
 
 KEYWORDS_FILE = Path(__file__).resolve().parent.parent / "config" / "keywords.yml"
