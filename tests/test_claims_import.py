@@ -349,3 +349,30 @@ def test_migration_gives_existing_claims_their_kind(tmp_path: Path) -> None:
         assert {k: r.kind for k, r in stored(db).items()} == {"a": "false", "b": "true", "c": "other"}
     finally:
         db.dispose()
+
+
+def test_real_turnbackhoax_headings(sqlite_db: Database, shared_datasets: Path, tmp_path: Path) -> None:
+    """6,975 real turnbackhoax.id headings ("[SALAH] claim", link) as JSONL: verdict labels as published."""
+    import pandas as pd
+
+    from monitor.text.verdicts import split_verdict
+
+    sheet = shared_datasets / "Melekmedia__turnbackhoax-dataset" / "turnbackhoax_headings.xlsx"
+    frame = pd.read_excel(sheet)
+    lines = []
+    for header, link in zip(frame["Header"], frame["Link"], strict=True):
+        verdict, claim = split_verdict(str(header))  # "[SALAH] …", "(HOAX) …", "HOAX: …"
+        lines.append({"claim": claim, "verdict": verdict or "", "url": link, "publisher": "turnbackhoax.id"})
+    src = write_jsonl(tmp_path / "tbh.jsonl", lines)
+    summary = import_claims(sqlite_db, src)
+    assert summary.read == len(frame)
+    assert summary.new + summary.rejected + summary.duplicates == summary.read
+    assert summary.debunks + summary.facts + summary.other == summary.new
+    assert summary.debunks >= 0.75 * summary.read  # SALAH, HOAX, DISINFORMASI, FITNAH ... are debunks
+    assert summary.facts >= 300 and summary.other >= 300  # [BENAR]; [KLARIFIKASI], [BERITA]
+    assert summary.rejected <= 0.03 * summary.read  # events and "[Top 5]" lists carry no verdict
+    assert all("verdict" in r.reason for r in summary.rejected_items)
+    again = import_claims(sqlite_db, src)
+    assert (again.new, again.updated) == (0, 0)
+    kinds = {row.kind for row in stored(sqlite_db).values() if row.claim.lower().startswith("tinta")}
+    assert kinds <= {"false", "true", "other"}
