@@ -172,6 +172,7 @@ def test_four_pair_pilkada_relevance_names_the_fourth_pair(pilkada: KeywordsConf
     matcher = KeywordMatcher(pilkada)
     assert matcher.match("pilbup paslon 04 menang").candidates == ("04",)  # scope regional
     assert matcher.match("calon bupati nomor urut 4 ke TPS").candidates == ("04",)
+    assert matcher.topic_order[-2:] == ("candidate:04", "other")
     rel = matcher.match("tim gita dan kak citra debat soal dpt ganda")
     assert rel.candidates == ("02", "04") and "sidalih" in rel.topics
 

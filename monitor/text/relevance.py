@@ -122,6 +122,9 @@ class KeywordMatcher:
         self._infos = {key: infos[key] for key in self._terms.keys}
         self._off_topic = TermPattern(keywords.off_topic)
         self._order = _topic_order(list(keywords.candidates))
+        # Every topic a post can get under this configuration, in display order ("candidate:04" in a
+        # four-pair Pilkada); TOPIC_ORDER is the shipped presidential file's.
+        self.topic_order: tuple[str, ...] = tuple(self._order)
 
     def _drop_unconfirmed(self, nt: NormalizedText, keys: list[str]) -> list[str]:
         """`keys` without the ambiguous terms ("dpt" = "dapat") that nothing in the post confirms.
