@@ -376,3 +376,25 @@ def test_real_turnbackhoax_headings(sqlite_db: Database, shared_datasets: Path, 
     assert (again.new, again.updated) == (0, 0)
     kinds = {row.kind for row in stored(sqlite_db).values() if row.claim.lower().startswith("tinta")}
     assert kinds <= {"false", "true", "other"}
+
+
+@pytest.mark.skipif(
+    not (REPO / "models" / "default" / "card.json").is_file(), reason="models/default not built"
+)
+def test_classify_matches_imported_debunks_not_facts(cli: CliRunner, tmp_path: Path) -> None:
+    """Through the CLI: `claims import` then `classify` against the database's claim base."""
+    debunk = "Petugas KPPS di Sekadau dibayar sepuluh juta untuk mencoblos sisa surat suara"
+    fact = "KPU Sekadau membuka posko pengaduan daftar pemilih di setiap kantor kecamatan"
+    rows = [
+        {"claim": debunk, "verdict": "HOAKS", "url": "https://cekfakta.example.id/kpps-10-juta"},
+        {"claim": fact, "verdict": "FAKTA", "url": "https://kpu.example.id/posko"},
+    ]
+    assert run(cli, ["init"]).exit_code == 0
+    assert "new=2" in run(cli, ["claims", "import", str(write_jsonl(tmp_path / "c.jsonl", rows))]).stdout
+    posts = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": debunk}, {"id": 2, "text": fact}])
+    out = tmp_path / "out.jsonl"
+    result = run(cli, ["classify", "--input", str(posts), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    scored = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert scored[1]["matched_claim"] == debunk
+    assert scored[2]["matched_claim"] != fact  # a true fact is never a matched debunk
