@@ -2,7 +2,7 @@
 core (init, import, score, dashboard), users, models (classify, train, evaluate, models, promote),
 collect (collect, run, sources), narratives (narratives, alerts) and report."""
 
-from monitor.cli import collect, core, models, narratives, report, users  # noqa: F401
+from monitor.cli import claims, collect, core, models, narratives, report, users  # noqa: F401
 from monitor.cli.app import app
 
 __all__ = ["app"]

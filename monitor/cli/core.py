@@ -15,35 +15,26 @@ from monitor.cli.app import UserError, app, console, err_console, handles_errors
 from monitor.collectors.files import FileFormatError, RejectedLine, parse_mapping, read_records
 from monitor.config import Settings
 from monitor.pipeline import IngestStats, Pipeline
-from monitor.records import iter_json_objects
 from monitor.store import Database, queries
 
 MAX_REJECTS_SHOWN = 100
 
 
 def seed_known_claims(db: Database, cfg: Settings) -> int:
-    """Load the project's known debunked claims (data/known_hoaxes.jsonl) into the store."""
-    path = cfg.path(cfg.paths.known_claims)
+    """Load the project's known debunked claims (data/known_hoaxes.jsonl) through the claim importer."""
+    from monitor.claims import ClaimFileError, import_claims, seed_file
+
+    path = seed_file(cfg)
     if not path.is_file():
         return 0
-    rows = []
-    for line_no, item in iter_json_objects(path, UserError):
-        if not isinstance(item.get("id"), str) or not isinstance(item.get("claim"), str):
-            raise UserError(f"{path}:{line_no}: a known claim needs string fields 'id' and 'claim'")
-        rows.append(
-            {
-                "key": item["id"],
-                "claim": item["claim"],
-                "verdict": item.get("verdict", "salah"),
-                "claim_date": item.get("date"),
-                "source": item.get("source"),
-                "source_url": item.get("source_url"),
-                "explanation": item.get("explanation"),
-                "topics": item.get("topics", []),
-            }
-        )
-    with db.session() as session:
-        return queries.upsert_known_claims(session, rows)
+    try:
+        summary = import_claims(db, path, "jsonl")
+    except ClaimFileError as exc:
+        raise UserError(str(exc)) from None
+    if summary.rejected_items:
+        first = summary.rejected_items[0]
+        raise UserError(f"{path}: {first.where}: {first.reason}")
+    return summary.new
 
 
 @app.command()

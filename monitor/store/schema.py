@@ -105,6 +105,12 @@ class IngestRun(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+def _verdict_kind(context: Any) -> str:
+    from monitor.text.verdicts import verdict_kind
+
+    return verdict_kind(context.get_current_parameters().get("verdict") or "salah")
+
+
 class KnownClaim(Base):
     """A claim that fact-checkers or the election bodies have debunked."""
 
@@ -120,6 +126,14 @@ class KnownClaim(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     topics: Mapped[list[str]] = mapped_column(JSONType, default=list)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "false" (a debunk: the only kind that may raise a score), "true" (a confirmed fact) or "other"
+    # (clarification, news, satire); derived from `verdict` when not given (monitor.text.verdicts).
+    kind: Mapped[str] = mapped_column(String(10), default=_verdict_kind, server_default="false", index=True)
+    language: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Where the claim circulated (ClaimReview itemReviewed.appearance / firstAppearance URLs).
+    appearances: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)  # ClaimReview as published
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Narrative(Base):
