@@ -52,6 +52,15 @@ class RateLimited(CollectorError):
         self.retry_after = retry_after
 
 
+class DeadlineExceeded(SourceUnavailable):
+    """A request did not finish (connect, headers and body) within the source's `deadline`.
+
+    Not retried within the run: a server that drips its answer would hold the collector for every attempt.
+    """
+
+    kind = "deadline"
+
+
 class LoginWall(CollectorError):
     """The platform answered with a login or consent page instead of public content."""
 
@@ -62,6 +71,12 @@ class UnexpectedContent(CollectorError):
     """HTML where JSON was expected, invalid JSON/XML, a truncated page, or a layout we do not know."""
 
     kind = "unexpected_content"
+
+
+class ResponseTooLarge(UnexpectedContent):
+    """The response body grew past the source's `max_bytes`; reading stopped there (not retried)."""
+
+    kind = "too_large"
 
 
 class CredentialsMissing(CollectorError):

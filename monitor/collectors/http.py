@@ -19,22 +19,28 @@ import email.utils
 import json
 import logging
 import random
+import re
+import socket
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
 from pydantic import Field, field_validator
 from requests.adapters import HTTPAdapter
 
 from monitor import __version__ as _monitor_version
 from monitor.collectors.base import (
     CollectorOptions,
+    DeadlineExceeded,
     Interrupted,
     LoginWall,
     RateLimited,
+    ResponseTooLarge,
     SourceUnavailable,
     UnexpectedContent,
 )
@@ -78,7 +84,15 @@ class HttpOptions(CollectorOptions):
     requests_per_minute: float | None = Field(
         30.0, gt=0, le=6000, description="Per-source rate limit; null for none."
     )
-    user_agent: str | None = Field(None, description="Override the polite default User-Agent.")
+    user_agent: str | None = Field(
+        None, description="Override the polite default User-Agent (sent on every request, library ones too)."
+    )
+    deadline: float = Field(
+        60.0, gt=0, le=3600, description="Total seconds for one request: connect, headers and the whole body."
+    )
+    max_bytes: int = Field(
+        20_000_000, ge=1024, le=2_000_000_000, description="Largest response body accepted, in bytes."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -153,7 +167,6 @@ class HttpSession(requests.Session):
         agent = options.user_agent or default_user_agent
         if agent:
             self.headers["User-Agent"] = agent
-        self._force_agent = options.user_agent is not None
         self._min_interval = 60.0 / options.requests_per_minute if options.requests_per_minute else 0.0
         self._last_request = 0.0
         self._lock = threading.Lock()
@@ -178,11 +191,18 @@ class HttpSession(requests.Session):
         return random.uniform(ceiling / 2, ceiling)  # jitter, never less than half the step
 
     # -- sending -------------------------------------------------------------------------------------------
+    @property
+    def user_agent(self) -> str | None:
+        return self.headers.get("User-Agent")  # type: ignore[return-value]
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        # The source's configured timeout wins over whatever a client library passes (snscrape: 10 s).
-        kwargs["timeout"] = self.options.timeout
-        if self._force_agent:
-            request.headers["User-Agent"] = self.options.user_agent  # type: ignore[assignment]
+        # Our policy wins over whatever a client library passes: snscrape sends a browser User-Agent and a
+        # 10 s timeout of its own. The body is always read here, within the deadline and the size cap.
+        kwargs["timeout"] = (self.options.timeout, min(self.options.timeout, self.options.deadline))
+        kwargs["stream"] = True
+        agent = self.user_agent
+        if agent:
+            request.headers["User-Agent"] = agent
         url = request.url or ""
         attempts = self.options.retries + 1
         last_problem = ""
@@ -191,13 +211,23 @@ class HttpSession(requests.Session):
                 raise Interrupted("shutdown requested", url=url)
             self._pace()
             self.attempts += 1
+            started = time.monotonic()
             try:
                 response = super().send(request, **kwargs)
+                if response.status_code not in (429, *RETRY_STATUSES) and request.method != "HEAD":
+                    read_body(
+                        response,
+                        started=started,
+                        seconds=self.options.deadline,
+                        max_bytes=self.options.max_bytes,
+                    )
+            except (DeadlineExceeded, ResponseTooLarge):
+                raise
             except requests.Timeout as exc:
                 last_problem = f"timed out after {self.options.timeout:g}s"
                 error: Exception = SourceUnavailable(f"{url}: {last_problem}", url=url)
                 log.info("%s: %s (attempt %d/%d)", url, exc, attempt + 1, attempts)
-            except requests.exceptions.ChunkedEncodingError as exc:
+            except (requests.exceptions.ChunkedEncodingError, TruncatedBody) as exc:
                 last_problem = f"response body was cut off ({exc.__class__.__name__})"
                 error = UnexpectedContent(f"{url}: truncated response: the connection closed early", url=url)
                 log.info("%s: truncated body (attempt %d/%d)", url, attempt + 1, attempts)
@@ -220,6 +250,7 @@ class HttpSession(requests.Session):
                         response.close()
                         self._sleep(wait)
                         continue
+                    response.close()
                     hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""
                     raise RateLimited(
                         f"{url}: HTTP 429 Too Many Requests{hint}", retry_after=retry_after, url=url
@@ -237,6 +268,96 @@ class HttpSession(requests.Session):
             if attempt + 1 < attempts:
                 self._sleep(self._backoff(attempt))
         raise error
+
+
+class TruncatedBody(Exception):
+    """A body delimited by the connection closing (no Content-Length) that ends mid-document."""
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    connection = getattr(response.raw, "connection", None) or getattr(response.raw, "_connection", None)
+    return getattr(connection, "sock", None)
+
+
+def read_body(response: requests.Response, *, started: float, seconds: float, max_bytes: int) -> bytes:
+    """Read a streamed body into `response` within `seconds` of `started` (time.monotonic) and `max_bytes`.
+
+    `read1` returns as soon as any bytes arrive, and the socket timeout is cut to the time left before every
+    read, so a server dripping one byte a second or sending forever is stopped at the deadline or the cap
+    (typed errors); the memory held is never more than the cap plus one chunk.
+    """
+    url = response.url
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise ResponseTooLarge(
+            f"{url}: the response announces {int(declared):,} bytes, over the cap of {max_bytes:,}", url=url
+        )
+    deadline = started + seconds
+    chunks: list[bytes] = []
+    size = 0
+    sock = _socket_of(response)
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineExceeded(
+                    f"{url}: the response was not complete within the {seconds:g}s deadline "
+                    f"({size:,} bytes read)",
+                    url=url,
+                )
+            if sock is not None:
+                with suppress(OSError):
+                    sock.settimeout(max(0.01, min(left, sock.gettimeout() or left)))
+            try:
+                chunk = response.raw.read1(65536, decode_content=True)
+            except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+                if deadline - time.monotonic() <= 0:
+                    continue  # reported as the deadline above
+                raise requests.Timeout(str(exc)) from exc
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead) as exc:
+                raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(str(exc)) from exc
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise ResponseTooLarge(f"{url}: the body grew past the cap of {max_bytes:,} bytes", url=url)
+            chunks.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    body = b"".join(chunks)
+    close_delimited = not declared and "chunked" not in response.headers.get("Transfer-Encoding", "").lower()
+    if close_delimited and not _looks_complete(body, response.headers.get("Content-Type", "")):
+        response.close()
+        raise TruncatedBody(f"{url}: the connection closed before the document ended")
+    response._content = body  # requests' own cache: .content/.text/.json() read it from here
+    response._content_consumed = True
+    return body
+
+
+_HTML_END = re.compile(rb"</html\s*>\s*$", re.IGNORECASE)
+_XML_END = re.compile(rb"</[A-Za-z_][\w:.-]*\s*>\s*$")
+
+
+def _looks_complete(body: bytes, content_type: str) -> bool:
+    """Whether a close-delimited body is a whole document (no length was sent, so only its end can tell)."""
+    kind = content_type.lower()
+    tail = body.rstrip()[-512:]
+    if not tail:
+        return True
+    if "html" in kind:
+        return bool(_HTML_END.search(tail))
+    if "xml" in kind or "rss" in kind or "atom" in kind:
+        return bool(_XML_END.search(tail))
+    if "json" in kind:
+        try:
+            json.loads(body)
+        except ValueError:
+            return False
+    return True
 
 
 def _short(exc: Exception) -> str:
