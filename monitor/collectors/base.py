@@ -5,20 +5,28 @@ last post of each batch, asks `checkpoint()` for a cursor that covers exactly wh
 commits that cursor in the same transaction as the batch. So a crash anywhere loses nothing (the next run
 resumes from the last committed cursor) and duplicates nothing (posts are unique on platform + native id).
 
+A source usually watches several targets (channels, accounts, hashtags, feed URLs). `Collector.walk_targets`
+collects each one on its own: a target that fails is reported in `reports` with its typed error and the next
+target goes on; only errors that concern the whole source (shutdown, credentials, configuration) stop it.
+
 Collectors raise only the typed errors below; the collection service records them in the source's health.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.records import RawPost
+
+log = logging.getLogger(__name__)
 
 
 # -- typed errors ------------------------------------------------------------------------------------------
@@ -119,6 +127,26 @@ def find_collector_error(exc: BaseException) -> CollectorError | None:
     return None
 
 
+# -- per-target outcome -------------------------------------------------------------------------------------
+@dataclass
+class TargetReport:
+    """What one run did with one target: collected (ok), failed with a typed error, or held back."""
+
+    target: str
+    ok: bool | None = None  # None: not tried this run (held back, or the run stopped before it)
+    items: int = 0
+    error: str | None = None
+    kind: str | None = None
+    retry_after: float | None = None  # seconds, from a RateLimited error
+    held: str | None = None  # why the target was not tried this run
+    exception: Exception | None = field(default=None, repr=False)  # the typed error itself
+
+
+def _source_wide(exc: BaseException) -> bool:
+    """Errors that concern every target of the source, so walking the other targets is pointless."""
+    return isinstance(exc, (Interrupted, CredentialsMissing, CredentialsRejected, SourceConfigError))
+
+
 # -- options -----------------------------------------------------------------------------------------------
 class CollectorOptions(BaseModel):
     """Options shared by every collector. Unknown keys are refused so a typo is never silently ignored."""
@@ -172,6 +200,9 @@ class Collector(ABC):
         self._cursor: dict[str, Any] | None = None
         # Set by the collection service on shutdown; collectors check it while waiting.
         self.stop_event = threading.Event()
+        # Per-target outcome of the current run, and targets the service holds back (e.g. rate limited).
+        self.reports: dict[str, TargetReport] = {}
+        self.hold: dict[str, str] = {}
 
     @classmethod
     def parse_options(
@@ -190,6 +221,47 @@ class Collector(ABC):
     @abstractmethod
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[RawPost]:
         """Yield posts newer than `cursor` (None: first run). Raises only CollectorError subclasses."""
+
+    def targets(self) -> list[str]:
+        """The targets this source watches, as shown in health (e.g. '@kpu_ri', 'tag:pemilu', a feed URL)."""
+        return []
+
+    def typed_error(self, exc: Exception, target: str) -> Exception:
+        """Map a client library's exception to a CollectorError (collectors override for their library)."""
+        return find_collector_error(exc) or exc
+
+    def walk_targets(self, collect_one: Callable[[str], Iterable[RawPost]]) -> Iterator[RawPost]:
+        """Collect every target in turn with `collect_one(target)`; one failing target never stops the rest.
+
+        The target's cursor must be updated by `collect_one` before each yield (as for `fetch`). A failure
+        is recorded in `reports[target]` and logged; errors that concern the whole source are re-raised.
+        """
+        for target in self.targets():
+            report = self.reports.setdefault(target, TargetReport(target))
+            if target in self.hold:
+                report.held = self.hold[target]
+                continue
+            if self.stop_event.is_set():
+                return
+            try:
+                for post in collect_one(target):
+                    report.items += 1
+                    yield post
+            except Exception as exc:
+                typed = self.typed_error(exc, target)
+                if _source_wide(typed):
+                    raise typed from exc
+                report.ok = False
+                report.exception = typed
+                if isinstance(typed, CollectorError):
+                    report.error, report.kind = str(typed), typed.kind
+                    report.retry_after = getattr(typed, "retry_after", None)
+                    log.warning("source %s, target %s: %s", self.name, target, typed)
+                else:
+                    report.error, report.kind = f"internal error: {exc.__class__.__name__}: {exc}", "internal"
+                    log.error("source %s, target %s failed", self.name, target, exc_info=exc)
+            else:
+                report.ok = True
 
     def checkpoint(self) -> dict[str, Any] | None:
         """A copy of the cursor covering everything yielded so far and nothing more."""
@@ -222,6 +294,19 @@ class Collector(ABC):
 # -- the descending-listing cursor -------------------------------------------------------------------------
 class PageBudgetExhausted(Exception):  # noqa: N818  (a signal, not an error)
     """Raised by a page generator when the run's page budget is spent: the pass stays open for next run."""
+
+
+class PageBudget:
+    """Pages one target may fetch in one run, shared by every pass of that run (not renewed per pass)."""
+
+    def __init__(self, pages: int) -> None:
+        self.left = pages
+
+    def spend(self, what: str = "") -> None:
+        """Count one page about to be fetched; PageBudgetExhausted when the run's pages are used up."""
+        if self.left <= 0:
+            raise PageBudgetExhausted(what)
+        self.left -= 1
 
 
 class NewestFirstCursor:

@@ -26,15 +26,16 @@ import time
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import urllib3
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from requests.adapters import HTTPAdapter
 
 from monitor import __version__ as _monitor_version
 from monitor.collectors.base import (
+    Collector,
     CollectorOptions,
     DeadlineExceeded,
     Interrupted,
@@ -358,6 +359,21 @@ def _looks_complete(body: bytes, content_type: str) -> bool:
         except ValueError:
             return False
     return True
+
+
+class HttpCollector(Collector):
+    """A collector that talks HTTP: owns one `HttpSession` (the source's retry policy, deadline, size cap and
+    User-Agent), shares the shutdown event with it, and closes it."""
+
+    Options: ClassVar[type[BaseModel]] = HttpOptions
+
+    def __init__(self, name: str, options: BaseModel) -> None:
+        super().__init__(name, options)
+        assert isinstance(options, HttpOptions)
+        self.session = HttpSession(options, stop_event=self.stop_event)
+
+    def close(self) -> None:
+        self.session.close()
 
 
 def _short(exc: Exception) -> str:
