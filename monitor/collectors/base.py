@@ -156,6 +156,11 @@ class CollectorOptions(BaseModel):
     max_items: int | None = Field(
         None, ge=1, description="Stop a run after this many posts (the cursor keeps the rest for later)."
     )
+    official: bool = Field(
+        False,
+        description="An election body's own account (KPU, Bawaslu): its posts are kept and searchable but "
+        "marked source_kind=official, so they never enter the triage queue as hoaxes.",
+    )
 
 
 def describe_validation_error(exc: ValidationError, *, origin: str, source: str) -> str:
