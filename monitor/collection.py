@@ -182,9 +182,7 @@ def collect_source(
         cursor = row.cursor
         held = source_store.held_targets(session, source.name)
         run_id = source_store.start_run(session, source.name)
-    collector.hold = {
-        t: f"rate limited: waiting until {format_time(u, settings.tz)}" for t, u in held.items()
-    }
+    collector.hold = {t: f"rate limited until {format_time(u, settings.tz)}" for t, u in held.items()}
     kind = "official" if getattr(collector.options, "official", False) else None
     feed: _Feed | None = None
     stats = IngestStats()
