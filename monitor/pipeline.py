@@ -23,6 +23,7 @@ from monitor.config import Settings
 from monitor.records import RawPost
 from monitor.store import Database, queries
 from monitor.text import KeywordMatcher, normalize
+from monitor.text.verdicts import is_debunk
 
 log = logging.getLogger(__name__)
 
@@ -376,9 +377,11 @@ def score_backlog(
 
 
 def _as_classifier_claims(rows: list[Any]) -> list[KnownClaim]:
+    """Stored claims the classifier may match against: debunks only (a '[BENAR]' fact-check is no hoax)."""
     return [
         KnownClaim(
             id=row.key, claim=row.claim, verdict=row.verdict, source_url=row.source_url, date=row.claim_date
         )
         for row in rows
+        if is_debunk(row.verdict)
     ]

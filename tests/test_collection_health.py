@@ -188,3 +188,32 @@ def test_fact_checks_and_official_posts_never_enter_the_queue(db: Database, sett
     with db.session() as session:
         status = dict(session.execute(select(Post.native_id, Post.triage_status)).all())
     assert status == {"warga/1": "new", "kpu_ri/1": None, "https://cek.example/1": None}
+
+
+def test_only_false_fact_checks_are_matched_as_debunks(db: Database, settings: Settings) -> None:
+    from monitor.pipeline import _as_classifier_claims
+
+    at = datetime(2024, 2, 19, tzinfo=UTC)
+    items = {
+        "https://cek.example/benar": ("benar", "KPU Perpanjang Masa Tanggapan Masyarakat atas DCT"),
+        "https://cek.example/salah": ("salah", "Sirekap Tambah 800 Suara untuk Paslon 03"),
+        "https://cek.example/klarifikasi": ("klarifikasi", "Jadwal rekapitulasi suara di Sekadau"),
+    }
+    posts = [
+        RawPost(
+            platform="factcheck",
+            native_id=url,
+            text=claim,
+            created_at=at,
+            url=url,
+            raw={"source_kind": "factcheck", "known_claim": {"claim": claim, "verdict": verdict}},
+        )
+        for url, (verdict, claim) in items.items()
+    ]
+    Pipeline(db, settings).ingest(posts, source="cek")
+    with db.session() as session:
+        stored = {row.key: row.verdict for row in queries.known_claims(session)}
+        matchable = [claim.id for claim in _as_classifier_claims(queries.known_claims(session))]
+    assert {key: stored[key] for key in items} == {url: verdict for url, (verdict, _) in items.items()}
+    assert "https://cek.example/salah" in matchable
+    assert "https://cek.example/benar" not in matchable and "https://cek.example/klarifikasi" not in matchable

@@ -210,11 +210,6 @@ def add_to_run(session: Session, run_id: int, stats: Any) -> None:
     )
 
 
-def heartbeat(session: Session, run_id: int) -> None:
-    """Say the run is alive (between batches, e.g. while a slow target is being walked)."""
-    session.execute(update(IngestRun).where(IngestRun.id == run_id).values(heartbeat_at=utcnow()))
-
-
 def finish_run(session: Session, run_id: int, error: str | None = None) -> None:
     session.execute(update(IngestRun).where(IngestRun.id == run_id).values(finished_at=utcnow(), error=error))
 
