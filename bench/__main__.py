@@ -6,7 +6,7 @@ import importlib
 import sys
 import traceback
 
-ALL = ("ingest", "text", "relevance_gaps", "classify", "narratives", "report", "dashboard")
+ALL = ("ingest", "text", "relevance_gaps", "classify", "narratives", "report", "dashboard", "collect")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,10 @@
 Jobs (all with coalesce, max_instances=1 and a misfire grace time, in a SQLAlchemy job store on the same
 database, time zone Asia/Jakarta):
 
-- one per enabled source, at its `interval_minutes` (continuing from the source's last run);
+- one per configured source, at its `interval_minutes` (continuing from the source's last run); each run
+  first reads the source's on/off switch (`collection.source_enabled`), so the Sumber page's switch is
+  honoured without a restart. Every source job can run at once (one worker each, plus two for the other
+  jobs): a source whose server drips or never ends holds only its own worker, and only until its deadline;
 - scoring of the backlog;
 - the weekly report (Monday 07:00 WIB by default, `monitor.reports.scheduled_weekly_report`) and the alerts
   check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries.
@@ -32,7 +35,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, delete, inspect
 
-from monitor.collection import collect_source, find_source, make_collector
+from monitor.collection import (
+    close_crashed_runs,
+    collect_source,
+    find_source,
+    make_collector,
+    source_enabled,
+)
 from monitor.collectors.base import CollectorError
 from monitor.config import Settings, load_sources
 from monitor.store import Database, queries
@@ -79,6 +88,11 @@ def run_source_job(source_name: str) -> None:
         source = find_source(ctx.settings, source_name)
     except CollectorError as exc:
         log.error("job for %s: %s", source_name, exc)
+        return
+    with ctx.db.session() as session:
+        enabled = source_enabled(session, source)
+    if not enabled:
+        log.info("source %s is switched off: skipped", source_name)
         return
     collect_source(ctx.db, ctx.settings, source, stop_event=ctx.stop_event)
 
@@ -142,9 +156,10 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """A BlockingScheduler with every job of the configuration (not started)."""
     tz = settings.tz
+    configured = load_sources(settings)
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
-        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        executors={"default": ThreadPoolExecutor(max_workers=max(workers, min(len(configured) + 2, 32)))},
         job_defaults=JOB_OPTIONS,
         timezone=tz,
     )
@@ -152,9 +167,7 @@ def build_scheduler(
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
     wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB}
-    for source in load_sources(settings):
-        if not source.enabled:
-            continue
+    for source in configured:
         try:
             missing = make_collector(settings, source).missing_credentials()
         except CollectorError as exc:
@@ -219,6 +232,7 @@ def run(
     global _CONTEXT
     stop_event = threading.Event()
     with RunnerLock(db.url):
+        close_crashed_runs(db, settings)  # the lock is ours: any open collection run is a dead process's
         _CONTEXT = SchedulerContext(settings, db, stop_event)
         scheduler = build_scheduler(settings, db, score_minutes=score_minutes, alert_minutes=alert_minutes)
         stopper: list[threading.Thread] = []

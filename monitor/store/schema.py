@@ -86,6 +86,9 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     items_last_run: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # `enabled` is the one on/off switch (the Sumber page writes it); this is config/sources.yml's
+    # `enabled` as last seen, so an edit of the file still switches the source (the later change wins).
+    config_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class IngestRun(Base):
@@ -103,6 +106,8 @@ class IngestRun(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Touched with every committed batch; a run without one for long was killed (closed as "crashed").
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 def _verdict_kind(context: Any) -> str:
@@ -328,3 +333,27 @@ class AlertDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SourceTarget(Base):
+    """Health of one target of a source (a channel, account, hashtag, query, video or feed URL).
+
+    Each target is collected and reported on its own, so one renamed channel shows here as failing while
+    the source's other targets stay ok. `retry_at` holds a rate-limited target back until then.
+    """
+
+    __tablename__ = "source_targets"
+    __table_args__ = (UniqueConstraint("source_name", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(100), index=True)
+    target: Mapped[str] = mapped_column(String(500))
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    posts_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -5,7 +5,7 @@ and fact-checker feeds. Only false verdicts are debunks; true facts and clarific
 each row says which kind it is. Existing rows get their kind from their verdict.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
