@@ -60,8 +60,9 @@ class VerifyResult:
 class _ChainWalker:
     """Checks links fed in seq order; the same rules for the store and for a zip's chain proof."""
 
-    def __init__(self, result: VerifyResult) -> None:
+    def __init__(self, result: VerifyResult, recorded_in: str) -> None:
         self.result = result
+        self.recorded_in = recorded_in
         self.expected_seq = 1
         self.previous: str | None = None
 
@@ -71,7 +72,8 @@ class _ChainWalker:
         actual = sha256_hex(data)
         if recorded_sha256 is not None and actual != recorded_sha256:
             result.problems.append(
-                f"{where}: manifest diubah — tercatat SHA-256 {recorded_sha256}, isinya kini {actual}"
+                f"{where}: manifest diubah — SHA-256 tercatat di {self.recorded_in} {recorded_sha256}, "
+                f"isinya kini {actual}"
             )
         if seq != self.expected_seq:
             gap = (
@@ -115,7 +117,7 @@ def _check_files(
         actual = sha256_hex(data)
         if actual != sha:
             result.problems.append(
-                f"{where}: berkas {name} berubah — SHA-256 tercatat {sha}, isinya kini {actual}"
+                f"{where}: berkas {name} berubah — SHA-256 tercatat di manifest {sha}, isinya kini {actual}"
             )
         elif len(data) != size:
             result.problems.append(f"{where}: berkas {name} berukuran {len(data)} byte, tercatat {size}")
@@ -125,7 +127,7 @@ def verify_store(db: Database, cfg: Settings) -> VerifyResult:
     """The whole chain in the database and every file of every packet not released, in the folder."""
     objects: ObjectStore = object_store(cfg)
     result = VerifyResult(subject=f"rantai bukti di {objects.folder}")
-    walker = _ChainWalker(result)
+    walker = _ChainWalker(result, "basis data")
     with db.session() as session:
         released = store.released_seqs(session)
         for link in store.chain(session):
@@ -188,7 +190,7 @@ def verify_zip(path: Path | str) -> VerifyResult:
             return result
         seq = manifest.get("seq")
         chain_names = sorted((int(m.group(1)), n) for n in names if (m := _CHAIN_NAME.match(n)))
-        walker = _ChainWalker(result)
+        walker = _ChainWalker(result, ZIP_EXPORT)
         recorded = _recorded_hashes(archive, names, result)
         for link_seq, name in chain_names:
             walker.link(name, link_seq, archive.read(name), recorded.get(link_seq))
@@ -199,7 +201,8 @@ def verify_zip(path: Path | str) -> VerifyResult:
         actual = sha256_hex(data)
         if recorded.get(seq) is not None and actual != recorded[seq]:
             result.problems.append(
-                f"{ZIP_MANIFEST}: manifest diubah — tercatat SHA-256 {recorded[seq]}, isinya kini {actual}"
+                f"{ZIP_MANIFEST}: manifest diubah — SHA-256 tercatat di {ZIP_EXPORT} {recorded[seq]}, "
+                f"isinya kini {actual}"
             )
         listed = {ZIP_FILES + e["name"] for e in manifest.get("files", [])}
         _check_files(
@@ -250,5 +253,6 @@ def _check_export(archive: zipfile.ZipFile, names: set[str], result: VerifyResul
         result.files += 1
         if actual != entry.get("sha256"):
             result.problems.append(
-                f"{name}: berubah — SHA-256 tercatat {entry.get('sha256')}, isinya kini {actual}"
+                f"{name}: berubah — SHA-256 tercatat di {ZIP_EXPORT} {entry.get('sha256')}, "
+                f"isinya kini {actual}"
             )

@@ -171,9 +171,7 @@ def last_event_at(session: Session, post_id: int, actions: tuple[str, ...]) -> d
 
 def escalated_post_ids(session: Session) -> list[int]:
     """Items that were ever escalated (Bawaslu or Polri), oldest first."""
-    return list(
-        session.scalars(select(Post.id).where(Post.escalated_to.is_not(None)).order_by(Post.id))
-    )
+    return list(session.scalars(select(Post.id).where(Post.escalated_to.is_not(None)).order_by(Post.id)))
 
 
 def score_of(session: Session, post: Post) -> Score | None:

@@ -1,0 +1,311 @@
+"""Evidence packets against a loopback page, on SQLite and PostgreSQL: freeze → export → verify, every kind
+of tampering named by verify, a post deleted after freezing, an oversized page and a hung server."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from evidence_support import PAGE_HTML, evidence_settings, flip_byte, point_post_at, rewrite_member
+from httpserver import RecordedServer
+from sqlalchemy import select, text
+from triage_seed import seed_queue
+
+from monitor import auth, evidence, triage
+from monitor.auth import Actor
+from monitor.store import Database
+from monitor.store.schema import EvidencePacket, TriageEvent
+
+KPU = Actor("kpu", "kpu")
+ADMIN = Actor("admin", "admin")
+
+
+def _escalate(db: Database, post_id: int, action: str = "escalate_bawaslu", actor: Actor = KPU) -> None:
+    with db.session() as session:
+        state = triage.item_state(session, post_id)
+        triage.apply(session, actor, post_id, action, expected_version=state.version, note="perlu ditindak")
+
+
+@pytest.fixture
+def page_server() -> RecordedServer:
+    with RecordedServer() as server:
+        for i in range(1, 6):
+            server.route(f"/status/{i}", body=PAGE_HTML, content_type="text/html; charset=utf-8")
+        yield server
+
+
+@pytest.fixture
+def seeded(db: Database, page_server: RecordedServer) -> list[int]:
+    ids = seed_queue(db, n=5, hostile=False)["post_ids"]
+    for i, post_id in enumerate(ids, 1):
+        point_post_at(db, post_id, f"{page_server.url}/status/{i}")
+    return ids
+
+
+def test_freeze_on_escalation_export_and_verify(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    post_id = seeded[0]
+    _escalate(db, post_id)
+    frozen = evidence.freeze_on_escalation(db, cfg, KPU, [post_id], "escalate_bawaslu")
+    assert evidence.freeze_on_escalation(db, cfg, KPU, [post_id], "hoax") == []  # other actions: no freeze
+    assert len(frozen) == 1
+    packet = frozen[0]
+    assert packet.seq == 1 and packet.previous_sha256 is None
+    names = {f["name"] for f in packet.files}
+    assert names == {
+        "post.json",
+        "page.html",
+        "page-response.json",
+        "screenshot-info.json",
+        "analysis.json",
+        "audit-trail.json",
+    }
+    # Screenshots are off in this test: the packet says so, it does not skip it silently.
+    assert [m["file"] for m in packet.missing] == ["screenshot.png"]
+    assert "dimatikan" in packet.missing[0]["reason"]
+
+    out = evidence.export_zip(db, cfg, KPU, post_id, tmp_path / "out" / "kasus.zip")
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("files/page.html") == PAGE_HTML.encode("utf-8")  # byte for byte
+        response = json.loads(archive.read("files/page-response.json"))
+        assert response["status"] == 200 and response["complete"] is True
+        assert any(k.lower() == "content-type" for k, _ in response["headers"])
+        assert response["user_agent"].startswith("election-monitor/")
+        post = json.loads(archive.read("files/post.json"))
+        assert post["raw"] == {"id": f"raw-{post_id}", "text": "asli", "url": post["url"]}
+        analysis = json.loads(archive.read("files/analysis.json"))
+        assert analysis["matched_claim"]["claim"] == "DPT ganda membuat pemilu curang"
+        assert analysis["model_version"] == "test-1" and analysis["reasons"]
+        trail = json.loads(archive.read("files/audit-trail.json"))
+        assert [e["action"] for e in trail] == ["escalate_bawaslu"] and trail[0]["actor"] == "kpu"
+        manifest = json.loads(archive.read("manifest.json"))
+        assert manifest["frozen_by"] == {"username": "kpu", "role": "kpu"}
+        assert manifest["frozen_at_wib"].endswith("+07:00") and manifest["frozen_at_utc"].endswith("+00:00")
+        assert manifest["versions"]["app"] and manifest["versions"]["model"] == "test-1"
+        assert manifest["trigger"] == "escalation"
+        assert archive.read("berkas-kasus.pdf").startswith(b"%PDF")
+    result = evidence.verify_zip(out)
+    assert result.ok, result.problems
+    assert result.links == 1 and result.head_sha256 == packet.manifest_sha256
+    store_result = evidence.verify_store(db, cfg)
+    assert store_result.ok, store_result.problems
+    shown = evidence.packets_for(db, KPU, post_id)
+    assert [p.seq for p in shown] == [1] and shown[0].manifest_sha256 == packet.manifest_sha256
+    with db.session() as session:
+        actions = session.scalars(select(TriageEvent.action).where(TriageEvent.post_id == post_id)).all()
+    assert "evidence.freeze" in actions and "evidence.export" in actions
+
+
+def _three_packets(db: Database, cfg, ids: list[int], tmp_path: Path) -> Path:
+    for post_id in ids[:3]:
+        evidence.freeze(db, cfg, KPU, post_id)
+    return evidence.export_zip(db, cfg, KPU, ids[2], tmp_path / "third.zip")
+
+
+def test_every_tampered_zip_member_is_named(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    out = _three_packets(db, cfg, seeded, tmp_path)
+    assert evidence.verify_zip(out).ok
+    with zipfile.ZipFile(out) as archive:
+        members = [n for n in archive.namelist() if n != "CARA-VERIFIKASI.txt"]
+    assert {"rantai/000001.json", "rantai/000002.json", "rantai/000003.json"} <= set(members)
+    for name in members:
+        tampered = tmp_path / f"flip-{name.replace('/', '_')}.zip"
+        rewrite_member(out, tampered, name, flip_byte)
+        result = evidence.verify_zip(tampered)
+        assert not result.ok, f"flipping a byte of {name} went unnoticed"
+        named = name.split("/", 1)[1] if name.startswith("files/") else name
+        assert any(named in problem for problem in result.problems), (name, result.problems)
+
+
+def test_zip_with_a_chain_link_removed_or_manifest_edited_fails(
+    db: Database, seeded: list[int], tmp_path: Path
+) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    out = _three_packets(db, cfg, seeded, tmp_path)
+    gap = tmp_path / "gap.zip"
+    rewrite_member(out, gap, "rantai/000002.json", lambda data: None)
+    problems = evidence.verify_zip(gap).problems
+    assert any("mata rantai #2 hilang" in p for p in problems), problems
+
+    def reassign(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["frozen_by"]["username"] = "orang-lain"
+        return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2).encode() + b"\n"
+
+    edited = tmp_path / "edited.zip"
+    rewrite_member(out, edited, "manifest.json", reassign)
+    problems = evidence.verify_zip(edited).problems
+    assert any(p.startswith("manifest.json: manifest diubah") for p in problems), problems
+
+
+def _without_append_only(db: Database, statement: str) -> None:
+    """Tamper as someone with the database owner's rights would: switch the triggers off, then on again."""
+    with db.engine.begin() as connection:
+        if db.dialect == "postgresql":
+            connection.execute(
+                text("ALTER TABLE evidence_packets DISABLE TRIGGER evidence_packets_no_change")
+            )
+            try:
+                connection.execute(text(statement))
+            finally:
+                connection.execute(
+                    text("ALTER TABLE evidence_packets ENABLE TRIGGER evidence_packets_no_change")
+                )
+        else:
+            for verb in ("update", "delete"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS evidence_packets_no_{verb}"))
+            connection.execute(text(statement))
+
+
+def test_store_chain_tampering_is_named(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    packets = [evidence.freeze(db, cfg, KPU, post_id) for post_id in seeded[:4]]
+    assert evidence.verify_store(db, cfg).ok
+    # The table refuses deletes and updates outright.
+    with pytest.raises(Exception, match="append-only"), db.session() as session:
+        session.execute(text("DELETE FROM evidence_packets WHERE seq = 2"))
+
+    # One byte of one stored file.
+    objects = Path(cfg.evidence.folder) / "objects"
+    page_sha = next(f["sha256"] for f in packets[0].files if f["name"] == "page.html")
+    stored = objects / page_sha[:2] / page_sha
+    stored.chmod(0o644)
+    original = stored.read_bytes()
+    stored.write_bytes(flip_byte(original))
+    problems = evidence.verify_store(db, cfg).problems
+    # The page is the same bytes in every packet (content addressing): each packet names it.
+    assert any("mata rantai #1" in p and "berkas page.html berubah" in p for p in problems), problems
+    stored.write_bytes(original)
+    assert evidence.verify_store(db, cfg).ok
+
+    # Editing a manifest in the database.
+    _without_append_only(
+        db, "UPDATE evidence_packets SET manifest = replace(manifest, '\"kpu\"', '\"x\"') WHERE seq = 2"
+    )
+    problems = evidence.verify_store(db, cfg).problems
+    assert any(p.startswith("mata rantai #2") and "manifest diubah" in p for p in problems), problems
+
+    # Deleting a packet in the middle of the chain.
+    _without_append_only(db, "DELETE FROM evidence_packets WHERE seq = 3")
+    problems = evidence.verify_store(db, cfg).problems
+    assert any(p.startswith("mata rantai #4") and "mata rantai #3 hilang" in p for p in problems), problems
+
+
+def test_post_deleted_after_freezing_keeps_its_packet(
+    db: Database, seeded: list[int], page_server: RecordedServer, tmp_path: Path
+) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    post_id = seeded[0]
+    first = evidence.freeze(db, cfg, KPU, post_id)
+    page_server.route(
+        "/status/1", body="<h1>Halaman tidak ditemukan</h1>", status=404, content_type="text/html"
+    )
+    second = evidence.freeze(db, cfg, KPU, post_id)
+    out = evidence.export_zip(db, cfg, KPU, post_id, tmp_path / "after.zip")
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("files/page-response.json"))["status"] == 404
+        assert archive.read("files/page.html") == b"<h1>Halaman tidak ditemukan</h1>"
+    before = evidence.export_zip(db, cfg, KPU, post_id, tmp_path / "before.zip", seq=first.seq)
+    with zipfile.ZipFile(before) as archive:
+        assert archive.read("files/page.html") == PAGE_HTML.encode("utf-8")
+    assert evidence.verify_zip(before).ok and evidence.verify_zip(out).ok
+    assert second.previous_sha256 == first.manifest_sha256
+    assert evidence.verify_store(db, cfg).ok
+
+
+def test_oversized_page_is_cut_and_the_packet_says_so(
+    db: Database, seeded: list[int], page_server: RecordedServer, tmp_path: Path
+) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence", max_page_bytes=2048)
+    page_server.route("/status/2", body="<p>" + "hoaks " * 5000 + "</p>", content_type="text/html")
+    packet = evidence.freeze(db, cfg, KPU, seeded[1])
+    page = next(f for f in packet.files if f["name"] == "page.html")
+    assert page["size"] == 2048
+    reasons = {m["file"]: m["reason"] for m in packet.missing}
+    assert "batas ukuran 2,048 byte" in reasons["page"]
+    out = evidence.export_zip(db, cfg, KPU, seeded[1], tmp_path / "big.zip")
+    result = evidence.verify_zip(out)
+    assert result.ok and any("batas ukuran" in note for note in result.notes)
+
+
+def test_hung_server_yields_a_packet_saying_the_page_is_missing(
+    db: Database, seeded: list[int], page_server: RecordedServer, tmp_path: Path
+) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence", fetch_timeout=0.5, fetch_deadline=2.0)
+    page_server.fault("/status/3", "timeout", seconds=6.0, times=None)
+    packet = evidence.freeze(db, cfg, KPU, seeded[2])
+    names = {f["name"] for f in packet.files}
+    assert "page.html" not in names and "post.json" in names and "page-response.json" in names
+    reasons = {m["file"]: m["reason"] for m in packet.missing}
+    assert "halaman tidak dapat diambil" in reasons["page"] and "timed out" in reasons["page"]
+    out = evidence.export_zip(db, cfg, KPU, seeded[2], tmp_path / "hung.zip")
+    assert evidence.verify_zip(out).ok
+
+
+def test_who_may_freeze_and_see(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    with pytest.raises(auth.PermissionDenied):
+        evidence.freeze(db, cfg, Actor("analis", "analyst"), seeded[0])
+    polri = Actor("polri", "polri")
+    with pytest.raises(evidence.EvidenceError, match="tidak ditemukan"):
+        evidence.freeze(db, cfg, polri, seeded[0])  # not escalated to Polri: Polri does not see it
+    _escalate(db, seeded[0], "escalate_polri")
+    assert evidence.freeze(db, cfg, polri, seeded[0]).seq == 1
+    assert evidence.freeze(db, cfg, Actor("bawaslu", "bawaslu"), seeded[1]).seq == 2
+    with pytest.raises(evidence.EvidenceError, match="tidak ditemukan"):
+        evidence.freeze(db, cfg, KPU, 999_999)
+
+
+def test_release_of_a_not_hoax_item_is_a_chain_link(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    kept = evidence.freeze(db, cfg, KPU, seeded[0])
+    doomed = evidence.freeze(db, cfg, KPU, seeded[1])
+    evidence.freeze(db, cfg, KPU, seeded[2])
+    with pytest.raises(evidence.EvidenceError, match="bukan hoaks"):
+        evidence.release(db, cfg, ADMIN, doomed.seq, "salah tandai oleh petugas")
+    with db.session() as session:
+        state = triage.item_state(session, seeded[1])
+        triage.apply(session, KPU, seeded[1], "not_hoax", expected_version=state.version)
+    with pytest.raises(auth.PermissionDenied):
+        evidence.release(db, cfg, KPU, doomed.seq, "salah tandai oleh petugas")
+    with pytest.raises(evidence.EvidenceError, match="alasan"):
+        evidence.release(db, cfg, ADMIN, doomed.seq, "  ")
+    link = evidence.release(db, cfg, ADMIN, doomed.seq, "diputuskan bukan hoaks oleh KPU; data pribadi")
+    assert link.seq == 4 and link.releases_seq == doomed.seq
+    objects = Path(cfg.evidence.folder) / "objects"
+    post_sha = next(f["sha256"] for f in doomed.files if f["name"] == "post.json")
+    assert not (objects / post_sha[:2] / post_sha).exists()
+    # A file the kept packets share (the same page bytes) stays.
+    page_sha = next(f["sha256"] for f in kept.files if f["name"] == "page.html")
+    assert (objects / page_sha[:2] / page_sha).exists()
+    result = evidence.verify_store(db, cfg)
+    assert result.ok, result.problems
+    assert any("dilepas pada mata rantai #4 oleh admin" in note for note in result.notes)
+    with pytest.raises(evidence.EvidenceError, match="sudah dilepas"):
+        evidence.export_zip(db, cfg, KPU, seeded[1], tmp_path / "gone.zip")
+    with pytest.raises(evidence.EvidenceError, match="sudah dilepas"):
+        evidence.release(db, cfg, ADMIN, doomed.seq, "diputuskan bukan hoaks lagi")
+    shown = evidence.packets_for(db, ADMIN, seeded[1])
+    assert shown[0].released_by == "admin" and "bukan hoaks" in (shown[0].release_reason or "")
+    with db.session() as session:
+        kinds = session.scalars(select(EvidencePacket.kind).order_by(EvidencePacket.seq)).all()
+        released_events = session.scalars(
+            select(TriageEvent.note).where(TriageEvent.action == "evidence.release")
+        ).all()
+    assert kinds == ["packet", "packet", "packet", "release"]
+    assert released_events == ["diputuskan bukan hoaks oleh KPU; data pribadi"]
+    # The chain goes on after a release.
+    assert evidence.freeze(db, cfg, KPU, seeded[3]).seq == 5
+    assert evidence.verify_store(db, cfg).ok
+
+
+def test_pending_escalations_are_caught_up(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    _escalate(db, seeded[0])
+    _escalate(db, seeded[1], "escalate_polri")
+    assert evidence.pending_items(db) == [seeded[0], seeded[1]]
+    evidence.freeze(db, cfg, KPU, seeded[0], trigger="escalation")
+    assert evidence.pending_items(db) == [seeded[1]]
