@@ -16,14 +16,13 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from monitor.reports.pdf import FONT_DIR, FONTS
 
@@ -122,6 +121,10 @@ GRID = TableStyle(
 )
 
 
+class _Mono(str):
+    """A value printed in the monospace font (hashes)."""
+
+
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(mask_nik(str(text if text is not None else "-"))).replace("\n", "<br/>"), style)
 
@@ -140,25 +143,11 @@ def _grid(
     styles = [s["head"]] * len(header)
     data = [[_p(h, st) for h, st in zip(header, styles, strict=True)]]
     for row in rows:
-        data.append([_p(cell, s["mono"] if str(cell).startswith("sha:") else s["cell"]) for cell in row])
+        data.append([_p(cell, s["mono"] if isinstance(cell, _Mono) else s["cell"]) for cell in row])
     table = Table(data, colWidths=[WIDTH * w for w in widths], repeatRows=1)
     table.setStyle(GRID)
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6"))]))
     return table
-
-
-def _screenshot(png: bytes) -> Image:
-    """The top of a full-page screenshot, cropped to what fits one page (the PNG in the packet is whole)."""
-    picture = PILImage.open(io.BytesIO(png))
-    width, height = picture.size
-    max_height = int(width * 1.25)
-    if height > max_height:
-        picture = picture.crop((0, 0, width, max_height))
-    buffer = io.BytesIO()
-    picture.convert("RGB").save(buffer, format="PNG")
-    buffer.seek(0)
-    shown_w = WIDTH * 0.8
-    return Image(buffer, width=shown_w, height=shown_w * picture.size[1] / width)
 
 
 def case_file_pdf(
@@ -292,11 +281,19 @@ def case_file_pdf(
         flow += [_p(f"• {m['file']}: {m['reason']}", s["body"]) for m in missing]
     else:
         flow.append(_p("Semua bagian tertangkap (halaman, tangkapan layar, data unggahan).", s["body"]))
+    if "screenshot.png" in files:
+        flow.append(
+            _p(
+                "Tangkapan layar halaman ada di files/screenshot.png. Gambar itu tidak dicetak di berita "
+                "acara ini karena dapat memuat data pribadi (mis. NIK) yang di sini disamarkan.",
+                s["body"],
+            )
+        )
     flow.append(_p("5. Sidik jari berkas (SHA-256)", s["h"]))
     flow.append(
         _grid(
             ["Berkas", "Ukuran (byte)", "SHA-256"],
-            [[f["name"], f"{f['size']:,}", "sha:" + f["sha256"]] for f in manifest["files"]],
+            [[f["name"], f"{f['size']:,}", _Mono(f["sha256"])] for f in manifest["files"]],
             [0.22, 0.14, 0.64],
             s,
         )
@@ -305,10 +302,10 @@ def case_file_pdf(
     flow.append(
         _facts(
             [
-                ("SHA-256 manifest paket ini", "sha:" + manifest_sha256),
+                ("SHA-256 manifest paket ini", _Mono(manifest_sha256)),
                 (
                     "SHA-256 manifest paket sebelumnya",
-                    "sha:" + (manifest.get("previous_manifest_sha256") or "(awal rantai)"),
+                    _Mono(manifest.get("previous_manifest_sha256") or "(awal rantai)"),
                 ),
                 ("Versi aplikasi", manifest.get("versions", {}).get("app")),
                 ("Diekspor", f"{long_date(exported_at)} oleh {exported_by}"),
@@ -339,17 +336,11 @@ def case_file_pdf(
         ),
         Spacer(1, 30),
         _p(
-            f"Petugas yang membekukan: {who['username']} ({who['role']})"
-            "          Tanda tangan: ______________",
+            f"Petugas yang membekukan: {who['username']} ({who['role']})\n\n\n"
+            "Tanda tangan: ______________________",
             s["body"],
         ),
     ]
-    if "screenshot.png" in files:
-        flow += [
-            PageBreak(),
-            _p("Lampiran: tangkapan layar halaman (bagian atas)", s["h"]),
-            _screenshot(files["screenshot.png"]),
-        ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
