@@ -5,6 +5,7 @@ database, time zone Asia/Jakarta):
 
 - one per enabled source, at its `interval_minutes` (continuing from the source's last run);
 - scoring of the backlog;
+- freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`);
 - the weekly report slot (Monday 07:00 WIB by default) and the alerts slot, filled by later modules
   (`monitor.reports.scheduled_weekly_report`, `monitor.alerts.scheduled_check`) and skipped with a log line
   while those do not exist.
@@ -46,6 +47,7 @@ JOB_TABLE = "apscheduler_jobs"
 SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
+EVIDENCE_JOB = "evidence-pending"
 MISFIRE_GRACE_SECONDS = 600
 # Coalesce missed runs into one, never run a job twice at once, and still run a job that is late by less
 # than the grace time (e.g. after the machine slept). Given per job too, so they show before start().
@@ -113,6 +115,18 @@ def alerts_job() -> None:
     scheduled_check(ctx.settings)
 
 
+def evidence_job() -> None:
+    """Freeze escalated items that have no evidence packet since their escalation (issue 16)."""
+    from monitor.evidence import freeze_pending
+
+    ctx = _context()
+    if ctx.stop_event.is_set():
+        return
+    frozen = freeze_pending(ctx.db, ctx.settings)
+    if frozen:
+        log.info("froze evidence of %d escalated item(s)", len(frozen))
+
+
 # -- building --------------------------------------------------------------------------------------------
 def _drop_stale_jobs(db: Database, keep: set[str]) -> None:
     """Remove jobs of sources no longer configured (the job store outlives config edits)."""
@@ -151,7 +165,7 @@ def build_scheduler(
     now = datetime.now(UTC)
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
-    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB}
+    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB, EVIDENCE_JOB}
     for source in load_sources(settings):
         if not source.enabled:
             continue
@@ -197,6 +211,14 @@ def build_scheduler(
         IntervalTrigger(seconds=alert_minutes * 60, timezone=tz),
         id=ALERTS_JOB,
         name="alerts",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
+    scheduler.add_job(
+        evidence_job,
+        IntervalTrigger(seconds=settings.evidence.pending_minutes * 60, timezone=tz),
+        id=EVIDENCE_JOB,
+        name="freeze evidence of escalations",
         replace_existing=True,
         **JOB_OPTIONS,
     )

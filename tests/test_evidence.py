@@ -309,3 +309,11 @@ def test_pending_escalations_are_caught_up(db: Database, seeded: list[int], tmp_
     assert evidence.pending_items(db) == [seeded[0], seeded[1]]
     evidence.freeze(db, cfg, KPU, seeded[0], trigger="escalation")
     assert evidence.pending_items(db) == [seeded[1]]
+    caught_up = evidence.freeze_pending(db, cfg)
+    assert [p.post_id for p in caught_up] == [seeded[1]]
+    assert evidence.pending_items(db) == []
+    shown = evidence.packets_for(db, KPU, seeded[1])
+    assert shown[0].frozen_by == "kpu" and shown[0].trigger == "escalation"  # in the escalating officer's name
+    # A new escalation after the packet makes the item pending again.
+    _escalate(db, seeded[1], "escalate_bawaslu")
+    assert evidence.pending_items(db) == [seeded[1]]

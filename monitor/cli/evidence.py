@@ -35,7 +35,9 @@ def freeze(
     item: int = typer.Argument(None, help="The item (post id) to freeze."),
     by: str = typer.Option(None, "--by", help="Freeze on behalf of this user (default: cli, admin)."),
     pending: bool = typer.Option(
-        False, "--pending", help="Freeze every escalated item whose last escalation has no packet yet."
+        False,
+        "--pending",
+        help="Freeze escalated items that have no packet since their escalation (as the escalating officer).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per packet."),
 ) -> None:
@@ -47,13 +49,14 @@ def freeze(
     cfg = settings()
     with open_database(cfg) as db:
         actor = _actor(db, by)
-        ids = evidence.pending_items(db) if pending else [item]
-        trigger = "escalation" if pending else "on_demand"
-        for post_id in ids:
+        if pending:
+            packets = evidence.freeze_pending(db, cfg)
+        else:
             try:
-                packet = evidence.freeze(db, cfg, actor, post_id, trigger=trigger)
+                packets = [evidence.freeze(db, cfg, actor, item)]
             except (evidence.EvidenceError, auth.PermissionDenied) as exc:
                 raise UserError(str(exc)) from None
+        for packet in packets:
             if as_json:
                 typer.echo(json.dumps(packet.as_dict(), ensure_ascii=False))
                 continue
@@ -64,7 +67,7 @@ def freeze(
             )
             for gap in packet.missing:
                 console.print(f"  missing {gap['file']}: {gap['reason']}", highlight=False)
-        if pending and not ids and not as_json:
+        if pending and not packets and not as_json:
             console.print("no escalated item waits for a packet", highlight=False)
 
 

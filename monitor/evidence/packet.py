@@ -264,13 +264,20 @@ def freeze_on_escalation(
     return frozen
 
 
+def _pending_escalator(session: Session, post_id: int) -> Actor | None:
+    """The officer of the item's last escalation, if no packet was frozen since."""
+    escalation = store.last_event(session, post_id, ESCALATIONS)
+    if escalation is None:
+        return None
+    packets = store.packets_of(session, post_id)
+    if packets and packets[-1].created_at >= escalation.created_at:
+        return None
+    return Actor(escalation.actor, escalation.role or "")
+
+
 def pending_escalation(session: Session, post_id: int) -> bool:
     """True when the item's last escalation is newer than its last packet (so it should be frozen now)."""
-    last_escalation = store.last_event_at(session, post_id, ESCALATIONS)
-    if last_escalation is None:
-        return False
-    packets = store.packets_of(session, post_id)
-    return not packets or packets[-1].created_at < last_escalation
+    return _pending_escalator(session, post_id) is not None
 
 
 def pending_items(db: Database) -> list[int]:
@@ -278,6 +285,21 @@ def pending_items(db: Database) -> list[int]:
     never wired at the call site): what `monitor evidence freeze --pending` catches up on."""
     with db.session() as session:
         return [pid for pid in store.escalated_post_ids(session) if pending_escalation(session, pid)]
+
+
+def freeze_pending(db: Database, cfg: Settings, post_ids: list[int] | None = None) -> list[FrozenPacket]:
+    """Freeze escalated items that have no packet since their last escalation, each in the name of the
+    officer who escalated it (trigger "escalation"). Failures are logged and left pending for next time."""
+    with db.session() as session:
+        candidates = store.escalated_post_ids(session) if post_ids is None else post_ids
+        todo = [(pid, who) for pid in candidates if (who := _pending_escalator(session, pid)) is not None]
+    frozen = []
+    for post_id, who in todo:
+        try:
+            frozen.append(freeze(db, cfg, who, post_id, trigger="escalation"))
+        except (EvidenceError, auth.PermissionDenied, OSError) as exc:
+            log.warning("evidence freeze of escalated item %s failed: %s", post_id, exc)
+    return frozen
 
 
 def release(db: Database, cfg: Settings, actor: Actor, seq: int, reason: str) -> EvidencePacket:

@@ -28,7 +28,7 @@ __all__ = [
     "claim_of",
     "escalated_post_ids",
     "events_until",
-    "last_event_at",
+    "last_event",
     "link_by_seq",
     "packets_of",
     "post_by_id",
@@ -159,10 +159,10 @@ def events_until(session: Session, post_id: int, until: datetime) -> list[Triage
     )
 
 
-def last_event_at(session: Session, post_id: int, actions: tuple[str, ...]) -> datetime | None:
-    """When the item last had one of these audit actions (e.g. an escalation)."""
+def last_event(session: Session, post_id: int, actions: tuple[str, ...]) -> TriageEvent | None:
+    """The item's latest audit event with one of these actions (e.g. its last escalation)."""
     return session.scalar(
-        select(TriageEvent.created_at)
+        select(TriageEvent)
         .where(TriageEvent.post_id == post_id, TriageEvent.action.in_(actions))
         .order_by(TriageEvent.id.desc())
         .limit(1)
