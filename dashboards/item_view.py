@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import ui
+from dashboards import evidence_panel, ui
 from monitor import triage
 from monitor.auth import PermissionDenied
 from monitor.i18n import action_label, format_time, status_label
@@ -171,6 +171,7 @@ def render(ctx: ui.Context, post_id: int) -> None:
                 width="stretch",
             )
     _actions(ctx, state, detail)
+    evidence_panel.render(ctx, post.id)
     with st.expander(ctx.t("item.history")):
         if detail.events:
             st.dataframe(_events_frame(ctx, detail.events), hide_index=True, width="stretch")

@@ -313,7 +313,9 @@ def test_pending_escalations_are_caught_up(db: Database, seeded: list[int], tmp_
     assert [p.post_id for p in caught_up] == [seeded[1]]
     assert evidence.pending_items(db) == []
     shown = evidence.packets_for(db, KPU, seeded[1])
-    assert shown[0].frozen_by == "kpu" and shown[0].trigger == "escalation"  # in the escalating officer's name
+    assert (
+        shown[0].frozen_by == "kpu" and shown[0].trigger == "escalation"
+    )  # in the escalating officer's name
     # A new escalation after the packet makes the item pending again.
     _escalate(db, seeded[1], "escalate_bawaslu")
     assert evidence.pending_items(db) == [seeded[1]]

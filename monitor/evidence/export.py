@@ -9,15 +9,16 @@ hashes the store holds and the case file's hash).
 from __future__ import annotations
 
 import json
+import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from monitor import auth
 from monitor.auth import Actor
 from monitor.config import Settings
-from monitor.evidence.casefile import case_file_pdf
 from monitor.evidence.manifest import EvidenceError, canonical_json, sha256_hex
 from monitor.evidence.packet import check_access, object_store
 from monitor.store import Database
@@ -49,6 +50,10 @@ class PacketInfo:
     missing: list[dict[str, str]]
     released_by: str | None
     release_reason: str | None
+
+    @property
+    def frozen_at_utc(self) -> datetime:
+        return datetime.fromisoformat(self.frozen_at)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +129,8 @@ def export_zip(
                     f"paket bukti #{link.seq}: berkas {entry['name']} hilang atau rusak di {objects.folder}"
                 )
             files[entry["name"]] = data
+        from monitor.evidence.casefile import case_file_pdf  # reportlab and fonts: only when exporting
+
         now = utcnow()
         pdf = case_file_pdf(
             manifest,
@@ -167,11 +174,8 @@ def export_zip(
     return out
 
 
-def export_bytes(db: Database, cfg: Settings, actor: Actor, post_id: int, folder: Path) -> tuple[str, bytes]:
-    """The zip as (file name, bytes), for a download button."""
+def export_bytes(db: Database, cfg: Settings, actor: Actor, post_id: int) -> bytes:
+    """The item's latest packet as zip bytes, for a download button (written through a temporary folder)."""
     auth.require(actor, auth.FREEZE_EVIDENCE, f"item {post_id}")
-    path = export_zip(db, cfg, actor, post_id, folder / f"berkas-kasus-item-{post_id}.zip")
-    try:
-        return path.name, path.read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="evidence-export-") as folder:
+        return export_zip(db, cfg, actor, post_id, Path(folder) / "berkas-kasus.zip").read_bytes()

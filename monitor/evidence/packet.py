@@ -280,6 +280,12 @@ def pending_escalation(session: Session, post_id: int) -> bool:
     return _pending_escalator(session, post_id) is not None
 
 
+def is_pending(db: Database, post_id: int) -> bool:
+    """True when the item was escalated and has no packet since (the dashboard says so)."""
+    with db.session() as session:
+        return pending_escalation(session, post_id)
+
+
 def pending_items(db: Database) -> list[int]:
     """Escalated items whose last escalation is newer than their last packet (a freeze failed or was
     never wired at the call site): what `monitor evidence freeze --pending` catches up on."""
