@@ -4,6 +4,7 @@ of tampering named by verify, a post deleted after freezing, an oversized page a
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -319,3 +320,25 @@ def test_pending_escalations_are_caught_up(db: Database, seeded: list[int], tmp_
     # A new escalation after the packet makes the item pending again.
     _escalate(db, seeded[1], "escalate_bawaslu")
     assert evidence.pending_items(db) == [seeded[1]]
+
+
+def test_concurrent_freezes_make_one_unbroken_chain(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    errors: list[BaseException] = []
+    results: list[int] = []
+
+    def work(post_id: int) -> None:
+        try:
+            results.append(evidence.freeze(db, cfg, KPU, post_id).seq)
+        except BaseException as exc:  # reported below, with the thread's own error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(post_id,)) for post_id in seeded for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert sorted(results) == list(range(1, len(threads) + 1))
+    result = evidence.verify_store(db, cfg)
+    assert result.ok and result.links == len(threads), result.problems

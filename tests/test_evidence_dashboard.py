@@ -87,4 +87,3 @@ def test_escalated_item_without_packet_says_so(panel_env: dict) -> None:
     # Polri may not freeze what was not escalated to it: no panel on that item.
     other = _item("polri", panel_env["ids"][1])
     assert not any(b.key and b.key.startswith("evidence_") for b in other.button)
-

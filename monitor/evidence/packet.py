@@ -178,6 +178,7 @@ def freeze(
     for _attempt in range(MAX_CHAIN_RETRIES):
         try:
             with db.session() as session:
+                store.lock_chain(session)
                 post = store.post_by_id(session, post_id)
                 if post is None:
                     raise EvidenceError(f"item {post_id} tidak ditemukan")
@@ -318,6 +319,7 @@ def release(db: Database, cfg: Settings, actor: Actor, seq: int, reason: str) ->
     for _attempt in range(MAX_CHAIN_RETRIES):
         try:
             with db.session() as session:
+                store.lock_chain(session)
                 packet = store.link_by_seq(session, seq)
                 if packet is None or packet.kind != "packet":
                     raise EvidenceError(f"paket bukti #{seq} tidak ada")

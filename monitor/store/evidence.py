@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ __all__ = [
     "events_until",
     "last_event",
     "link_by_seq",
+    "lock_chain",
     "packets_of",
     "post_by_id",
     "released_seqs",
@@ -48,6 +49,23 @@ class ChainHead:
 
     seq: int
     manifest_sha256: str | None
+
+
+# Any 64-bit number unique to this use: the PostgreSQL advisory lock that serialises chain appends.
+_CHAIN_LOCK_KEY = 0x45564944454E4345  # "EVIDENCE"
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise appends to the chain until this transaction ends; call it first in the transaction.
+
+    Optimistic retries alone starve under many concurrent freezes (each loser rebuilds on a head that
+    has moved again). PostgreSQL takes a transaction-scoped advisory lock; SQLite takes its write lock
+    with a write that touches no row (the first statement, so WAL never hands it a stale snapshot), and
+    its busy timeout queues the other writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE evidence_packets SET seq = seq WHERE 0 = 1"))
 
 
 def chain_head(session: Session) -> ChainHead:
