@@ -16,6 +16,7 @@ from triage_seed import seed_queue
 
 from monitor import auth, evidence, triage
 from monitor.auth import Actor
+from monitor.evidence.manifest import canonical_json, sha256_hex
 from monitor.store import Database
 from monitor.store.schema import EvidencePacket, TriageEvent
 
@@ -342,3 +343,37 @@ def test_concurrent_freezes_make_one_unbroken_chain(db: Database, seeded: list[i
     assert sorted(results) == list(range(1, len(threads) + 1))
     result = evidence.verify_store(db, cfg)
     assert result.ok and result.links == len(threads), result.problems
+
+
+def test_a_consistently_forged_zip_fails_against_the_database(
+    db: Database, seeded: list[int], tmp_path: Path
+) -> None:
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    out = _three_packets(db, cfg, seeded, tmp_path)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(out) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    page = members["files/page.html"].replace(b"Sekadau", b"Sanggau")
+    manifest = json.loads(members["manifest.json"])
+    entry = next(f for f in manifest["files"] if f["name"] == "page.html")
+    entry.update(sha256=sha256_hex(page), size=len(page))
+    manifest_bytes = canonical_json(manifest)
+    export = json.loads(members["ekspor.json"])
+    export["chain"]["3"] = export["manifest_sha256"] = sha256_hex(manifest_bytes)
+    members.update(
+        {
+            "files/page.html": page,
+            "manifest.json": manifest_bytes,
+            "rantai/000003.json": manifest_bytes,
+            "ekspor.json": canonical_json(export),
+        }
+    )
+    with zipfile.ZipFile(forged, "w") as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    assert evidence.verify_zip(forged).ok  # consistent with itself...
+    problems = evidence.verify_zip(forged, db).problems  # ...but not with the district's chain
+    assert any(
+        p.startswith("rantai/000003.json: berbeda dari mata rantai #3 di basis data") for p in problems
+    )
+    assert evidence.verify_zip(out, db).ok

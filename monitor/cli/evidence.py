@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import auth
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
-from monitor.store import Database
+from monitor.config import ConfigError
+from monitor.store import Database, DatabaseNotInitialised
 
 evidence_app = typer.Typer(
     help="Evidence packets: frozen, hashed, chained. Paket bukti digital.", no_args_is_help=True
@@ -134,6 +136,9 @@ def export(
 def verify(
     zip_file: Path = typer.Argument(None, help="An exported packet (FILE.zip)."),
     all_: bool = typer.Option(False, "--all", help="The whole chain in the store and every stored file."),
+    offline: bool = typer.Option(
+        False, "--offline", help="FILE.zip only: do not match its chain proof against this database."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Check hashes, sizes and the chain; name each file or chain link that fails (exit code 1)."""
@@ -145,6 +150,15 @@ def verify(
         if not zip_file.is_file():
             raise UserError(f"{zip_file}: no such file")
         result = evidence.verify_zip(zip_file)
+        if not offline and result.ok:
+            try:
+                cfg = settings()
+                with open_database(cfg) as db:
+                    result = evidence.verify_zip(zip_file, db)
+            except (ConfigError, DatabaseNotInitialised, SQLAlchemyError) as exc:
+                result.notes.append(
+                    f"basis data tidak tersedia ({exc.__class__.__name__}); hanya pemeriksaan mandiri"
+                )
     else:
         cfg = settings()
         with open_database(cfg) as db:

@@ -17,8 +17,8 @@ from monitor.evidence.packet import (
     is_pending,
     pending_escalation,
     pending_items,
-    release,
 )
+from monitor.evidence.retention import release
 from monitor.evidence.verify import VerifyResult, verify_store, verify_zip
 
 __all__ = [

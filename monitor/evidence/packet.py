@@ -6,15 +6,11 @@ files, read the audit trail up to that moment, write the manifest as the next li
 append an audit event. Two freezes racing for the same chain head: the unique `seq` refuses the second,
 which rebuilds its manifest on the new head.
 
-Release (retention): an admin may delete the files of a packet whose item was later decided "bukan hoaks".
-The packet's manifest stays in the chain (removing it would break every later link); a new `release`
-link records who released which packet, when and why, so `verify` still passes and says the files were
-released on purpose.
+Release (retention) is in `monitor.evidence.retention`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -34,18 +30,16 @@ from monitor.evidence.manifest import (
     ObjectStore,
     StoredFile,
     canonical_json,
-    sha256_hex,
 )
 from monitor.store import Database
 from monitor.store import evidence as store
 from monitor.store.queries import add_audit_event
-from monitor.store.schema import EvidencePacket, Post, utcnow
+from monitor.store.schema import Post, utcnow
 
 log = logging.getLogger(__name__)
 
 WIB = ZoneInfo("Asia/Jakarta")
 ESCALATIONS = ("escalate_bawaslu", "escalate_polri")
-RELEASABLE_STATUS = "not_hoax"
 MAX_CHAIN_RETRIES = 8
 
 
@@ -307,86 +301,3 @@ def freeze_pending(db: Database, cfg: Settings, post_ids: list[int] | None = Non
         except (EvidenceError, auth.PermissionDenied, OSError) as exc:
             log.warning("evidence freeze of escalated item %s failed: %s", post_id, exc)
     return frozen
-
-
-def release(db: Database, cfg: Settings, actor: Actor, seq: int, reason: str) -> EvidencePacket:
-    """Delete the files of packet `seq` (item decided "bukan hoaks") and record why as a chain link."""
-    auth.require(actor, auth.RELEASE_EVIDENCE, f"packet {seq}")
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise EvidenceError("alasan pelepasan wajib diisi (paling sedikit 10 karakter)")
-    objects = object_store(cfg)
-    for _attempt in range(MAX_CHAIN_RETRIES):
-        try:
-            with db.session() as session:
-                store.lock_chain(session)
-                packet = store.link_by_seq(session, seq)
-                if packet is None or packet.kind != "packet":
-                    raise EvidenceError(f"paket bukti #{seq} tidak ada")
-                if seq in store.released_seqs(session):
-                    raise EvidenceError(f"paket bukti #{seq} sudah dilepas")
-                post = store.post_by_id(session, packet.post_id) if packet.post_id else None
-                status = post.triage_status if post else None
-                if status != RELEASABLE_STATUS:
-                    raise EvidenceError(
-                        f"paket bukti #{seq}: item {packet.post_id} berstatus '{status or '-'}'; hanya item "
-                        "yang diputuskan 'bukan hoaks' yang buktinya boleh dilepas"
-                    )
-                now = utcnow()
-                head = store.chain_head(session)
-                manifest = {
-                    "format": FORMAT,
-                    "kind": "release",
-                    "seq": head.seq + 1,
-                    "previous_manifest_sha256": head.manifest_sha256,
-                    "releases": {"seq": seq, "manifest_sha256": packet.manifest_sha256},
-                    "item": {"post_id": packet.post_id},
-                    "reason": reason,
-                    "released_by": {"username": actor.username, "role": actor.role},
-                    "released_at_utc": now.isoformat(),
-                    "released_at_wib": now.astimezone(WIB).isoformat(),
-                    "versions": {"app": app_version},
-                }
-                data = canonical_json(manifest)
-                link = store.append_link(
-                    session,
-                    seq=head.seq + 1,
-                    kind="release",
-                    manifest=data.decode("utf-8"),
-                    manifest_sha256=sha256_hex(data),
-                    previous_sha256=head.manifest_sha256,
-                    actor=actor.username,
-                    role=actor.role,
-                    trigger="release",
-                    created_at=now,
-                    post_id=packet.post_id,
-                    releases_seq=seq,
-                )
-                objects.put(data)
-                add_audit_event(
-                    session,
-                    actor=actor.username,
-                    role=actor.role,
-                    action="evidence.release",
-                    post_id=packet.post_id,
-                    note=reason,
-                    after={"released_seq": seq, "release_seq": head.seq + 1},
-                    at=now,
-                )
-                doomed = _files_only_in(session, packet)
-        except store.ChainRace:
-            continue
-        for sha in doomed:  # after the commit: a rolled-back release must not have deleted anything
-            objects.remove(sha)
-        return link
-    raise EvidenceError(f"paket bukti #{seq}: rantai bukti terus berubah; coba lagi")
-
-
-def _files_only_in(session: Session, packet: EvidencePacket) -> set[str]:
-    """Hashes of the packet's files that no other live packet shares (content addressing dedups)."""
-    mine = {f["sha256"] for f in json.loads(packet.manifest)["files"]}
-    released = set(store.released_seqs(session)) | {packet.seq}
-    for link in store.chain(session):
-        if link.kind == "packet" and link.seq not in released:
-            mine -= {f["sha256"] for f in json.loads(link.manifest)["files"]}
-    return mine

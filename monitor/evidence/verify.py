@@ -168,8 +168,11 @@ def _is_sha(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def verify_zip(path: Path | str) -> VerifyResult:
-    """One exported packet on its own: its files, its manifest, the chain proof up to it, the case file."""
+def verify_zip(path: Path | str, db: Database | None = None) -> VerifyResult:
+    """One exported packet on its own: its files, its manifest, the chain proof up to it, the case file.
+
+    With `db`, the chain proof is also matched against the store's chain: a zip whose every hash was
+    recomputed by a forger is consistent with itself, but not with the district's database."""
     path = Path(path)
     result = VerifyResult(subject=str(path))
     try:
@@ -219,6 +222,8 @@ def verify_zip(path: Path | str) -> VerifyResult:
             if not extra.endswith("/"):
                 result.problems.append(f"{extra}: berkas tak dikenal, tidak tercatat di manifest")
         _check_export(archive, names, result)
+        if db is not None:
+            _match_store(db, [(n, sha256_hex(archive.read(name))) for n, name in chain_names], result)
         for item in manifest.get("missing", []):
             result.notes.append(f"tidak tertangkap saat dibekukan: {item.get('file')} — {item.get('reason')}")
     return result
@@ -256,3 +261,19 @@ def _check_export(archive: zipfile.ZipFile, names: set[str], result: VerifyResul
                 f"{name}: berubah — SHA-256 tercatat di {ZIP_EXPORT} {entry.get('sha256')}, "
                 f"isinya kini {actual}"
             )
+
+
+def _match_store(db: Database, links: list[tuple[int, str]], result: VerifyResult) -> None:
+    with db.session() as session:
+        for seq, digest in links:
+            link = store.link_by_seq(session, seq)
+            where = f"{ZIP_CHAIN}{seq:06d}.json"
+            if link is None:
+                result.problems.append(f"{where}: mata rantai #{seq} tidak ada di basis data ini")
+            elif link.manifest_sha256 != digest:
+                result.problems.append(
+                    f"{where}: berbeda dari mata rantai #{seq} di basis data "
+                    f"(tercatat {link.manifest_sha256}, di zip {digest})"
+                )
+    if links:
+        result.notes.append(f"bukti rantai dicocokkan dengan basis data ({len(links)} mata rantai)")
