@@ -143,7 +143,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ids = _seed(db, base_url, args.items * 2)
 
         def settings(screenshot: bool) -> Any:
-            options = {"folder": str(folder / "evidence"), "screenshot": screenshot}
+            options = {
+                "folder": str(folder / "evidence"),
+                "screenshot": screenshot,
+                "allow_private_hosts": True,
+            }
             return load_settings(
                 REPO / "config" / "monitor.toml", database_url=db.url, home=REPO, evidence=options
             )

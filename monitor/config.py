@@ -109,6 +109,9 @@ class EvidenceConfig(_Section):
     max_page_bytes: int = Field(10_000_000, ge=1024)  # a larger page is cut here and the packet says so
     screenshot_timeout: float = Field(45.0, gt=0, le=600)  # seconds for Chromium to load and shoot
     window_width: int = Field(1280, ge=320, le=4000)
+    # Post URLs come from strangers: hosts resolving to loopback/private/link-local addresses are refused
+    # (the server's own network is not theirs to probe). True only for tests and closed lab setups.
+    allow_private_hosts: bool = False
     # `monitor run` freezes escalated items without a packet this often (the escalating officer's name).
     pending_minutes: float = Field(2.0, gt=0, le=1440)
 

@@ -28,6 +28,7 @@ def evidence_settings(db: Database, folder: Path, **evidence: Any) -> Settings:
         "screenshot": False,
         "fetch_timeout": 5.0,
         "fetch_deadline": 20.0,
+        "allow_private_hosts": True,  # the test server is on 127.0.0.1
     }
     options.update(evidence)
     return load_settings(REPO / "config" / "monitor.toml", database_url=db.url, home=REPO, evidence=options)

@@ -16,6 +16,7 @@ from triage_seed import seed_queue
 
 from monitor import auth, evidence, triage
 from monitor.auth import Actor
+from monitor.evidence.capture import internal_address
 from monitor.evidence.manifest import canonical_json, sha256_hex
 from monitor.store import Database
 from monitor.store.schema import EvidencePacket, TriageEvent
@@ -377,3 +378,34 @@ def test_a_consistently_forged_zip_fails_against_the_database(
         p.startswith("rantai/000003.json: berbeda dari mata rantai #3 di basis data") for p in problems
     )
     assert evidence.verify_zip(out, db).ok
+
+
+def test_internal_addresses_are_not_fetched_by_default(
+    db: Database, seeded: list[int], page_server: RecordedServer, tmp_path: Path
+) -> None:
+    for url in ("http://127.0.0.1/x", "http://10.1.2.3/", "http://169.254.169.254/latest/", "http://[::1]/"):
+        assert "alamat internal" in (internal_address(url) or ""), url
+    assert internal_address("http://8.8.8.8/") is None
+    cfg = evidence_settings(db, tmp_path / "evidence", allow_private_hosts=False, screenshot=True)
+    packet = evidence.freeze(db, cfg, KPU, seeded[0])
+    reasons = {m["file"]: m["reason"] for m in packet.missing}
+    assert "127.0.0.1 menunjuk ke alamat internal" in reasons["page"]
+    assert "127.0.0.1 menunjuk ke alamat internal" in reasons["screenshot.png"]
+    assert page_server.hits() == 0
+
+
+def test_redirects_are_followed_hop_by_hop(
+    db: Database, seeded: list[int], page_server: RecordedServer, tmp_path: Path
+) -> None:
+    page_server.route("/status/1", status=301, headers={"Location": "/moved/1"})
+    page_server.route("/moved/1", body=PAGE_HTML, content_type="text/html; charset=utf-8")
+    cfg = evidence_settings(db, tmp_path / "evidence")
+    evidence.freeze(db, cfg, KPU, seeded[0])
+    out = evidence.export_zip(db, cfg, KPU, seeded[0], tmp_path / "moved.zip")
+    with zipfile.ZipFile(out) as archive:
+        response = json.loads(archive.read("files/page-response.json"))
+        assert archive.read("files/page.html") == PAGE_HTML.encode("utf-8")
+    assert response["final_url"].endswith("/moved/1")
+    assert [(hop["status"], hop["location"].rsplit("/", 2)[-2:]) for hop in response["redirects"]] == [
+        (301, ["moved", "1"])
+    ]

@@ -148,6 +148,7 @@ def test_cli_freeze_show_export_verify(
     monkeypatch.setenv("MONITOR_DATABASE_URL", db.url)
     monkeypatch.setenv("MONITOR_EVIDENCE__FOLDER", str(tmp_path / "evidence"))
     monkeypatch.setenv("MONITOR_EVIDENCE__SCREENSHOT", "false")
+    monkeypatch.setenv("MONITOR_EVIDENCE__ALLOW_PRIVATE_HOSTS", "true")
     runner = CliRunner()
     env = {"COLUMNS": "250"}
     frozen = runner.invoke(app, ["evidence", "freeze", str(post_id)], env=env)

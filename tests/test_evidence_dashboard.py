@@ -33,6 +33,7 @@ def panel_env(sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv("MONITOR_HOME", str(REPO))
         monkeypatch.setenv("MONITOR_EVIDENCE__FOLDER", str(tmp_path / "evidence"))
         monkeypatch.setenv("MONITOR_EVIDENCE__SCREENSHOT", "false")
+        monkeypatch.setenv("MONITOR_EVIDENCE__ALLOW_PRIVATE_HOSTS", "true")
         monkeypatch.delenv("MONITOR_CONFIG", raising=False)
         yield {"db": sqlite_db, "ids": ids}
 

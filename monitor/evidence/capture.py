@@ -8,13 +8,15 @@ dropped. The screenshot drives the Debian Chromium through Playwright with bound
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -34,6 +36,7 @@ CHROMIUM_ARGS = (
     "--no-first-run",
 )
 CHUNK = 64 * 1024
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +105,11 @@ def fetch_page(url: str | None, options: EvidenceConfig) -> PageCapture:
     deadline = time.monotonic() + options.fetch_deadline
     with HttpSession(http_options) as session:
         try:
-            # identity: the body stored is the body served, not a gzip stream to be undone later.
-            response = session.get(
-                target, stream=True, allow_redirects=True, headers={"Accept-Encoding": "identity"}
-            )
+            response = _get_following_redirects(session, target, options, meta)
+        except _Refused as exc:
+            meta["error"] = str(exc)
+            meta["finished_at"] = datetime.now(UTC).isoformat()
+            return PageCapture(meta, None, [Missing("page", str(exc))])
         except (CollectorError, requests.RequestException) as exc:
             meta["error"] = str(exc)
             meta["finished_at"] = datetime.now(UTC).isoformat()
@@ -129,6 +133,49 @@ def fetch_page(url: str | None, options: EvidenceConfig) -> PageCapture:
     if problem:
         meta["error"] = problem
     return PageCapture(meta, body, missing)
+
+
+class _Refused(Exception):
+    """The URL (or a redirect) points into the server's own network; the message is for the officer."""
+
+
+def internal_address(url: str) -> str | None:
+    """Why `url`'s host must not be fetched from the server (it resolves to a loopback, private,
+    link-local or reserved address: post URLs come from strangers), or None when it is public."""
+    host = urlsplit(url).hostname
+    if not host:
+        return f"tautan tanpa nama host: {url}"
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return None  # unresolvable: the fetch itself fails and says so
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            return f"{host} menunjuk ke alamat internal {address}; tidak diambil demi keamanan server"
+    return None
+
+
+def _get_following_redirects(
+    session: HttpSession, url: str, options: EvidenceConfig, meta: dict[str, Any]
+) -> requests.Response:
+    """GET with redirects followed by hand, so every hop's host is checked before it is fetched."""
+    hops: list[dict[str, Any]] = []
+    meta["redirects"] = hops
+    for _hop in range(MAX_REDIRECTS + 1):
+        if not options.allow_private_hosts and (why := internal_address(url)):
+            raise _Refused(why)
+        # identity: the body stored is the body served, not a gzip stream to be undone later.
+        response = session.get(
+            url, stream=True, allow_redirects=False, headers={"Accept-Encoding": "identity"}
+        )
+        if not response.is_redirect:
+            return response
+        location = urljoin(url, response.headers.get("Location", ""))
+        hops.append({"url": url, "status": response.status_code, "location": location})
+        response.close()
+        url = location
+    raise _Refused(f"lebih dari {MAX_REDIRECTS} pengalihan (redirect); halaman tidak diambil")
 
 
 def _read_bounded(
@@ -160,6 +207,14 @@ def _read_bounded(
     return b"".join(chunks), None
 
 
+def _guard_route(route: Any) -> None:
+    """Chromium asks before every request (page, redirects, images): internal addresses are refused."""
+    if internal_address(route.request.url):
+        route.abort("blockedbyclient")
+    else:
+        route.continue_()
+
+
 def take_screenshot(url: str | None, options: EvidenceConfig, user_agent: str | None = None) -> Screenshot:
     """A full-page PNG of `url` in headless Chromium; a `Missing` with the reason when none can be taken."""
     meta: dict[str, Any] = {"url": url, "chromium": str(options.chromium_path)}
@@ -168,6 +223,8 @@ def take_screenshot(url: str | None, options: EvidenceConfig, user_agent: str | 
         return Screenshot(None, meta, Missing("screenshot.png", "tangkapan layar dimatikan di konfigurasi"))
     if target is None:
         return Screenshot(None, meta, Missing("screenshot.png", "tidak ada tautan publik untuk difoto"))
+    if not options.allow_private_hosts and (why := internal_address(target)):
+        return Screenshot(None, meta, Missing("screenshot.png", why))
     chromium = Path(options.chromium_path)
     if not chromium.exists():
         reason = f"Chromium tidak terpasang di {chromium}; tangkapan layar tidak dibuat"
@@ -190,6 +247,8 @@ def take_screenshot(url: str | None, options: EvidenceConfig, user_agent: str | 
                 )
                 page = context.new_page()
                 page.set_default_timeout(timeout_ms)
+                if not options.allow_private_hosts:
+                    page.route("**/*", _guard_route)
                 response = page.goto(target, wait_until="load", timeout=timeout_ms)
                 meta["status"] = response.status if response else None
                 png = page.screenshot(full_page=True, timeout=timeout_ms)
