@@ -3,9 +3,12 @@ of tampering named by verify, a post deleted after freezing, an oversized page a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -409,3 +412,40 @@ def test_redirects_are_followed_hop_by_hop(
     assert [(hop["status"], hop["location"].rsplit("/", 2)[-2:]) for hop in response["redirects"]] == [
         (301, ["moved", "1"])
     ]
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Answers at once, then sends its body a little at a time, for longer than the deadline."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (quiet)
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(200 * 1024))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(200):
+                self.wfile.write(b"x" * 1024)
+                self.wfile.flush()
+                time.sleep(0.05)
+
+
+def test_a_page_trickling_past_the_deadline_is_cut(db: Database, seeded: list[int], tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        point_post_at(db, seeded[0], f"http://127.0.0.1:{server.server_address[1]}/slow")
+        cfg = evidence_settings(db, tmp_path / "evidence", fetch_timeout=2.0, fetch_deadline=1.0)
+        packet = evidence.freeze(db, cfg, KPU, seeded[0])
+    finally:
+        server.shutdown()
+        server.server_close()
+    reasons = {m["file"]: m["reason"] for m in packet.missing}
+    assert "melewati batas waktu 1 detik" in reasons["page"], reasons
+    page = next(f for f in packet.files if f["name"] == "page.html")
+    assert 0 < page["size"] < 200 * 1024  # what came before the deadline is kept, and said to be partial
