@@ -170,8 +170,8 @@ def render(ctx: ui.Context, post_id: int) -> None:
                 hide_index=True,
                 width="stretch",
             )
-    _actions(ctx, state, detail)
     evidence_panel.render(ctx, post.id)
+    _actions(ctx, state, detail)
     with st.expander(ctx.t("item.history")):
         if detail.events:
             st.dataframe(_events_frame(ctx, detail.events), hide_index=True, width="stretch")
