@@ -90,6 +90,8 @@ def test_freeze_on_escalation_export_and_verify(db: Database, seeded: list[int],
         assert manifest["frozen_by"] == {"username": "kpu", "role": "kpu"}
         assert manifest["frozen_at_wib"].endswith("+07:00") and manifest["frozen_at_utc"].endswith("+00:00")
         assert manifest["versions"]["app"] and manifest["versions"]["model"] == "test-1"
+        assert manifest["versions"]["collector"]["source"] == "demo"
+        assert manifest["versions"]["collector"]["libraries"]["requests"]
         assert manifest["trigger"] == "escalation"
         assert archive.read("berkas-kasus.pdf").startswith(b"%PDF")
     result = evidence.verify_zip(out)
@@ -449,3 +451,17 @@ def test_a_page_trickling_past_the_deadline_is_cut(db: Database, seeded: list[in
     assert "melewati batas waktu 1 detik" in reasons["page"], reasons
     page = next(f for f in packet.files if f["name"] == "page.html")
     assert 0 < page["size"] < 200 * 1024  # what came before the deadline is kept, and said to be partial
+
+
+def test_verify_names_a_broken_input(tmp_path: Path) -> None:
+    not_zip = tmp_path / "bukan.zip"
+    not_zip.write_text("bukan zip")
+    assert "bukan berkas zip yang dapat dibaca" in evidence.verify_zip(not_zip).problems[0]
+    junk = tmp_path / "junk.zip"
+    with zipfile.ZipFile(junk, "w") as archive:
+        archive.writestr("manifest.json", "{tidak json")
+    assert evidence.verify_zip(junk).problems[0].startswith("manifest.json: bukan JSON yang sah")
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("lain.txt", "x")
+    assert evidence.verify_zip(empty).problems == [f"{empty}: manifest.json tidak ada"]

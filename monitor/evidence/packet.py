@@ -11,6 +11,8 @@ Release (retention) is in `monitor.evidence.retention`.
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -63,6 +65,21 @@ class FrozenPacket:
             "files": self.files,
             "missing": self.missing,
         }
+
+
+COLLECTOR_LIBRARIES = ("requests", "snscrape", "Mastodon.py", "feedparser")
+
+
+@functools.cache
+def collector_libraries() -> dict[str, str | None]:
+    """Versions of the client libraries the collectors (and this fetch) run on, for the manifest."""
+    versions: dict[str, str | None] = {}
+    for name in COLLECTOR_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def object_store(cfg: Settings) -> ObjectStore:
@@ -197,7 +214,12 @@ def freeze(
                     "frozen_at_wib": frozen_at.astimezone(WIB).isoformat(),
                     "versions": {
                         "app": app_version,
-                        "collector": {"source": source_name, "type": collector, "app": app_version},
+                        "collector": {
+                            "source": source_name,
+                            "type": collector,
+                            "app": app_version,
+                            "libraries": collector_libraries(),
+                        },
                         "model": post.scored_version,
                     },
                     "files": [f.as_dict() for f in [*files, *extra]],
