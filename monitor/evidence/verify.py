@@ -141,7 +141,7 @@ def verify_store(db: Database, cfg: Settings) -> VerifyResult:
                 result.problems.append(
                     f"{where}: salinan manifest {link.manifest_sha256} tidak ada di folder bukti"
                 )
-            elif stored_copy != data and link.kind == "packet":
+            elif stored_copy != data:
                 result.problems.append(f"{where}: salinan manifest di folder bukti berbeda dari basis data")
             if manifest is None or link.kind != "packet":
                 continue
