@@ -1,19 +1,26 @@
 """Helpers of the evidence tests: settings with a scratch evidence folder, a post pointing at a loopback
-page, and zip surgery (rewrite one member, drop one member)."""
+page, zip surgery (rewrite one member, drop one member), and the `page_server` and `seeded` fixtures
+(import `page_server_fixture`, `seeded_fixture` into a test module to use them)."""
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from httpserver import RecordedServer
 from sqlalchemy import update
+from triage_seed import seed_queue
 
+from monitor.auth import Actor
 from monitor.config import Settings, load_settings
 from monitor.store import Database
 from monitor.store.schema import Post
 
 REPO = Path(__file__).resolve().parent.parent
+KPU = Actor("kpu", "kpu")
 NIK = "6107012345670001"
 PAGE_HTML = (
     "<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'><title>Unggahan</title></head>"
@@ -57,3 +64,21 @@ def rewrite_member(source: Path, target: Path, name: str, change: Any) -> None:
 def flip_byte(data: bytes) -> bytes:
     middle = len(data) // 2
     return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
+
+
+@pytest.fixture(name="page_server")
+def page_server_fixture() -> Iterator[RecordedServer]:
+    """A loopback server answering /status/1 … /status/5 with the same post page."""
+    with RecordedServer() as server:
+        for i in range(1, 6):
+            server.route(f"/status/{i}", body=PAGE_HTML, content_type="text/html; charset=utf-8")
+        yield server
+
+
+@pytest.fixture(name="seeded")
+def seeded_fixture(db: Database, page_server: RecordedServer) -> list[int]:
+    """Five flagged posts (the first three matched to a debunk), post i pointing at /status/i."""
+    ids = seed_queue(db, n=5, hostile=False)["post_ids"]
+    for i, post_id in enumerate(ids, 1):
+        point_post_at(db, post_id, f"{page_server.url}/status/{i}")
+    return ids
