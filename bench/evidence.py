@@ -1,7 +1,7 @@
 """Evidence benchmark: seconds to freeze one item, without and with the Chromium screenshot, plus the cost of
 an export (zip + case-file PDF) and of verifying the whole chain.
 
-A loopback HTTP server serves a post page of about 60 KB (text, a table, inline CSS) for every item; the
+A loopback HTTP server serves a post page of about 30 KB (text, a 600-row table, inline CSS) for every item; the
 posts live in a scratch SQLite database (or --url). Each freeze is timed on its own, end to end (read,
 fetch, screenshot, store, chain link, audit event).
 
