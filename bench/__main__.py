@@ -6,7 +6,17 @@ import importlib
 import sys
 import traceback
 
-ALL = ("ingest", "text", "relevance_gaps", "classify", "narratives", "report", "dashboard", "collect")
+ALL = (
+    "ingest",
+    "text",
+    "relevance_gaps",
+    "classify",
+    "narratives",
+    "report",
+    "dashboard",
+    "collect",
+    "evidence",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

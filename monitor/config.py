@@ -100,6 +100,25 @@ class NarrativesConfig(_Section):
     reference_files: list[Path] = [Path("data/known_hoaxes.jsonl"), Path("data/seed/posts.jsonl")]
 
 
+class EvidenceConfig(_Section):
+    """Evidence packets (monitor/evidence): where the frozen files live and how the page is captured."""
+
+    # Content-addressed files (SHA-256); on PostgreSQL deployments, a folder every server shares.
+    folder: Path = Path("data/evidence")
+    screenshot: bool = True  # full-page screenshot with headless Chromium
+    chromium_path: Path = Path("/usr/bin/chromium")
+    fetch_timeout: float = Field(20.0, gt=0, le=600)  # seconds for connect and for each read
+    fetch_deadline: float = Field(60.0, gt=0, le=3600)  # seconds for the whole page download
+    max_page_bytes: int = Field(10_000_000, ge=1024)  # a larger page is cut here and the packet says so
+    screenshot_timeout: float = Field(45.0, gt=0, le=600)  # seconds for Chromium to load and shoot
+    window_width: int = Field(1280, ge=320, le=4000)
+    # Post URLs come from strangers: hosts resolving to loopback/private/link-local addresses are refused
+    # (the server's own network is not theirs to probe). True only for tests and closed lab setups.
+    allow_private_hosts: bool = False
+    # `monitor run` freezes escalated items without a packet this often (the escalating officer's name).
+    pending_minutes: float = Field(2.0, gt=0, le=1440)
+
+
 class Settings(BaseSettings):
     """Validated settings. `home` is the folder relative paths are resolved against."""
 
@@ -116,6 +135,7 @@ class Settings(BaseSettings):
     dashboard: DashboardConfig = DashboardConfig()
     report: ReportConfig = ReportConfig()
     narratives: NarrativesConfig = NarrativesConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     home: Path = Field(default_factory=find_home, exclude=True)
 
     @field_validator("timezone")

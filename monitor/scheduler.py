@@ -9,7 +9,8 @@ database, time zone Asia/Jakarta):
   jobs): a source whose server drips or never ends holds only its own worker, and only until its deadline;
 - scoring of the backlog;
 - the weekly report (Monday 07:00 WIB by default, `monitor.reports.scheduled_weekly_report`) and the alerts
-  check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries.
+  check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries;
+- freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`).
 
 The job store pickles references to the module-level functions below; what they need (settings,
 database, shutdown event) is in a process-wide context set by `run()`.
@@ -53,6 +54,7 @@ JOB_TABLE = "apscheduler_jobs"
 SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
+EVIDENCE_JOB = "evidence-pending"
 MISFIRE_GRACE_SECONDS = 600
 # Coalesce missed runs into one, never run a job twice at once, and still run a job that is late by less
 # than the grace time (e.g. after the machine slept). Given per job too, so they show before start().
@@ -127,6 +129,18 @@ def alerts_job() -> None:
     scheduled_check(ctx.settings)
 
 
+def evidence_job() -> None:
+    """Freeze escalated items that have no evidence packet since their escalation (issue 16)."""
+    from monitor.evidence import freeze_pending
+
+    ctx = _context()
+    if ctx.stop_event.is_set():
+        return
+    frozen = freeze_pending(ctx.db, ctx.settings)
+    if frozen:
+        log.info("froze evidence of %d escalated item(s)", len(frozen))
+
+
 # -- building --------------------------------------------------------------------------------------------
 def _drop_stale_jobs(db: Database, keep: set[str]) -> None:
     """Remove jobs of sources no longer configured (the job store outlives config edits)."""
@@ -166,7 +180,7 @@ def build_scheduler(
     now = datetime.now(UTC)
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
-    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB}
+    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB, EVIDENCE_JOB}
     for source in configured:
         try:
             missing = make_collector(settings, source).missing_credentials()
@@ -210,6 +224,14 @@ def build_scheduler(
         IntervalTrigger(seconds=alert_minutes * 60, timezone=tz),
         id=ALERTS_JOB,
         name="alerts",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
+    scheduler.add_job(
+        evidence_job,
+        IntervalTrigger(seconds=settings.evidence.pending_minutes * 60, timezone=tz),
+        id=EVIDENCE_JOB,
+        name="freeze evidence of escalations",
         replace_existing=True,
         **JOB_OPTIONS,
     )

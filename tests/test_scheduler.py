@@ -80,7 +80,14 @@ def test_jobs_are_built_from_the_configuration(tmp_path: Path, monkeypatch: pyte
     scheduler = build_scheduler(cfg, db)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     # Switched-off sources are scheduled too: each run reads the switch, so the Sumber page needs no restart.
-    assert set(jobs) == {"source:masto", "source:off", "score-backlog", "weekly-report", "alerts"}
+    assert set(jobs) == {
+        "source:masto",
+        "source:off",
+        "score-backlog",
+        "weekly-report",
+        "alerts",
+        "evidence-pending",
+    }
     assert jobs["source:masto"].trigger.interval == timedelta(minutes=5)
     assert str(scheduler.timezone) == "Asia/Jakarta"
     weekly = jobs["weekly-report"].trigger

@@ -169,6 +169,9 @@ class HttpSession(requests.Session):
         self._last_request = 0.0
         self._lock = threading.Lock()
         self.attempts = 0  # requests actually sent, for tests and logs
+        # Collectors want the whole body read here (deadline + cap, typed errors). An evidence capture wants
+        # the raw stream instead, to keep the exact bytes and whatever part arrived before a cut.
+        self.read_bodies = True
 
     # -- waiting -------------------------------------------------------------------------------------------
     def _sleep(self, seconds: float) -> None:
@@ -212,7 +215,11 @@ class HttpSession(requests.Session):
             started = time.monotonic()
             try:
                 response = super().send(request, **kwargs)
-                if response.status_code not in (429, *RETRY_STATUSES) and request.method != "HEAD":
+                if (
+                    self.read_bodies
+                    and response.status_code not in (429, *RETRY_STATUSES)
+                    and request.method != "HEAD"
+                ):
                     read_body(
                         response,
                         started=started,

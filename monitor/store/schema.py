@@ -357,3 +357,28 @@ class SourceTarget(Base):
     items_last_run: Mapped[int] = mapped_column(Integer, default=0)
     posts_total: Mapped[int] = mapped_column(BigInteger, default=0)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EvidencePacket(Base):
+    """One link of the evidence hash chain: a frozen packet of an item, or the release of an earlier one.
+
+    `manifest` holds the manifest's exact bytes (UTF-8 JSON); `manifest_sha256` is their hash and the next
+    link's `previous_sha256`. The unique `seq` and `previous_sha256` keep the chain a single line (two
+    freezes racing for the same head: one fails and retries). Triggers (migration 0008) refuse UPDATE and
+    DELETE: a release is a new link, never an edit."""
+
+    __tablename__ = "evidence_packets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # packet | release
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), nullable=True, index=True)
+    # For a release link: the seq of the packet whose files were deleted.
+    releases_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    trigger: Mapped[str] = mapped_column(String(40))  # escalation | on_demand | release
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
