@@ -8,6 +8,10 @@ Migration 0001 refused UPDATE and DELETE on `triage_events`. Two statements stil
   update trigger, already refused.)
 - PostgreSQL `TRUNCATE` fires no row triggers; a statement-level `BEFORE TRUNCATE` trigger refuses it.
 
+It also drops `apscheduler_jobs`, which APScheduler's SQLAlchemy job store created at run time (never a
+migration): it held pickled jobs, and unpickling a row planted there ran code. `monitor run` now keeps
+its jobs in memory, rebuilt from the configuration at each start, so the table holds nothing of value.
+
 Revision ID: 0004
 Revises: 0003
 """
@@ -23,6 +27,7 @@ APPEND_ONLY_MESSAGE = "triage_events is append-only"
 
 
 def upgrade() -> None:
+    op.execute("DROP TABLE IF EXISTS apscheduler_jobs")
     if op.get_bind().dialect.name == "postgresql":
         # The function of migration 0001 raises for any trigger; it serves the statement trigger as well.
         op.execute(
