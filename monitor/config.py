@@ -55,6 +55,9 @@ class PipelineConfig(_Section):
     batch_size: int = Field(1000, ge=1, le=100_000)
     score_batch_size: int = Field(512, ge=1, le=100_000)
     store_irrelevant: bool = False
+    # One input line's bounds (monitor/collectors/files.py Limits): longer text or lines are rejected.
+    max_text_chars: int = Field(100_000, ge=1_000, le=10_000_000)
+    max_line_bytes: int = Field(2_000_000, ge=10_000, le=100_000_000)
 
 
 class ClassifierConfig(_Section):
