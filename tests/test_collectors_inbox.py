@@ -85,7 +85,13 @@ def test_unreadable_file_fails_at_once(tmp_path: Path) -> None:
     assert all(isinstance(r, RejectedLine) for r in records)
     box.finish()
     failed = sorted(p.name for p in (inbox / "failed").iterdir())
-    assert failed == ["biner.jsonl", "biner.jsonl.reason.txt", "kosong.csv", "kosong.csv.reason.txt"]
+    assert failed == [
+        "biner.jsonl",
+        "biner.jsonl.reason.txt",
+        "biner.jsonl.rejects.jsonl",
+        "kosong.csv",
+        "kosong.csv.reason.txt",
+    ]
     assert "no records" in (inbox / "failed" / "kosong.csv.reason.txt").read_text(encoding="utf-8")
 
 
