@@ -8,6 +8,7 @@ the environment variable), the key and what was expected, so an officer editing 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "MONITOR_"
 CONFIG_FILE = Path("config") / "monitor.toml"
@@ -23,6 +26,41 @@ CONFIG_FILE = Path("config") / "monitor.toml"
 
 class ConfigError(ValueError):
     """A configuration file or variable is invalid; the message names where and what."""
+
+
+# -- secrets never reach a message -----------------------------------------------------------------------
+SECRET_KEY = re.compile(r"token|password|passwd|secret|api[_-]?key|credential|salt", re.IGNORECASE)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?P<at>@)", re.IGNORECASE
+)
+_SECRET_PARAM = re.compile(
+    r"(?P<head>\b[\w.-]*(?:token|password|passwd|secret|api[_-]?key)[\w.-]*\s*[=:]\s*['\"]?)(?P<secret>[^\s&'\",;]+)",
+    re.IGNORECASE,
+)
+HIDDEN = "***"
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit for a message: SQLAlchemy's own rendering with the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        return redact(url)
+
+
+def redact(text: str) -> str:
+    """`text` with passwords in URLs and the values of token/password/secret/api-key settings hidden."""
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + HIDDEN + m["at"], text)
+    return _SECRET_PARAM.sub(lambda m: m["head"] + HIDDEN, text)
+
+
+def redact_value(key: str, value: Any) -> Any:
+    """A configuration value as a message may show it: secrets by key name hidden, URLs without passwords."""
+    if SECRET_KEY.search(key):
+        return HIDDEN
+    if isinstance(value, str):
+        return safe_url(value) if "://" in value else redact(value)
+    return value
 
 
 def find_home(start: Path | None = None) -> Path:
@@ -131,7 +169,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError(f"a sqlite:/// or postgresql+psycopg:// URL, got {value!r}")
+            # The value is shown once, by _describe, with its password hidden.
+            raise ValueError("a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
     @classmethod
@@ -192,8 +231,8 @@ def _describe(errors: list[dict[str, Any]], where: str, env_keys: set[str]) -> s
         env_name = ENV_PREFIX + "__".join(loc).upper()
         origin = f"environment variable {env_name}" if env_name in env_keys else where
         got = err.get("input")
-        got_text = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
-        message = err["msg"]
+        got_text = "" if isinstance(got, dict) or got is None else f" (got {redact_value(key, got)!r})"
+        message = redact(err["msg"])
         if err["type"] == "extra_forbidden":
             message = "unknown key (check its spelling)"
         elif err["type"] == "missing":

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from monitor.config import ConfigError, Settings, load_settings
+from monitor.config import ConfigError, Settings, load_settings, redact
 from monitor.store import Database, DatabaseNotInitialised
 
 app = typer.Typer(
@@ -26,6 +28,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 class UserError(Exception):
@@ -33,20 +36,26 @@ class UserError(Exception):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # The message may hold file names or values with Rich markup ("[/]"): escaped, it prints literally.
+    err_console.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, markup=True)
     return typer.Exit(code)
 
 
 def handles_errors(func: F) -> F:
-    """Turn known errors into a one-line message and exit code 2 instead of a traceback."""
+    """Turn errors into a one-line message instead of a traceback: exit code 2 for known errors, 1 for
+    unexpected ones (whose traceback goes to the debug log, shown with --verbose). Secrets are redacted."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except (ConfigError, DatabaseNotInitialised, UserError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-            raise typer.Exit(2) from None
+            raise fail(str(exc)) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            log.debug("unexpected error", exc_info=True)
+            raise fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)", code=1) from None
 
     return wrapper  # type: ignore[return-value]
 

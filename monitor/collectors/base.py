@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from monitor.config import redact_value
 from monitor.records import RawPost
 
 
@@ -129,7 +130,7 @@ def describe_validation_error(exc: ValidationError, *, origin: str, source: str)
         got_text = (
             ""
             if err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict)
-            else f" (got {got!r})"
+            else f" (got {redact_value(loc, got)!r})"  # a token's value never reaches a message
         )
         lines.append(f"{origin}: source {source!r}: options.{loc}: {message}{got_text}")
     return "\n".join(lines)
