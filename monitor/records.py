@@ -67,6 +67,7 @@ MAX_COUNT = 10**12  # likes, shares, views, followers: a trillion is already far
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=2)  # clock skew and time-zone slips of a source, not posts from the future
 MAX_JSON_DEPTH = 20  # nesting of the extra fields kept in `raw`
+_LATEST = [datetime.now(UTC) + FUTURE_SLACK]  # the upper bound, re-read only when a post passes it
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -144,7 +145,9 @@ def check_moment(name: str, value: datetime, now: datetime | None = None) -> dat
         moment = as_utc(value)
     except (OverflowError, ValueError):
         raise RecordError(name, f"{value.isoformat()} is out of range once converted to UTC") from None
-    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    latest = _LATEST[0] if now is None else now + FUTURE_SLACK
+    if moment > latest and now is None:  # the clock moved on since the bound was last read
+        latest = _LATEST[0] = datetime.now(UTC) + FUTURE_SLACK
     if not EARLIEST <= moment <= latest:
         raise RecordError(
             name,

@@ -218,6 +218,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# One decoder for every line (json.loads with hooks would build a new one per call).
+_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
+
+
 def _physical_lines(handle: Any, limit: int) -> Iterator[tuple[int, bytes, int]]:
     """(line number, bytes, full length) of each line; a line longer than `limit` comes as its first
     `limit` bytes with its full length, the rest skipped in chunks and never held whole."""
@@ -257,7 +261,7 @@ def _read_jsonl(
             if not line.strip():
                 continue
             try:
-                item = json.loads(line, parse_float=_finite_float, parse_constant=_no_constant)
+                item = _DECODER.decode(line)
             except json.JSONDecodeError as exc:
                 reason = f"invalid JSON: {exc.msg} at column {exc.colno}"
                 yield RejectedLine(name, line_no, reason, excerpt_of(line))
