@@ -7,6 +7,7 @@ the environment variable), the key and what was expected, so an officer editing 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -37,6 +38,7 @@ _SECRET_PARAM = re.compile(
     r"(?P<head>\b[\w.-]*(?:token|password|passwd|secret|api[_-]?key)[\w.-]*\s*[=:]\s*['\"]?)(?P<secret>[^\s&'\",;]+)",
     re.IGNORECASE,
 )
+_BOT_TOKEN = re.compile(r"(?P<head>/bot)(?P<secret>\d+:[\w-]+)")  # Telegram Bot API URLs carry the token
 HIDDEN = "***"
 
 
@@ -51,7 +53,20 @@ def safe_url(url: str) -> str:
 def redact(text: str) -> str:
     """`text` with passwords in URLs and the values of token/password/secret/api-key settings hidden."""
     text = _URL_PASSWORD.sub(lambda m: m["head"] + HIDDEN + m["at"], text)
+    text = _BOT_TOKEN.sub(lambda m: m["head"] + HIDDEN, text)
     return _SECRET_PARAM.sub(lambda m: m["head"] + HIDDEN, text)
+
+
+class RedactingFilter(logging.Filter):
+    """A log handler filter: each record's message (and traceback text) with secrets redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 def redact_value(key: str, value: Any) -> Any:

@@ -231,6 +231,20 @@ def test_database_url_password_never_printed(tmp_path: Path, monkeypatch: pytest
         == "GET https://api.x/y?access_token=***&q=pemilu"
     )
     assert redact("bot_token: 12345:ABCdef") == "bot_token: ***"
+    assert redact("GET https://api.telegram.org/bot123456:AA-bb_cc/getUpdates") == (
+        "GET https://api.telegram.org/bot***/getUpdates"
+    )
+
+
+def test_log_records_are_redacted() -> None:
+    import logging
+
+    from monitor.config import RedactingFilter
+
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, "db %s failed", ("postgresql://a:b3@h/d",), None
+    )
+    assert RedactingFilter().filter(record) and record.getMessage() == "db postgresql://a:***@h/d failed"
 
 
 def test_collector_option_errors_hide_token_values() -> None:

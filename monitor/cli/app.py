@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from monitor.config import ConfigError, Settings, load_settings, redact
+from monitor.config import ConfigError, RedactingFilter, Settings, load_settings, redact
 from monitor.store import Database, DatabaseNotInitialised
 
 app = typer.Typer(
@@ -85,5 +85,7 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:  # no token or password reaches the terminal or a log file
+        handler.addFilter(RedactingFilter())
     for noisy in ("httpx", "urllib3", "sentence_transformers", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -16,11 +16,10 @@ from monitor.cli.app import UserError, app, console, err_console, handles_errors
 from monitor.collectors.files import (
     FileFormatError,
     RejectedLine,
-    RejectLog,
-    default_rejects_path,
     parse_mapping,
     read_records,
 )
+from monitor.collectors.rejects import RejectLog, default_rejects_path
 from monitor.config import Settings
 from monitor.pipeline import IngestStats, Pipeline, score_backlog
 from monitor.records import iter_json_objects

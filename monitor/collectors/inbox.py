@@ -23,7 +23,8 @@ from typing import Any
 from pydantic import Field
 
 from monitor.collectors.base import Collector, CollectorOptions, SourceUnavailable
-from monitor.collectors.files import RejectedLine, RejectLog, read_records
+from monitor.collectors.files import RejectedLine, read_records
+from monitor.collectors.rejects import RejectLog
 from monitor.records import RawPost
 
 log = logging.getLogger(__name__)
