@@ -180,12 +180,10 @@ def to_raw_post(
             values[field] = values[field].replace(",", "").replace("_", "")
     for field in ("native_id", "text", "url", "author_handle", "author_name", "lang", "platform"):
         if field in values and not isinstance(values[field], str):
-            if (
-                field == "native_id"
-                and isinstance(values[field], int)
-                and not isinstance(values[field], bool)
-            ):
-                values[field] = str(values[field])
+            value = values[field]
+            # A numeric id, handle or url is taken as its text; a list, object or boolean is not text.
+            if field != "text" and isinstance(value, int | float) and not isinstance(value, bool):
+                values[field] = str(value)
             else:
                 raise RecordError(
                     mapping.get(field, field), f"expected text, got {type(values[field]).__name__}"
