@@ -86,6 +86,18 @@ def test_all_hostile_lines_in_one_file_in_small_batches(
     assert _stored(db) == sorted(expected_good)
 
 
+def test_numeric_ids_and_handles_are_taken_as_text(db: Database, settings: Settings, tmp_path: Path) -> None:
+    line = (
+        good("0").replace('"native_id": "0"', '"native_id": 778812').replace('"likes": 3', '"likes": "1,200"')
+    )
+    path = _write(tmp_path / "angka.jsonl", [line[:-1] + ', "author_handle": 42}'])
+    stats, rejected = _ingest(db, settings, path)
+    assert rejected == [] and stats.new == 1  # type: ignore[attr-defined]
+    with db.session() as session:
+        stored = session.execute(select(Post.native_id, Post.author_handle, Post.likes)).one()
+    assert tuple(stored) == ("778812", "42", 1200)
+
+
 def test_odd_known_claim_fields_are_bounded(db: Database, settings: Settings, tmp_path: Path) -> None:
     claim = {
         "claim": "Surat suara sudah dicoblos",
