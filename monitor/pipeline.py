@@ -147,11 +147,22 @@ class Batch:
             self.stats.rejected += 1
             self.rejects.append(record)
             return
+        try:
+            raw_claim = record.raw.get("known_claim") if record.raw else None
+            claim = claim_record(raw_claim, record) if isinstance(raw_claim, dict) else None
+            row = prepare_row(record, source, matcher, store_irrelevant)
+        except Exception as exc:  # whatever one record trips on costs that record only
+            log.warning(
+                "record %s/%s could not be prepared", record.platform, record.native_id, exc_info=True
+            )
+            where, line_no = record.origin or (source or record.platform, 0)
+            reason = f"could not be prepared: {type(exc).__name__}: {exc}"[:500]
+            self.stats.rejected += 1
+            self.rejects.append(RejectedLine(where, line_no, reason, excerpt_of(record.text)))
+            return
         self.stats.read += 1
-        raw_claim = record.raw.get("known_claim") if record.raw else None
-        if isinstance(raw_claim, dict) and (claim := claim_record(raw_claim, record)):
+        if claim:
             self.claims.append(claim)
-        row = prepare_row(record, source, matcher, store_irrelevant)
         if row is not None:
             self.rows.append(row)
             self.origins.append(record.origin)

@@ -279,3 +279,23 @@ def test_cli_unexpected_error_is_one_line_without_traceback(tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stderr.startswith("error: OperationalError")
     assert "Traceback" not in result.stderr and "Rahasia-9" not in result.stderr
+
+
+def test_a_record_that_trips_the_text_work_costs_only_itself(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth beyond validation: an unforeseen error while preparing one record rejects it."""
+    from monitor import pipeline
+
+    real = pipeline.prepare_row
+
+    def fragile(post: RawPost, *args: object, **kwargs: object) -> object:
+        if post.native_id == "boom":
+            raise RuntimeError("normaliser tersandung")
+        return real(post, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "prepare_row", fragile)
+    path = _write(tmp_path / "rapuh.jsonl", [good("f-1"), good("boom"), good("f-2")])
+    stats, rejected = _ingest(db, settings, path)
+    assert [(r.line_no, "normaliser tersandung" in r.reason) for r in rejected] == [(2, True)]
+    assert _stored(db) == ["f-1", "f-2"] and stats.rejected == 1 and stats.read == 2  # type: ignore[attr-defined]
