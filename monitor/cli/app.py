@@ -51,8 +51,8 @@ def handles_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (ConfigError, DatabaseNotInitialised, UserError) as exc:
             raise fail(str(exc)) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # exits and usage errors the command chose
         except Exception as exc:
             log.debug("unexpected error", exc_info=True)
             raise fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)", code=1) from None
