@@ -16,6 +16,7 @@ ALL = (
     "dashboard",
     "collect",
     "evidence",
+    "hostile",
 )
 
 

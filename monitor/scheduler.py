@@ -1,7 +1,7 @@
 """`monitor run`: APScheduler in the foreground (interfaces floor).
 
-Jobs (all with coalesce, max_instances=1 and a misfire grace time, in a SQLAlchemy job store on the same
-database, time zone Asia/Jakarta):
+Jobs (all with coalesce, max_instances=1 and a misfire grace time, time zone Asia/Jakarta), rebuilt from
+the configuration at every start and kept in memory only:
 
 - one per configured source, at its `interval_minutes` (continuing from the source's last run); each run
   first reads the source's on/off switch (`collection.source_enabled`), so the Sumber page's switch is
@@ -12,8 +12,10 @@ database, time zone Asia/Jakarta):
   check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries;
 - freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`).
 
-The job store pickles references to the module-level functions below; what they need (settings,
-database, shutdown event) is in a process-wide context set by `run()`.
+No job is ever read back from the database or a file: APScheduler's SQLAlchemy job store keeps jobs as
+pickles, and unpickling a row someone slipped into its table runs their code. What must survive a restart
+is plain data in our own tables (each source's `last_run_at` sets its first run). What the jobs need
+(settings, database, shutdown event) is in a process-wide context set by `run()`.
 
 SIGTERM/SIGINT set the shutdown event: running collections stop after the post in hand, the pipeline
 commits that batch with its cursor, the scheduler waits for the jobs and `run()` returns 0. A second
@@ -30,11 +32,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import MetaData, Table, delete, inspect
 
 from monitor.collection import (
     close_crashed_runs,
@@ -50,7 +51,6 @@ from monitor.store.locks import RunnerLock
 
 log = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
 SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
@@ -81,7 +81,7 @@ def _context() -> SchedulerContext:
     return _CONTEXT
 
 
-# -- jobs (module-level: the job store pickles references to them) ---------------------------------------
+# -- jobs ---------------------------------------------------------------------------------------------------
 def run_source_job(source_name: str) -> None:
     ctx = _context()
     if ctx.stop_event.is_set():
@@ -142,15 +142,6 @@ def evidence_job() -> None:
 
 
 # -- building --------------------------------------------------------------------------------------------
-def _drop_stale_jobs(db: Database, keep: set[str]) -> None:
-    """Remove jobs of sources no longer configured (the job store outlives config edits)."""
-    if not inspect(db.engine).has_table(JOB_TABLE):
-        return
-    table = Table(JOB_TABLE, MetaData(), autoload_with=db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(delete(table).where(table.c.id.not_in(sorted(keep))))
-
-
 def _first_run(last_run: datetime | None, interval: timedelta, now: datetime) -> datetime:
     """Continue the source's rhythm across restarts: its last run plus the interval, or now."""
     if last_run is None:
@@ -172,7 +163,7 @@ def build_scheduler(
     tz = settings.tz
     configured = load_sources(settings)
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
+        jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=max(workers, min(len(configured) + 2, 32)))},
         job_defaults=JOB_OPTIONS,
         timezone=tz,
@@ -180,7 +171,6 @@ def build_scheduler(
     now = datetime.now(UTC)
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
-    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB, EVIDENCE_JOB}
     for source in configured:
         try:
             missing = make_collector(settings, source).missing_credentials()
@@ -192,7 +182,6 @@ def build_scheduler(
             continue
         interval = timedelta(minutes=source.interval_minutes)
         job_id = f"source:{source.name}"
-        wanted.add(job_id)
         scheduler.add_job(
             run_source_job,
             IntervalTrigger(seconds=interval.total_seconds(), timezone=tz),
@@ -235,7 +224,6 @@ def build_scheduler(
         replace_existing=True,
         **JOB_OPTIONS,
     )
-    _drop_stale_jobs(db, wanted)
     return scheduler
 
 

@@ -176,3 +176,17 @@ def test_options_need_a_target() -> None:
         MastodonCollector.from_config("m", {"base_url": "https://mastodon.social"})
     with pytest.raises(SourceConfigError, match=r"options\.base_url"):
         MastodonCollector.from_config("m", {"base_url": "mastodon.social", "hashtags": ["pemilu"]})
+
+
+def test_a_hostile_status_is_skipped_and_the_page_kept(server: RecordedServer) -> None:
+    """A NUL in one status fails the record checks: that status is skipped, its neighbours are collected."""
+    import json
+
+    page = json.loads((RECORDED / "tag_pemilu_page1.json").read_text(encoding="utf-8"))
+    page[1]["content"] = "<p>Server Sirekap\u0000 di luar negeri</p>"
+    bad_id = int(page[1]["id"]) - BASE
+    server.route(TAG, body=json.dumps(page), content_type="application/json")
+    posts = list(collector(server, max_pages=1).fetch(None))
+    ids = short_ids(posts)
+    assert bad_id not in ids
+    assert len(ids) == len(page) - 1

@@ -249,7 +249,7 @@ def test_pending_escalations_are_caught_up(db: Database, seeded: list[int], tmp_
     cfg = evidence_settings(db, tmp_path / "evidence")
     _escalate(db, seeded[0])
     _escalate(db, seeded[1], "escalate_polri")
-    assert evidence.pending_items(db) == [seeded[0], seeded[1]]
+    assert evidence.pending_items(db) == sorted([seeded[0], seeded[1]])  # oldest item first
     evidence.freeze(db, cfg, KPU, seeded[0], trigger="escalation")
     assert evidence.pending_items(db) == [seeded[1]]
     caught_up = evidence.freeze_pending(db, cfg)

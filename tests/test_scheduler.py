@@ -309,3 +309,88 @@ def test_a_run_killed_with_sigkill_is_closed_as_crashed_at_the_next_start(tmp_pa
     assert first.id == killed.id and first.finished_at is not None and first.error.startswith("crashed:")
     assert second.error is None and second.read == 4
     db.dispose()
+
+
+class _Planted:
+    """Unpickling this runs os.mkdir(marker): what an attacker's row in a pickle job store would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def _plant_job(db: Database, job_id: str, marker: Path) -> None:
+    """A row in `apscheduler_jobs`, made the way APScheduler's SQLAlchemy job store makes its table."""
+    import pickle
+
+    from sqlalchemy import Column, Float, LargeBinary, MetaData, Table, Unicode
+
+    table = Table(
+        "apscheduler_jobs",
+        MetaData(),
+        Column("id", Unicode(191), primary_key=True),
+        Column("next_run_time", Float(25), index=True),
+        Column("job_state", LargeBinary, nullable=False),
+    )
+    table.create(db.engine, checkfirst=True)
+    with db.engine.begin() as connection:
+        connection.execute(
+            table.insert().values(id=job_id, next_run_time=0.0, job_state=pickle.dumps(_Planted(marker)))
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_planted_pickle_job_row_runs_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    import pickle
+
+    # The payload is live: unpickling it does create its marker.
+    probe = tmp_path / "probe"
+    pickle.loads(pickle.dumps(_Planted(probe)))
+    assert probe.is_dir()
+
+    if backend == "sqlite":
+        db_url = f"sqlite:///{tmp_path / 'monitor.db'}"
+        db = Database(db_url)
+        db.upgrade()
+    else:
+        db = request.getfixturevalue("pg_db")
+        db_url = db.url
+    before, during = tmp_path / "planted-before-start", tmp_path / "planted-while-running"
+    _plant_job(db, "planted-before", before)
+    sources = tmp_path / "sources.yml"
+    sources.write_text(yaml.safe_dump({"sources": []}))
+    command = [sys.executable, "-m", "monitor.cli", "run", "--score-minutes", "60", "--alert-minutes", "60"]
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log_file:
+        runner = subprocess.Popen(
+            command, env=env_for(db_url, sources), cwd=tmp_path, stdout=log_file, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b"scheduler started" not in log_path.read_bytes():
+                assert runner.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "the scheduler did not start"
+                time.sleep(0.1)
+            _plant_job(db, "planted-during", during)
+            # APScheduler's SQLAlchemy store would have loaded the due rows on start and on every wakeup;
+            # give a memory store the same chance to misbehave (it never reads the table).
+            time.sleep(2)
+            runner.send_signal(signal.SIGTERM)
+            runner.wait(timeout=60)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+    output = log_path.read_text()
+    assert runner.returncode == 0, output
+    assert not before.exists() and not during.exists(), output
+    assert "planted" not in output
+    # The planted table is no table of ours: leave the shared PostgreSQL test database as migrations made it.
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
+    if backend == "sqlite":
+        db.dispose()

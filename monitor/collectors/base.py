@@ -30,7 +30,8 @@ from monitor.collectors.paging import (  # noqa: F401  (re-exported: collectors 
     PageBudgetExhausted,
     walk_newest_first,
 )
-from monitor.records import RawPost
+from monitor.config import redact_value
+from monitor.records import RawPost, RecordError
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def describe_validation_error(exc: ValidationError, *, origin: str, source: str)
         got_text = (
             ""
             if err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict)
-            else f" (got {got!r})"
+            else f" (got {redact_value(loc, got)!r})"  # a token's value never reaches a message
         )
         lines.append(f"{origin}: source {source!r}: options.{loc}: {message}{got_text}")
     return "\n".join(lines)
@@ -232,6 +233,15 @@ class Collector(ABC):
     @abstractmethod
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[RawPost]:
         """Yield posts newer than `cursor` (None: first run). Raises only CollectorError subclasses."""
+
+    def try_map(self, item: Any) -> RawPost | None:
+        """`map_item(item)`, or None (logged) when the item fails the record checks (a NUL in a message, a
+        date in year 9999): one hostile post from a live source is skipped, the rest of the page is kept."""
+        try:
+            return self.map_item(item)  # type: ignore[attr-defined]
+        except RecordError as exc:
+            log.warning("source %s: an item was skipped: %s", self.name, exc)
+            return None
 
     def targets(self) -> list[str]:
         """The targets this source watches, as shown in health (e.g. '@kpu_ri', 'tag:pemilu', a feed URL)."""

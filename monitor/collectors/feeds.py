@@ -136,7 +136,7 @@ class FeedCollector(HttpCollector):
             ident = _entry_id(entry)
             if ident in seen_set:
                 continue
-            post = self.map_item(
+            post = self.try_map(
                 {
                     "entry": entry,
                     "id": ident,
@@ -150,7 +150,8 @@ class FeedCollector(HttpCollector):
             seen.append(ident)
             seen_set.add(ident)
             state["seen"] = seen[-self.options.seen_limit :]
-            yield post
+            if post is not None:
+                yield post
         # Read to the end: from now on a conditional GET may answer 304 Not Modified.
         state["etag"] = headers.get("ETag")
         state["modified"] = headers.get("Last-Modified")

@@ -205,7 +205,9 @@ class MastodonCollector(HttpCollector):
                 if not isinstance(page, list):
                     raise UnexpectedContent(f"{self.options.base_url} {target}: expected a list of statuses")
                 for status in page:
-                    post = self.map_item(status)
+                    post = self.try_map(status)
+                    if post is None:
+                        continue
                     if since is not None and post.created_at.date() < since:
                         return
                     yield int(_get(status, "id")), post

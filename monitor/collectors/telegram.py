@@ -271,7 +271,9 @@ class TelegramCollector(HttpCollector):
             known = {k: state.extra[k] for k in ("title", "subscribers") if state.extra.get(k) is not None}
             scraper = scraper_class(channel, self.session, before=before, budget=budget, known=known)
             for item in scraper.get_items():
-                post = self.map_item(item)
+                post = self.try_map(item)
+                if post is None:
+                    continue
                 if since is not None and post.created_at.date() < since:
                     return
                 yield int(post.raw["message_id"]), post

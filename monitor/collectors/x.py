@@ -115,7 +115,9 @@ class XCollector(HttpCollector):
                 if not isinstance(tweets, list):
                     raise UnexpectedContent(f"{url}: 'data' is not a list of tweets")
                 for tweet in tweets:
-                    post = self.map_item({"tweet": tweet, "users": users, "media": media, "query": query})
+                    post = self.try_map({"tweet": tweet, "users": users, "media": media, "query": query})
+                    if post is None:
+                        continue
                     yield int(post.native_id), post
                 next_token = (data.get("meta") or {}).get("next_token")
                 if not next_token:

@@ -121,7 +121,9 @@ class YouTubeCollector(HttpCollector):
                 if not isinstance(items, list):
                     raise UnexpectedContent(f"{url}: 'items' missing from the commentThreads answer")
                 for item in items:
-                    post = self.map_item(item)
+                    post = self.try_map(item)
+                    if post is None:
+                        continue
                     order_key = f"{post.raw['published_at']}|{post.native_id}"
                     if before is not None and order_key >= before:
                         continue  # already collected by the interrupted pass

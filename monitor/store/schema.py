@@ -269,7 +269,8 @@ class User(Base):
 class TriageEvent(Base):
     """Append-only audit trail: who did what to which item, with the state before and after.
 
-    Database triggers (see the initial migration) refuse UPDATE and DELETE on this table."""
+    Database triggers refuse UPDATE and DELETE (migration 0001), SQLite's INSERT OR REPLACE and PostgreSQL's
+    TRUNCATE (migration 0004) on this table."""
 
     __tablename__ = "triage_events"
     __table_args__ = (Index("ix_triage_events_created_at", "created_at"),)

@@ -5,14 +5,14 @@ a heartbeat so a run killed mid-way can be closed as crashed; sources remember t
 as last seen, so the database flag stays the one switch while an edit of the file still counts.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
