@@ -18,7 +18,6 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from monitor.i18n import format_time
 from monitor.pipeline import IngestStats, Pipeline
 from monitor.store import Database
 from monitor.store import sources as source_store
+from monitor.store.runs import close_stale_runs
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,7 @@ def enabled_sources(db: Database, settings: Settings) -> list[SourceConfig]:
 
 def close_crashed_runs(db: Database, settings: Settings) -> list[int]:
     """Close collection runs left open by a killed process (call while holding the runner lock)."""
-    names = [source.name for source in load_sources(settings)]
-    with db.session() as session:
-        closed = source_store.close_stale_runs(session, older_than=timedelta(0), source_names=names)
+    closed = close_stale_runs(db, source_names=[source.name for source in load_sources(settings)])
     if closed:
         log.warning("closed %d collection run(s) left open by a stopped process: %s", len(closed), closed)
     return closed

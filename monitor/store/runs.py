@@ -10,7 +10,7 @@ process owns it. Overlapping imports are safe: the other's lock is held, so its 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -52,12 +52,19 @@ def tracked_run(db: Database, source_name: str) -> Iterator[int]:
         _forget(lock)
 
 
-def close_stale_runs(db: Database, prefix: str | None = None) -> list[int]:
-    """Close as crashed every unfinished run (whose source name starts with `prefix`, if given) that no
-    living process holds; returns their ids."""
+def close_stale_runs(
+    db: Database, prefix: str | None = None, *, source_names: Iterable[str] | None = None
+) -> list[int]:
+    """Close as crashed every unfinished run (whose source name starts with `prefix`, or is one of
+    `source_names`, if given) that no living process holds; returns their ids.
+
+    Imports hold their run's lock while they run. Collection runs do not: the collection service calls this
+    while holding the runner lock, so any collection run still open then belongs to a dead process."""
     query = select(IngestRun.id).where(IngestRun.finished_at.is_(None))
     if prefix:
         query = query.where(IngestRun.source_name.startswith(prefix, autoescape=True))
+    if source_names is not None:
+        query = query.where(IngestRun.source_name.in_(list(source_names)))
     with db.session() as session:
         candidates = list(session.scalars(query.order_by(IngestRun.id)))
     closed: list[int] = []

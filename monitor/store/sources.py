@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.schema import IngestRun, Source, SourceTarget, utcnow
-
-CRASHED = "crashed: the run stopped without finishing (no heartbeat since {at})"
 
 
 # -- sources -------------------------------------------------------------------------------------------------
@@ -212,34 +210,3 @@ def add_to_run(session: Session, run_id: int, stats: Any) -> None:
 
 def finish_run(session: Session, run_id: int, error: str | None = None) -> None:
     session.execute(update(IngestRun).where(IngestRun.id == run_id).values(finished_at=utcnow(), error=error))
-
-
-def close_stale_runs(
-    session: Session,
-    *,
-    older_than: timedelta,
-    source_names: Iterable[str] | None = None,
-    now: datetime | None = None,
-) -> list[int]:
-    """Close runs that never finished and gave no heartbeat for `older_than` as crashed; their ids.
-
-    A process killed with kill -9 leaves its run open; the next start calls this so health and the run
-    list say what happened instead of showing the run as running forever. `source_names` limits it to
-    those sources (collection runs); None closes any stale run (file imports too).
-    """
-    now = now or utcnow()
-    cutoff = now - older_than
-    last_sign = func.coalesce(IngestRun.heartbeat_at, IngestRun.started_at)
-    query = select(IngestRun.id, last_sign).where(IngestRun.finished_at.is_(None), last_sign < cutoff)
-    if source_names is not None:
-        query = query.where(IngestRun.source_name.in_(list(source_names)))
-    closed = []
-    for run_id, last in session.execute(query).all():
-        at = last.isoformat(timespec="seconds") if last is not None else "?"
-        session.execute(
-            update(IngestRun)
-            .where(IngestRun.id == run_id)
-            .values(finished_at=now, error=CRASHED.format(at=at))
-        )
-        closed.append(run_id)
-    return closed
