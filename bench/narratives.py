@@ -27,8 +27,8 @@ from typing import Any
 from bench.common import emit, peak_rss_mb
 from monitor.classify.embed import TfidfEmbedder
 from monitor.config import load_settings
-from monitor.narrative_index import NarrativeIndex, PostItem
 from monitor.narratives import NarrativeGrouper, VectorSpace, reference_texts
+from monitor.narratives.index import NarrativeIndex, PostItem
 from monitor.text import KeywordMatcher, normalize
 
 REPO = Path(__file__).resolve().parent.parent

@@ -82,10 +82,12 @@ class ReportConfig(_Section):
 
 
 class NarrativesConfig(_Section):
-    """Grouping of posts into narratives (monitor/narratives.py)."""
+    """Grouping of posts into narratives (monitor/narratives/)."""
 
-    # Which posts get a narrative: flagged ones, ones matched to a known debunk, and any scored at least this.
+    # Flagged posts and posts matched to a known debunk open narratives; posts scored at least this may join.
     score_floor: float = Field(0.35, ge=0.0, le=1.0)
+    # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ...").
+    official_accounts: list[str] = Field(default_factory=list)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
     # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)

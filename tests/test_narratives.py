@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from monitor.classify.embed import TfidfEmbedder
 from monitor.config import Settings, load_settings
-from monitor.narrative_index import NarrativeIndex, PostItem, Signer, primary_topic
 from monitor.narratives import NarrativeGrouper, VectorSpace, assign_new_posts, forget_indexes
+from monitor.narratives.index import NarrativeIndex, PostItem, Signer, primary_topic
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
 from monitor.store import Database, queries
@@ -168,28 +168,34 @@ def test_incremental_batches_and_a_reloaded_index_give_the_same_groups(
 
 
 def test_which_posts_get_a_narrative(db: Database, settings: Settings, space: VectorSpace) -> None:
-    rows = labelled_rows()[:4]
-    ids = ingest_labelled(db, settings, rows[:3], score=0.1)
+    """A flagged post opens a narrative; a post at the score floor only joins one; low and unscored wait."""
+    tinta = [r for r in labelled_rows() if r["group"] == "tinta-babi"][:2]
+    other = next(r for r in labelled_rows() if r["group"] == "golput-didenda")
+    loose = next(r for r in labelled_rows() if r["group"] == "coblos-online")
+    rows = [tinta[0], tinta[1], other, loose]
+    ids = ingest_labelled(db, settings, rows, score=0.1)
+    floor = settings.narratives.score_floor
     with db.session() as session:
-        # One low score (ignored), one at the floor, one flagged; the fourth post is never scored.
         queries.save_scores(
             session,
             "m2",
             [
-                {"post_id": ids[rows[0]["id"]], "score": 0.1, "flagged": False, "reach": 0},
-                {
-                    "post_id": ids[rows[1]["id"]],
-                    "score": settings.narratives.score_floor,
-                    "flagged": False,
-                    "reach": 0,
-                },
-                {"post_id": ids[rows[2]["id"]], "score": 0.2, "flagged": True, "reach": 0},
+                {"post_id": ids[tinta[0]["id"]], "score": 0.9, "flagged": True, "reach": 0},
+                {"post_id": ids[tinta[1]["id"]], "score": floor, "flagged": False, "reach": 0},  # joins
+                {"post_id": ids[other["id"]], "score": floor, "flagged": False, "reach": 0},  # opens nothing
+                {"post_id": ids[loose["id"]], "score": 0.1, "flagged": False, "reach": 0},  # ignored
             ],
         )
-        assert store.count_posts_to_group(session, settings.narratives.score_floor) == 2
+        assert store.count_posts_to_group(session, floor) == 3
     forget_indexes()
     assert assign_new_posts(db, settings) == 2
     assert assign_new_posts(db, settings) == 0  # nothing is assigned twice
+    with db.session() as session:
+        narrative_of = dict(session.execute(select(Post.id, Post.narrative_id)).all())
+        assert narrative_of[ids[tinta[0]["id"]]] == narrative_of[ids[tinta[1]["id"]]] is not None
+        assert narrative_of[ids[other["id"]]] is None and narrative_of[ids[loose["id"]]] is None
+        assert store.count_posts_to_group(session, floor) == 0  # the floor post is done, not waiting
+        assert session.scalar(select(func.count()).select_from(Narrative)) == 1
     forget_indexes()
 
 

@@ -1,7 +1,8 @@
-"""`monitor narratives ...` (list, show, assign) and `monitor alerts ...` (test, check)."""
+"""`monitor narratives ...`: list, show, assign, and an analyst's merge and split."""
 
 from __future__ import annotations
 
+import getpass
 import json
 
 import typer
@@ -13,9 +14,7 @@ from monitor.store import narratives as store
 from monitor.store.schema import Narrative
 
 narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
-alerts_app = typer.Typer(help="Spike alerts and their channels. Peringatan lonjakan.", no_args_is_help=True)
 app.add_typer(narratives_app, name="narratives")
-app.add_typer(alerts_app, name="alerts")
 
 
 def _narrative_dict(n: Narrative) -> dict[str, object]:
@@ -151,32 +150,51 @@ def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at mos
     )
 
 
-@alerts_app.command("test")
+@narratives_app.command("merge")
 @handles_errors
-def test(channel: str = typer.Argument(..., help="A channel name from config/alerts.yml.")) -> None:
-    """Send a test message through one channel."""
-    from monitor import alerts as alerting
-    from monitor.alert_channels import DeliveryError
+def merge(
+    keep: int = typer.Argument(..., help="The narrative that stays."),
+    absorb: int = typer.Argument(..., help="The narrative whose posts move into it (it is left empty)."),
+    by: str = typer.Option(None, "--by", help="Who merges (for the audit log; default: your login)."),
+    note: str = typer.Option(None, "--note", help="Why (kept in the audit log)."),
+) -> None:
+    """Merge two narratives that retell one claim (audited)."""
+    from monitor.narratives.curation import CurationError, merge_narratives
 
     cfg = settings()
-    try:
-        answer = alerting.send_test(cfg, channel)
-    except DeliveryError as exc:
-        raise UserError(f"channel {channel!r}: {exc}") from None
-    console.print(f"sent via {channel}: {answer}", highlight=False)
+    with open_database(cfg) as db:
+        try:
+            result = merge_narratives(db, keep, absorb, actor=by or getpass.getuser(), note=note)
+        except CurationError as exc:
+            raise UserError(str(exc)) from None
+    console.print(f"merged narrative {absorb} into {keep}: {result.moved} post(s) moved", highlight=False)
 
 
-@alerts_app.command("check")
+@narratives_app.command("split")
 @handles_errors
-def check(as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
-    """Group waiting posts, fire alerts for new spikes and deliver what is due (what the scheduler runs)."""
-    from monitor import alerts as alerting
+def split(
+    narrative_id: int = typer.Argument(..., help="The narrative to split."),
+    posts: str = typer.Option(..., "--posts", help="Comma-separated ids of the member posts to move out."),
+    by: str = typer.Option(None, "--by", help="Who splits (for the audit log; default: your login)."),
+    note: str = typer.Option(None, "--note", help="Why (kept in the audit log)."),
+) -> None:
+    """Move some posts of a narrative into a new narrative (audited)."""
+    from monitor.narratives.curation import CurationError, split_narrative
 
-    report = alerting.scheduled_check(settings())
-    if as_json:
-        typer.echo(json.dumps(report.as_dict()))
-    else:
-        console.print(" ".join(f"{k}={v}" for k, v in report.as_dict().items()), highlight=False)
+    try:
+        post_ids = [int(part) for part in posts.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UserError(f"--posts: expected comma-separated post ids, got {posts!r}") from None
+    cfg = settings()
+    with open_database(cfg) as db:
+        try:
+            result = split_narrative(db, narrative_id, post_ids, actor=by or getpass.getuser(), note=note)
+        except CurationError as exc:
+            raise UserError(str(exc)) from None
+    console.print(
+        f"split {result.moved} post(s) off narrative {narrative_id} into new narrative {result.narrative_id}",
+        highlight=False,
+    )
 
 
 def _short(text: str, limit: int) -> str:

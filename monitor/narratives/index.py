@@ -14,7 +14,7 @@ Candidate guard: a post naming one pair never joins a narrative about only other
 about 01 and about 02 are two narratives, with different targets and different harm). Posts naming no pair
 may join any narrative.
 
-The index holds no database code: monitor/narratives.py loads it from the store and saves what it decides.
+The index holds no database code: grouping.py loads it from the store and saves what it decides.
 """
 
 from __future__ import annotations
@@ -97,13 +97,14 @@ class PostItem:
     candidates: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     claim_id: int | None = None
+    may_found: bool = True  # flagged or debunk-matched: may open a narrative; otherwise it may only join one
 
 
 @dataclass(slots=True)
 class Assignment:
     post_id: int
-    slot: int  # the narrative's row in the index (see NarrativeIndex.narrative_id)
-    method: str  # "new" | "duplicate" | "similar" | "claim"
+    slot: int | None  # the narrative's row in the index (see NarrativeIndex.narrative_id); None: no narrative
+    method: str  # "new" | "duplicate" | "similar" | "claim" | "none"
     similarity: float | None
     signature: bytes
     created: bool = False  # this post opened the narrative
@@ -277,6 +278,9 @@ class NarrativeIndex:
                     vectors[i], margins[i], dirty, mask, item.claim_id
                 )
             created = slot is None
+            if slot is None and not item.may_found:
+                out.append(Assignment(item.post_id, None, "none", None, Signer.to_bytes(mh)))
+                continue
             if slot is None:
                 slot = self.add_narrative(
                     vectors[i],
@@ -358,6 +362,29 @@ class NarrativeIndex:
         similarity = float((self._means[slot] @ vector) / self._norms[slot])
         method = "claim" if claim_id is not None and self._claims[slot] == claim_id else "similar"
         return slot, method, similarity
+
+    def nearest(
+        self, vector: np.ndarray, *, candidates: Sequence[str] = (), claim_id: int | None = None
+    ) -> tuple[int | None, float | None]:
+        """The narrative a response (debunk, news, official post) answers, without changing the index.
+
+        Same tests as for members (the claim it matched lowers the bar), but a response naming a candidate
+        pair only answers narratives about that pair: a narrative naming no pair is not enough."""
+        n = len(self.states)
+        if n == 0:
+            return None, None
+        sims = (self._means[:n] @ vector) / self._norms[:n]
+        thresholds = np.full(n, self.similarity_threshold, dtype=np.float32)
+        if claim_id is not None:
+            thresholds[self._claims[:n] == claim_id] *= self.claim_factor
+        margins = sims - thresholds
+        mask = candidate_mask(candidates)
+        if mask:
+            margins[(self._masks[:n] & mask) == 0] = -np.inf
+        slot = int(np.argmax(margins))
+        if not margins[slot] >= 0:
+            return None, None
+        return slot, float(sims[slot])
 
     def _absorb(self, slot: int, vector: np.ndarray, item: PostItem) -> None:
         state = self.states[slot]

@@ -1,0 +1,31 @@
+"""Narratives: the retellings of one false claim, grouped as scored posts arrive, with their responses.
+
+The package face keeps the names callers use (`assign_new_posts` after scoring, `NarrativeGrouper`,
+`VectorSpace`, ...). Inside: `index.py` (the in-memory MinHash + centroid index, no database), `space.py` (the
+vector space), `roles.py` (member or response: debunks, news and official posts), `grouping.py` (index +
+store), `curation.py` (an analyst's merge and split, audited).
+"""
+
+from monitor.narratives.curation import merge_narratives, split_narrative
+from monitor.narratives.grouping import GroupingStats, NarrativeGrouper, assign_new_posts, forget_indexes
+from monitor.narratives.index import NarrativeIndex, PostItem, Signer, candidates_of, primary_topic
+from monitor.narratives.roles import post_role
+from monitor.narratives.space import VectorSpace, reference_texts, shipped_embedder
+
+__all__ = [
+    "GroupingStats",
+    "NarrativeGrouper",
+    "NarrativeIndex",
+    "PostItem",
+    "Signer",
+    "VectorSpace",
+    "assign_new_posts",
+    "candidates_of",
+    "forget_indexes",
+    "merge_narratives",
+    "post_role",
+    "primary_topic",
+    "reference_texts",
+    "shipped_embedder",
+    "split_narrative",
+]
