@@ -369,7 +369,7 @@ def score_backlog(
 
     model = registry.load_active_classifier(settings, db)
     scored = Pipeline(db, settings).score_pending(model, limit=limit, on_batch=on_batch)
-    if group and scored:
+    if group:  # also when nothing was scored: a run killed after scoring left posts waiting for a narrative
         grouped = narratives.assign_new_posts(db, settings)
         log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
     return scored

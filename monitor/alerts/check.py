@@ -191,9 +191,7 @@ def _fire(
         ],
     )
     if alert_id is not None:
-        log.info(
-            "alert %s fired (%s, %d posts, expected %.2f)", key, rule.role, spike.peak, spike.expected
-        )
+        log.info("alert %s fired (%s, %d posts, expected %.2f)", key, rule.role, spike.peak, spike.expected)
     return alert_id
 
 

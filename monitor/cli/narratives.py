@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import timedelta
 
 import typer
 from rich.table import Table
@@ -11,7 +12,7 @@ from rich.table import Table
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
 from monitor.i18n import format_time
 from monitor.store import narratives as store
-from monitor.store.schema import Narrative
+from monitor.store.schema import Narrative, utcnow
 
 narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
 app.add_typer(narratives_app, name="narratives")
@@ -39,16 +40,25 @@ def _narrative_dict(n: Narrative) -> dict[str, object]:
 def list_(
     limit: int = typer.Option(20, "--limit", min=1, help="How many narratives."),
     topic: str = typer.Option(None, "--topic", help="Only this topic (sidalih, sirekap, procedure, ...)."),
-    order: str = typer.Option("last_seen", "--order", help="last_seen, posts or reach."),
+    order: str = typer.Option(
+        "rank", "--order", help="rank (flagged posts × reach × growth), last_seen, posts or reach."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
-    """The most recent (or biggest) narratives."""
+    """The narratives that matter most (or the most recent, or biggest)."""
     cfg = settings()
     with open_database(cfg) as db, db.session() as session:
-        try:
-            rows = store.list_narratives(session, limit=limit, topic=topic, order=order)
-        except ValueError as exc:
-            raise UserError(f"--order: {exc}") from None
+        if order == "rank":
+            from monitor.narratives.ranking import top_narratives
+
+            newest = store.newest_activity(session)
+            now = (newest + timedelta(seconds=1)) if newest else utcnow()
+            rows = [r.narrative for r in top_narratives(session, now=now, limit=limit, topic=topic)]
+        else:
+            try:
+                rows = store.list_narratives(session, limit=limit, topic=topic, order=order)
+            except ValueError as exc:
+                raise UserError(f"--order: rank, {exc}") from None
         if as_json:
             for n in rows:
                 typer.echo(json.dumps(_narrative_dict(n), ensure_ascii=False))
@@ -86,9 +96,13 @@ def show(
             raise UserError(f"no narrative with id {narrative_id}")
         claim = store.known_claim_text(session, n.known_claim_id)
         members = store.narrative_posts(session, narrative_id, limit=posts)
+        responses = store.narrative_responses(session, narrative_id, limit=posts)
         if as_json:
             data = _narrative_dict(n)
             data["known_claim"] = claim.claim if claim else None
+            data["responses"] = [
+                {"id": p.id, "kind": kind, "platform": p.platform, "text": p.text} for p, kind in responses
+            ]
             data["posts"] = [
                 {
                     "id": p.id,
@@ -129,6 +143,8 @@ def show(
                 _short(p.text, 60),
             )
         console.print(table)
+        for p, kind in responses:
+            console.print(f"response ({kind}) #{p.id}: {_short(p.text, 90)}", highlight=False)
 
 
 @narratives_app.command("assign")

@@ -3,12 +3,13 @@
 The package face keeps the names callers use (`assign_new_posts` after scoring, `NarrativeGrouper`,
 `VectorSpace`, ...). Inside: `index.py` (the in-memory MinHash + centroid index, no database), `space.py` (the
 vector space), `roles.py` (member or response: debunks, news and official posts), `grouping.py` (index +
-store), `curation.py` (an analyst's merge and split, audited).
+store), `curation.py` (an analyst's merge and split, audited), `ranking.py` (flagged × reach × growth).
 """
 
 from monitor.narratives.curation import merge_narratives, split_narrative
 from monitor.narratives.grouping import GroupingStats, NarrativeGrouper, assign_new_posts, forget_indexes
 from monitor.narratives.index import NarrativeIndex, PostItem, Signer, candidates_of, primary_topic
+from monitor.narratives.ranking import RankedNarrative, rank_score, top_narratives
 from monitor.narratives.roles import post_role
 from monitor.narratives.space import VectorSpace, reference_texts, shipped_embedder
 
@@ -17,6 +18,7 @@ __all__ = [
     "NarrativeGrouper",
     "NarrativeIndex",
     "PostItem",
+    "RankedNarrative",
     "Signer",
     "VectorSpace",
     "assign_new_posts",
@@ -25,7 +27,9 @@ __all__ = [
     "merge_narratives",
     "post_role",
     "primary_topic",
+    "rank_score",
     "reference_texts",
     "shipped_embedder",
     "split_narrative",
+    "top_narratives",
 ]
