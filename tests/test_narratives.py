@@ -217,6 +217,23 @@ def test_near_duplicates_join_by_minhash_before_any_vector() -> None:
     assert len(Signer(64).from_bytes(out[0].signature).hashvalues) == 64
 
 
+def test_old_narratives_leave_memory_and_copies_of_them_open_a_new_one() -> None:
+    index = NarrativeIndex(8, duplicate_jaccard=0.6, similarity_threshold=0.5)
+    at = datetime(2024, 2, 1, tzinfo=UTC)
+    old = "surat suara sudah tercoblos ditemukan di gudang logistik kecamatan sekadau hulu malam ini"
+    new = "pemilu diundur ke tahun depan kata grup sebelah karena anggaran habis semua"
+    vectors = np.eye(8, dtype=np.float32)
+    index.assign([PostItem(1, old, at), PostItem(2, new, at + timedelta(days=70))], vectors[:2])
+    assert index.member_count == 2
+    assert index.evict_before(at + timedelta(days=10)) == 1
+    assert index.member_count == 1 and not index.has_member(1) and index.has_member(2)
+    assert index.evict_before(at + timedelta(days=10)) == 0  # evicted once
+    out = index.assign([PostItem(3, old + " sebarkan", at + timedelta(days=71))], vectors[:1])
+    assert out[0].created  # the old narrative no longer matches: it lives on in the store only
+    copy = index.assign([PostItem(4, new + " sebarkan", at + timedelta(days=71))], vectors[5:6])
+    assert copy[0].method == "duplicate" and copy[0].slot == 1
+
+
 def test_primary_topic_prefers_specific_topics() -> None:
     assert primary_topic(Counter({"other": 5, "candidate:02": 3, "sirekap": 1})) == "sirekap"
     assert primary_topic(Counter({"other": 5, "candidate:02": 3})) == "candidate:02"

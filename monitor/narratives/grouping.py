@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -68,6 +68,7 @@ class NarrativeGrouper:
         self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
         self.synced_at = None
         self.loaded = False
+        self._newest: datetime | None = None
 
     def load(self) -> None:
         """Fill the index from the store: active narratives' centroids and their members' signatures."""
@@ -164,7 +165,15 @@ class NarrativeGrouper:
                     break
                 self._assign_batch(session, rows, stats)
             self.synced_at = utcnow()
+            self._evict(rows[-1].created_at)
         return stats
+
+    def _evict(self, newest: datetime) -> None:
+        """Keep only narratives active in the last `active_days` (before the newest post) in memory."""
+        self._newest = max(self._newest or newest, newest)
+        horizon = self._newest - timedelta(days=self.settings.narratives.active_days)
+        if self.index.evict_before(horizon):
+            self._slots = {nid: slot for nid, slot in self._slots.items() if not self.index.is_evicted(slot)}
 
     def _role(self, row: store.PostToGroup) -> str:
         return post_role(

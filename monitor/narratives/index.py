@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+
+from monitor.narratives.bands import BandIndex
 
 MINHASH_SCHEME = "affine32"
 MINHASH_SEED = 1
@@ -165,15 +167,19 @@ class NarrativeIndex:
         self.similarity_threshold = similarity_threshold
         self.claim_factor = claim_factor
         # LSH recall is tuned a little below the acceptance threshold; candidates are then checked exactly.
-        self.lsh = MinHashLSH(threshold=max(0.3, duplicate_jaccard - 0.1), num_perm=num_perm)
+        self.bands = BandIndex(threshold=max(0.3, duplicate_jaccard - 0.1), num_perm=num_perm)
         self.states: list[NarrativeState] = []
         self._means = np.zeros((64, dim), dtype=np.float32)
         self._norms = np.zeros(64, dtype=np.float32)
         self._masks = np.zeros(64, dtype=np.uint8)
         self._claims = np.full(64, -1, dtype=np.int64)
-        self._member_slot: dict[int, int] = {}
+        # Members as rows: post id -> row, and per row its slot and signature (numpy, a few bytes each).
         self._member_row: dict[int, int] = {}
+        self._row_slot = np.zeros(1024, dtype=np.int32)
         self._signatures = np.zeros((1024, num_perm), dtype=np.uint32)
+        self._rows_used = 0
+        self._last_seen = np.zeros(64, dtype=np.float64)  # epoch seconds, for eviction
+        self._evicted = np.zeros(64, dtype=bool)
 
     # -- size and lookup ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -181,10 +187,10 @@ class NarrativeIndex:
 
     @property
     def member_count(self) -> int:
-        return len(self._member_slot)
+        return len(self._member_row)
 
     def has_member(self, post_id: int) -> bool:
-        return post_id in self._member_slot
+        return post_id in self._member_row
 
     def narrative_id(self, slot: int) -> int | None:
         return self.states[slot].narrative_id
@@ -232,22 +238,58 @@ class NarrativeIndex:
         self.states.append(state)
         self._means[slot] = vector
         self._norms[slot] = float(np.linalg.norm(vector)) or 1.0
+        self._last_seen[slot] = last_seen.timestamp()
         self._masks[slot] = state.mask
         self._claims[slot] = state.claim_id if state.claim_id is not None else -1
         return slot
 
     def add_member(self, post_id: int, slot: int, signature: bytes | object) -> None:
         """Register an already-assigned post so near-duplicates of it find its narrative."""
-        mh = self.signer.from_bytes(signature) if isinstance(signature, bytes) else signature
-        row = len(self._member_row)
+        if isinstance(signature, bytes):
+            values = np.frombuffer(signature, dtype="<u4")
+            if values.size != self.signer.num_perm:
+                raise ValueError(
+                    f"stored MinHash has {values.size} values, the index uses {self.signer.num_perm}"
+                )
+        else:
+            values = np.asarray(signature.hashvalues, dtype=np.uint32)  # type: ignore[attr-defined]
+        row = self._rows_used
         if row >= self._signatures.shape[0]:
             grown = np.zeros((row * 2, self._signatures.shape[1]), dtype=np.uint32)
             grown[:row] = self._signatures[:row]
             self._signatures = grown
-        self._signatures[row] = mh.hashvalues
+            self._row_slot = np.concatenate([self._row_slot, np.zeros(row, dtype=np.int32)])
+        self._signatures[row] = values
+        self._row_slot[row] = slot
+        self._rows_used = row + 1
         self._member_row[post_id] = row
-        self._member_slot[post_id] = slot
-        self.lsh.insert(post_id, mh, check_duplication=False)
+        self.bands.insert(row, values)
+
+    def evict_before(self, moment: datetime) -> int:
+        """Forget narratives last seen before `moment` (they stay in the store); returns how many.
+
+        Their members leave the duplicate index and their centroids stop matching, so the index holds only
+        recent narratives however long the process runs."""
+        n = len(self.states)
+        stale = np.flatnonzero((self._last_seen[:n] < moment.timestamp()) & ~self._evicted[:n])
+        if stale.size == 0:
+            return 0
+        stale_set = set(stale.tolist())
+        rows = np.flatnonzero(np.isin(self._row_slot[: self._rows_used], stale))
+        self.bands.remove(set(rows.tolist()))
+        dead_rows = set(rows.tolist())
+        for post_id in [p for p, r in self._member_row.items() if r in dead_rows]:
+            del self._member_row[post_id]
+        self._means[stale] = 0.0  # similarity 0 to everything: never matched again
+        self._norms[stale] = 1.0
+        self._evicted[stale] = True
+        for slot in stale_set:
+            self.states[slot].topics = Counter()
+            self.states[slot].claims = Counter()
+        return int(stale.size)
+
+    def is_evicted(self, slot: int) -> bool:
+        return bool(self._evicted[slot])
 
     def _grow_narratives(self, needed: int) -> None:
         capacity = self._means.shape[0]
@@ -259,6 +301,8 @@ class NarrativeIndex:
         self._means = means
         self._norms = np.concatenate([self._norms, np.zeros(size - capacity, dtype=np.float32)])
         self._masks = np.concatenate([self._masks, np.zeros(size - capacity, dtype=np.uint8)])
+        self._last_seen = np.concatenate([self._last_seen, np.zeros(size - capacity, dtype=np.float64)])
+        self._evicted = np.concatenate([self._evicted, np.zeros(size - capacity, dtype=bool)])
         self._claims = np.concatenate([self._claims, np.full(size - capacity, -1, dtype=np.int64)])
 
     # -- assignment -----------------------------------------------------------------------------------
@@ -325,14 +369,15 @@ class NarrativeIndex:
         return margins.astype(np.float32, copy=False)
 
     def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
-        keys = self.lsh.query(mh)
-        if not keys:
+        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        found = self.bands.query(values)
+        if not found:
             return None, "", None
-        rows = np.fromiter((self._member_row[k] for k in keys), dtype=np.int64, count=len(keys))
-        jaccard = (self._signatures[rows] == np.asarray(mh.hashvalues, dtype=np.uint32)).mean(axis=1)
+        rows = np.fromiter(found, dtype=np.int64, count=len(found))
+        jaccard = (self._signatures[rows] == values).mean(axis=1)
         best_slot, best = None, self.duplicate_jaccard
-        for key, value in zip(keys, jaccard, strict=True):
-            slot = self._member_slot[key]
+        for row, value in zip(rows.tolist(), jaccard, strict=True):
+            slot = int(self._row_slot[row])
             if value >= best and _compatible(mask, int(self._masks[slot])):
                 best_slot, best = slot, float(value)
         return (best_slot, "duplicate", best) if best_slot is not None else (None, "", None)
@@ -403,6 +448,7 @@ class NarrativeIndex:
             state.claims[item.claim_id] += 1
         if item.created_at > state.last_seen:
             state.last_seen = item.created_at
+            self._last_seen[slot] = item.created_at.timestamp()
         self._masks[slot] = state.mask
         claim = state.claim_id
         self._claims[slot] = claim if claim is not None else -1
