@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
+from monitor.narratives.ranking import rank_score
 from monitor.reports.method import ModelCard, keywords_version, load_card
 from monitor.reports.rules import (
     count_escalations,
@@ -27,12 +28,17 @@ from monitor.reports.rules import (
 from monitor.store import Database, weekly
 from monitor.store.weekly import TOPIC_GROUPS, WeekWindow
 
+TOP_GROUPS = 5  # narratives shown in the report
+CANDIDATE_GROUPS = 50  # the week's largest groups, ranked to find those five
+
 
 @dataclass
 class WeekFigures:
     """The Ringkasan numbers of one week."""
 
     collected: int = 0  # items read by collection runs/imports started in the week
+    collected_relevant: int = 0  # of those, election-relevant (the same runs: comparable with `collected`)
+    runs: int = 0  # collection runs/imports started in the week
     relevant: int = 0  # election-relevant posts stored, created in the week
     flagged: int = 0
     hoax: int = 0  # of the week's posts, confirmed hoaxes (triage status "hoax")
@@ -195,6 +201,8 @@ def _figures(
     escalations = count_escalations(weekly.triage_events(session, window))
     return WeekFigures(
         collected=sum(row["read"] for row in runs),
+        collected_relevant=sum(row["relevant"] for row in runs),
+        runs=sum(row["runs"] for row in runs),
         relevant=int(daily["posts"].sum()),
         flagged=int(daily["flagged"].sum()),
         hoax=int(daily["hoax"].sum()),
@@ -236,11 +244,21 @@ def _sources(session: Session, window: WeekWindow) -> list[SourceHealth]:
 
 def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None, list[TopGroup]]:
     kind = "narrative" if weekly.week_has_narratives(session, window) else "text_hash"
-    top = weekly.top_groups(session, window, kind)
+    candidates = weekly.top_groups(session, window, kind, limit=CANDIDATE_GROUPS)
+    previous = weekly.group_counts(session, window.previous(), kind, [group["key"] for group in candidates])
+    # Ranked by flagged posts × reach × growth (monitor.narratives.ranking), never by size alone: a group
+    # without a flagged post is not a hoax narrative and is not listed.
+    ranked = sorted(
+        (g for g in candidates if g["flagged"] > 0),
+        key=lambda g: (
+            -rank_score(g["flagged"], g["reach"], g["posts"], previous.get(g["key"], 0)),
+            str(g["key"]),
+        ),
+    )
+    top = ranked[:TOP_GROUPS]
     if not top:
         return None, []
     keys = [group["key"] for group in top]
-    previous = weekly.group_counts(session, window.previous(), kind, keys)
     statuses = weekly.group_statuses(session, window, kind, keys)
     claims_of = weekly.group_claims(session, window, kind, keys)
     narratives = weekly.narratives_by_id(session, keys) if kind == "narrative" else {}
