@@ -160,7 +160,11 @@ class NarrativeIndex:
         duplicate_jaccard: float = 0.6,
         similarity_threshold: float = 0.3,
         claim_factor: float = 0.8,
+        linkage: str = "centroid",
     ) -> None:
+        if linkage not in ("average", "centroid"):
+            raise ValueError(f"linkage must be 'average' or 'centroid', got {linkage!r}")
+        self.linkage = linkage
         self.dim = dim
         self.signer = Signer(num_perm)
         self.duplicate_jaccard = duplicate_jaccard
@@ -237,7 +241,7 @@ class NarrativeIndex:
         )
         self.states.append(state)
         self._means[slot] = vector
-        self._norms[slot] = float(np.linalg.norm(vector)) or 1.0
+        self._norms[slot] = self._norm(vector)
         self._last_seen[slot] = last_seen.timestamp()
         self._masks[slot] = state.mask
         self._claims[slot] = state.claim_id if state.claim_id is not None else -1
@@ -287,6 +291,14 @@ class NarrativeIndex:
             self.states[slot].topics = Counter()
             self.states[slot].claims = Counter()
         return int(stale.size)
+
+    def _norm(self, mean: np.ndarray) -> float:
+        """What a narrative's dot products are divided by: its mean's length ("centroid": cosine to the
+        centroid's direction) or 1 ("average": the mean cosine to its members). A narrative that has
+        drifted over many different texts has a short mean; average linkage stops it attracting everything."""
+        if self.linkage == "average":
+            return 1.0
+        return float(np.linalg.norm(mean)) or 1.0
 
     def is_evicted(self, slot: int) -> bool:
         return bool(self._evicted[slot])
@@ -435,7 +447,7 @@ class NarrativeIndex:
         state = self.states[slot]
         count = state.count
         self._means[slot] = (self._means[slot] * count + vector) / (count + 1)
-        self._norms[slot] = float(np.linalg.norm(self._means[slot])) or 1.0
+        self._norms[slot] = self._norm(self._means[slot])
         state.count = count + 1
         self._count_member(slot, item, fresh=False)
 

