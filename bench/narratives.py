@@ -1,7 +1,7 @@
 """Narrative grouping benchmark: incremental assignment speed and memory, and grouping quality.
 
 1. Quality on the hand-labelled set (tests/fixtures/narratives_labelled.jsonl): purity and recall.
-2. Speed and memory: 100,000 synthetic posts (retellings of a few thousand stories plus unrelated one-offs, built from
+2. Speed, memory: 100,000 synthetic posts (retellings of a few thousand stories plus one-offs, built from
    the labelled set and the seed corpus with word drops, swaps, fillers and forwarded copies) assigned in
    batches of 500 through the in-memory index, as the scheduler would: posts/s, peak memory of the process
    (libraries alone take about 210 MB), the index's own growth (`index_mb`), and purity/recall against the
