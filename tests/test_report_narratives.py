@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from report_seed import CARD, WEEK, WIB, seed_week, wib
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from monitor.config import Settings, load_settings
 from monitor.reports import build_weekly_report
@@ -19,7 +19,7 @@ from monitor.reports.data import collect_week
 from monitor.reports.method import summarise_card
 from monitor.reports.pdf import printable
 from monitor.store import Database
-from monitor.store.schema import ModelVersion, Narrative, Post
+from monitor.store.schema import ModelVersion, Narrative, NarrativeResponse, Post
 from monitor.store.weeks import parse_week
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,6 +70,25 @@ def seed_with_a_big_harmless_narrative(db: Database) -> int:
                     narrative_id=big.id,
                 )
             )
+        # KPU's clarification answers the DPT narrative: a response, never one of its posts.
+        dpt = session.scalar(select(Narrative.id).where(Narrative.label == "DPT ganda di Sekadau"))
+        clarification = Post(
+            platform="x",
+            native_id="klarifikasi-1",
+            author_name="KPU Kabupaten Sekadau",
+            text="Klarifikasi KPU: informasi 5.000 pemilih fiktif di DPT Sekadau tidak benar",
+            created_at=wib(14, 12),
+            reach=900,
+            text_hash="klar1",
+            topics=["sidalih"],
+            candidates=[],
+            matched_terms=[],
+            hoax_score=0.02,
+            flagged=False,
+        )
+        session.add(clarification)
+        session.flush()
+        session.add(NarrativeResponse(post_id=clarification.id, narrative_id=dpt, kind="official"))
         # A member of the DPT hoax narrative shows an emoji the PDF font has no glyph for.
         session.execute(
             update(Post)
@@ -89,8 +108,9 @@ def test_the_top_narrative_is_a_hoax_narrative(db: Database) -> None:
     assert data.groups[0].label == "DPT ganda di Sekadau" and data.groups[0].flagged == 4
     assert all(group.flagged > 0 for group in data.groups)
     assert str(big) not in {group.key for group in data.groups}  # twelve posts, none flagged: not listed
-    # The quote shown is one of the narrative's own members.
+    # The quote shown is one of the narrative's own members; the clarification answers it, uncounted.
     assert "DPT ganda di Sekadau" in data.groups[0].example
+    assert data.groups[0].responses == {"official": 1} and data.groups[0].posts == 4
 
 
 def test_card_data_reads_as_prose_not_keys() -> None:
@@ -129,6 +149,7 @@ def test_weekly_pdf_prints_readably_on_every_page(sqlite_db: Database, tmp_path:
     top = text.index("Lima Narasi Teratas")
     assert text.index("#1 Narasi: DPT ganda di Sekadau", top) > top
     assert "KPU mengundang saksi ke pleno" not in text
+    assert re.search(r"Ditanggapi\s+1 unggahan resmi", text)
     pages = text.split("\f")
     pages = [page for page in pages if page.strip()]
     last_lines = [line for line in pages[-1].splitlines() if line.strip()]

@@ -26,6 +26,7 @@ from monitor.reports.rules import (
     week_precision,
 )
 from monitor.store import Database, weekly
+from monitor.store import narratives as narrative_store
 from monitor.store.weekly import TOPIC_GROUPS, WeekWindow
 
 TOP_GROUPS = 5  # narratives shown in the report
@@ -69,6 +70,8 @@ class TopGroup:
     claim_url: str | None
     status: str | None  # the narrative's own status, when it has one
     statuses: dict[str, int] = field(default_factory=dict)  # triage status of its flagged posts
+    # Debunks, news and official posts answering the narrative (never counted as its posts), by kind.
+    responses: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -266,6 +269,7 @@ def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None
         if narrative["known_claim_id"] is not None:
             claims_of[narrative["id"]] = narrative["known_claim_id"]
     examples = weekly.posts_by_id(session, [g["example_id"] for g in top if g["example_id"] is not None])
+    responses = narrative_store.response_counts(session, keys) if kind == "narrative" else {}
     claims = weekly.claims_by_id(session, sorted(set(claims_of.values())))
     groups = []
     for group in top:
@@ -292,6 +296,7 @@ def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None
                 claim_url=claim.get("source_url"),
                 status=narrative.get("status"),
                 statuses=statuses.get(group["key"], {}),
+                responses=responses.get(group["key"], {}),
             )
         )
     return kind, groups

@@ -165,6 +165,12 @@ def _top_items(data: WeeklyData) -> list[Item]:
             ("Bantahan yang cocok", claim),
             ("Status", status or "-"),
         ]
+        if data.group_kind == "narrative":
+            kinds = (("debunk", "bantahan"), ("news", "berita"), ("official", "unggahan resmi"))
+            answered = [
+                f"{w.number(group.responses[k])} {label}" for k, label in kinds if group.responses.get(k)
+            ]
+            facts.insert(5, ("Ditanggapi", ", ".join(answered) if answered else "belum ada tanggapan"))
         when = w.moment(group.example_at, data.week.tz) if group.example_at else "-"
         items.append(
             Item(
