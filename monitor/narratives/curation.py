@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from monitor.narratives.grouping import forget_indexes
 from monitor.store import Database
+from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
 from monitor.store.queries import add_audit_event
 
@@ -36,9 +37,9 @@ def merge_narratives(
         for narrative_id in (keep, absorb):
             if store.get_narrative(session, narrative_id) is None:
                 raise CurationError(f"no narrative with id {narrative_id}")
-        moved = store.move_members(session, None, absorb, keep)
-        store.mark_curated(session, keep)
-        store.mark_curated(session, absorb, status=f"merged:{keep}", emptied=True)
+        moved = curation_store.move_members(session, None, absorb, keep)
+        curation_store.mark_curated(session, keep)
+        curation_store.mark_curated(session, absorb, status=f"merged:{keep}", emptied=True)
         store.refresh_stats(session, [keep])
         add_audit_event(
             session,
@@ -64,7 +65,7 @@ def split_narrative(
         source = store.get_narrative(session, narrative_id)
         if source is None:
             raise CurationError(f"no narrative with id {narrative_id}")
-        members = store.member_ids(session, narrative_id)
+        members = curation_store.member_ids(session, narrative_id)
         strangers = [p for p in wanted if p not in members]
         if strangers:
             raise CurationError(
@@ -72,7 +73,7 @@ def split_narrative(
             )
         if len(wanted) == len(members):
             raise CurationError(f"splitting off every post of narrative {narrative_id} leaves it empty")
-        first = store.earliest_post(session, wanted)
+        first = curation_store.earliest_post(session, wanted)
         new_id = store.insert_narrative(
             session,
             label=" ".join(first.text.split()),
@@ -80,9 +81,9 @@ def split_narrative(
             topic=source.topic,
             candidates=list(source.candidates or []),
         )
-        moved = store.move_members(session, wanted, narrative_id, new_id)
-        store.mark_curated(session, narrative_id)
-        store.mark_curated(session, new_id)
+        moved = curation_store.move_members(session, wanted, narrative_id, new_id)
+        curation_store.mark_curated(session, narrative_id)
+        curation_store.mark_curated(session, new_id)
         store.refresh_stats(session, [narrative_id, new_id])
         add_audit_event(
             session,

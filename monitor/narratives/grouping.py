@@ -31,6 +31,7 @@ from monitor.narratives.index import NarrativeIndex, PostItem, candidates_of
 from monitor.narratives.roles import post_role
 from monitor.narratives.space import VectorSpace
 from monitor.store import Database
+from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
 from monitor.store.schema import utcnow
 from monitor.text import normalize
@@ -93,7 +94,7 @@ class NarrativeGrouper:
             return
         now = utcnow()
         with self.db.session() as session:
-            if store.curated_since(session, self.synced_at - timedelta(minutes=5)):
+            if curation_store.curated_since(session, self.synced_at - timedelta(minutes=5)):
                 self._reset()  # an analyst merged or split narratives: rebuild from the store
                 self.load()
                 return
