@@ -80,14 +80,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": ALL_PERMISSIONS,
     # labels, retraining, model promotion, all read views
     "analyst": _READ_ALL | {LABEL, MODEL_RETRAIN, MODEL_PROMOTE},
-    # triage any item, publish a clarification note, escalate to Bawaslu or Polri
+    # triage any item, publish a clarification note, escalate to Bawaslu or Polri, record follow-up
     "kpu": frozenset(
-        {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, CLARIFY}
+        {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, CLARIFY, FOLLOW_UP}
         | {ESCALATE_BAWASLU, ESCALATE_POLRI}
     ),
-    # triage, mark as election violation, escalate to Polri
+    # triage, mark as election violation, escalate to Polri, record its follow-up
     "bawaslu": frozenset(
         {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, MARK_VIOLATION, ESCALATE_POLRI}
+        | {FOLLOW_UP}
     ),
     # sees items escalated to Polri (and trends), records follow-up
     "polri": frozenset({QUEUE_READ_POLRI, TRENDS_READ, FOLLOW_UP, CLOSE_POLRI}),

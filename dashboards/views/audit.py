@@ -10,13 +10,13 @@ import streamlit as st
 
 from dashboards import ui
 from monitor.i18n import format_time
-from monitor.store import queue
+from monitor.store import audit
 
 ctx = ui.page_context("audit")
 st.title(ctx.t("audit.title"))
 
 with ctx.db.session() as session:
-    actions = queue.audit_actions(session)
+    actions = audit.audit_actions(session)
 c1, c2, c3, c4, c5 = st.columns([3, 2, 1, 1, 1])
 text = c1.text_input(ctx.t("audit.search"), key="au_text")
 action = c2.selectbox(
@@ -26,7 +26,7 @@ post_id = c3.number_input(ctx.t("audit.post"), min_value=0, value=0, step=1, key
 start_day = c4.date_input("≥", value=None, key="au_start", format="DD-MM-YYYY")
 end_day = c5.date_input("≤", value=None, key="au_end", format="DD-MM-YYYY")
 
-filters = queue.AuditFilter(
+filters = audit.AuditFilter(
     text=text.strip() or None,
     action=action,
     post_id=int(post_id) or None,
@@ -37,7 +37,7 @@ if st.session_state.get("au_filter_key") != repr(filters):
     st.session_state["au_filter_key"] = repr(filters)
     st.session_state["au_page"] = 1
 with ctx.db.session() as session:
-    page = queue.audit_page(session, filters, st.session_state.get("au_page", 1), 50)
+    page = audit.audit_page(session, filters, st.session_state.get("au_page", 1), 50)
 st.number_input(ctx.t("queue.page"), min_value=1, max_value=max(page.pages, page.page), step=1, key="au_page")
 total = f"{page.total:,}+" if page.total_capped else f"{page.total:,}"
 st.caption(ctx.t("queue.summary", total=total, page=page.page, pages=page.pages))

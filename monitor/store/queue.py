@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
     true,
     type_coerce,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -48,6 +49,10 @@ class QueueFilter:
     escalated_to: str | None = None
     assigned_to: str | None = None
     narrative_id: int | None = None  # the posts of one narrative (alert messages link here)
+    holder: str | None = None  # the agency holding the item now (an agency's inbox)
+    verdict: str | None = None
+    unlabelled: bool = False  # no hoaks / bukan hoaks verdict yet (the analyst's label queue)
+    include_closed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,9 @@ class QueueRow:
     version: int
     topics: list[str]
     candidates: list[str]
+    verdict: str | None = None
+    violation: bool = False
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,10 @@ def _countable(f: QueueFilter) -> bool:
             f.escalated_to,
             f.assigned_to,
             f.narrative_id,
+            f.holder,
+            f.verdict,
+            f.unlabelled,
+            not f.include_closed,
         )
     )
 
@@ -146,6 +158,17 @@ def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[boo
         conditions.append(Post.assigned_to == f.assigned_to)
     if f.narrative_id is not None:
         conditions.append(Post.narrative_id == f.narrative_id)
+    if f.holder == "kpu":
+        # A flagged post nobody escalated is KPU's (scoring enters it without a holder).
+        conditions.append(or_(Post.holder.is_(None), Post.holder == "kpu"))
+    elif f.holder:
+        conditions.append(Post.holder == f.holder)
+    if f.verdict:
+        conditions.append(Post.verdict == f.verdict)
+    if f.unlabelled:
+        conditions.append(or_(Post.verdict.is_(None), Post.verdict == "needs_check"))
+    if not f.include_closed:
+        conditions.append(Post.triage_status != "closed")
     return conditions
 
 
@@ -168,6 +191,9 @@ def _row_columns() -> tuple[Any, ...]:
         Post.triage_version,
         Post.topics,
         Post.candidates,
+        Post.verdict,
+        Post.violation,
+        Post.holder,
     )
 
 
@@ -189,6 +215,9 @@ def _queue_row(r: Any) -> QueueRow:
         version=r[13] or 0,
         topics=list(r[14] or []),
         candidates=list(r[15] or []),
+        verdict=r[16],
+        violation=bool(r[17]),
+        holder=r[18],
     )
 
 
@@ -247,6 +276,7 @@ class ItemDetail:
     narrative: Narrative | None
     narrative_posts: list[QueueRow] = field(default_factory=list)
     events: list[TriageEvent] = field(default_factory=list)
+    narrative_label_hidden: bool = False  # the label quotes a post this reader may not see
 
 
 def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> ItemDetail | None:
@@ -290,67 +320,100 @@ def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> It
     )
 
 
-# -- audit log ------------------------------------------------------------------------------------------
+# -- the triage case of one post: read, and the versioned write --------------------------------------
 @dataclass(frozen=True, slots=True)
-class AuditFilter:
-    text: str | None = None  # in actor, action or note
-    actor: str | None = None
-    action: str | None = None
-    post_id: int | None = None
-    start: datetime | None = None
-    end: datetime | None = None
+class CaseRow:
+    """The triage fields of one post as stored (monitor.triage turns this into an ItemState)."""
+
+    post_id: int
+    status: str | None
+    assigned_to: str | None
+    escalated_to: str | None
+    version: int
+    verdict: str | None
+    violation: bool
+    holder: str | None
+    chain: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[TriageEvent]
-    total: int
-    total_capped: bool
-    page: int
-    page_size: int
+def _case_columns() -> tuple[Any, ...]:
+    return (
+        Post.id,
+        Post.triage_status,
+        Post.assigned_to,
+        Post.escalated_to,
+        Post.triage_version,
+        Post.verdict,
+        Post.violation,
+        Post.holder,
+        Post.escalation_chain,
+    )
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+
+def _case_row(r: Any) -> CaseRow:
+    return CaseRow(r[0], r[1], r[2], r[3], r[4] or 0, r[5], bool(r[6]), r[7], tuple(r[8] or ()))
 
 
-def audit_page(session: Session, f: AuditFilter, page: int = 1, page_size: int = 50) -> AuditPage:
-    """Audit events, newest first, filtered; the text search is case-insensitive."""
-    page = max(1, page)
-    conditions: list[ColumnElement[bool]] = []
-    if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                TriageEvent.actor.ilike(pattern, escape="\\"),
-                TriageEvent.action.ilike(pattern, escape="\\"),
-                TriageEvent.note.ilike(pattern, escape="\\"),
-            )
-        )
-    if f.actor:
-        conditions.append(TriageEvent.actor == f.actor)
-    if f.action:
-        conditions.append(TriageEvent.action == f.action)
-    if f.post_id is not None:
-        conditions.append(TriageEvent.post_id == f.post_id)
-    if f.start:
-        conditions.append(TriageEvent.created_at >= f.start)
-    if f.end:
-        conditions.append(TriageEvent.created_at < f.end)
-    where = and_(*conditions) if conditions else None
+def read_case(session: Session, post_id: int) -> CaseRow | None:
+    row = session.execute(select(*_case_columns()).where(Post.id == post_id)).one_or_none()
+    return _case_row(row) if row is not None else None
+
+
+def narrative_cases(session: Session, narrative_id: int) -> list[CaseRow]:
+    """The queued posts of one narrative (those that ever entered triage), in id order."""
     query = (
-        select(TriageEvent).order_by(TriageEvent.id.desc()).limit(page_size).offset((page - 1) * page_size)
+        select(*_case_columns())
+        .where(Post.narrative_id == narrative_id, Post.triage_status.is_not(None))
+        .order_by(Post.id)
     )
-    capped_query = select(literal(1)).select_from(TriageEvent)
-    if where is not None:
-        query = query.where(where)
-        capped_query = capped_query.where(where)
-    events = list(session.scalars(query))
-    total = (
-        session.scalar(select(func.count()).select_from(capped_query.limit(COUNT_CAP + 1).subquery())) or 0
-    )
-    return AuditPage(events, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size)
+    return [_case_row(r) for r in session.execute(query)]
 
 
-def audit_actions(session: Session) -> list[str]:
-    return [a for (a,) in session.execute(select(TriageEvent.action).distinct().order_by(TriageEvent.action))]
+def write_case(
+    session: Session, post_id: int, expected_version: int, values: dict[str, Any], decided_at: datetime | None
+) -> bool:
+    """Write the case fields only if the post is still at `expected_version` (optimistic concurrency).
+
+    `decided_at` is set only when the post has none (response time = first decision − flagged).
+    False means someone else changed the post first and nothing was written."""
+    if decided_at is not None:
+        session.execute(
+            update(Post).where(Post.id == post_id, Post.decided_at.is_(None)).values(decided_at=decided_at)
+        )
+    statement = (
+        update(Post)
+        .where(Post.id == post_id, Post.triage_version == expected_version)
+        .values(**values, triage_version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def last_actor(session: Session, post_id: int) -> str | None:
+    """Who wrote the latest audit event of the post (named in a Conflict message)."""
+    return session.scalar(
+        select(TriageEvent.actor)
+        .where(TriageEvent.post_id == post_id)
+        .order_by(TriageEvent.id.desc())
+        .limit(1)
+    )
+
+
+def capped_count(session: Session, f: QueueFilter) -> tuple[int, bool]:
+    """How many queue rows match (stops at COUNT_CAP): the inbox badges in the sidebar."""
+    capped = (
+        select(literal(1)).select_from(Post).where(and_(*queue_conditions(session, f))).limit(COUNT_CAP + 1)
+    ).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def narrative_exists(session: Session, narrative_id: int) -> bool:
+    return session.get(Narrative, narrative_id) is not None
+
+
+def set_narrative_status(session: Session, narrative_id: int, status: str | None) -> None:
+    """A narrative's status follows the last action applied to all its posts at once."""
+    narrative = session.get(Narrative, narrative_id)
+    if narrative is not None:
+        narrative.status = status

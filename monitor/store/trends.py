@@ -167,11 +167,11 @@ def recent_runs(session: Session, limit: int = 50, source_name: str | None = Non
 
 
 def label_counts(session: Session) -> dict[str, int]:
-    """Officer decisions usable as training labels: hoax and not_hoax."""
+    """Officer verdicts usable as training labels: hoax and not_hoax (kept through escalation)."""
     query = (
-        select(Post.triage_status, func.count())
-        .where(Post.triage_status.in_(("hoax", "not_hoax")))
-        .group_by(Post.triage_status)
+        select(Post.verdict, func.count())
+        .where(Post.verdict.in_(("hoax", "not_hoax")))
+        .group_by(Post.verdict)
     )
     counts = {"hoax": 0, "not_hoax": 0}
     counts.update({status: n for status, n in session.execute(query)})

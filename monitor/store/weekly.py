@@ -81,7 +81,7 @@ def daily_counts(session: Session, window: WeekWindow) -> list[dict[str, int]]:
     columns: list[Any] = [
         func.count().label("posts"),
         _sum_if(flagged).label("flagged"),
-        _sum_if(Post.triage_status == "hoax").label("hoax"),
+        _sum_if(Post.verdict == "hoax").label("hoax"),
     ]
     for key, like in likes.items():
         columns.append(_sum_if(like).label(f"{key}_posts"))
@@ -141,7 +141,7 @@ def decisions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
     triage status; saying so (with both values of `flagged`) lets the database walk the queue index
     (flagged, triage_status, ...) instead of scanning every post for decided_at."""
     query = (
-        select(Post.id, Post.flagged, Post.flagged_at, Post.decided_at, Post.triage_status)
+        select(Post.id, Post.flagged, Post.flagged_at, Post.decided_at, Post.triage_status, Post.verdict)
         .where(
             Post.flagged.in_([True, False]),
             Post.triage_status.is_not(None),
@@ -155,7 +155,8 @@ def decisions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
             "flagged": bool(row.flagged),
             "flagged_at": row.flagged_at,
             "decided_at": row.decided_at,
-            "status": row.triage_status,
+            # The verdict (kept through escalation, migration 0007) says more than the workflow stage.
+            "status": row.verdict or row.triage_status,
         }
         for row in session.execute(query)
     ]
