@@ -39,6 +39,55 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.failed": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
     "login.disabled": ("Akun ini dinonaktifkan.", "This account is disabled."),
     "login.required": ("Silakan masuk terlebih dahulu.", "Please log in first."),
+    "login.locked": (
+        "Terlalu banyak percobaan gagal. Akun dikunci sementara sampai {until}.",
+        "Too many failed attempts. The account is locked until {until}.",
+    ),
+    "app.demo_banner": (
+        "Peringatan: akun demo dengan kata sandi yang dipublikasikan masih aktif ({users}). "
+        "Ganti kata sandinya atau nonaktifkan akun tersebut sebelum dipakai sungguhan.",
+        "Warning: demo accounts with published passwords are still enabled ({users}). "
+        "Change their passwords or disable them before real use.",
+    ),
+    "app.error": (
+        "Halaman ini gagal dimuat ({kind}). Kejadian ini sudah dicatat di log server; coba muat ulang.",
+        "This page failed to load ({kind}). It was written to the server log; try reloading.",
+    ),
+    "inbox.button": ("Untuk saya ({count})", "For me ({count})"),
+    "inbox.title": ("Untuk saya", "For me"),
+    "inbox.all": ("Semua antrian", "Whole queue"),
+    "inbox.help.kpu": ("Temuan baru yang dipegang KPU.", "New flags held by KPU."),
+    "inbox.help.admin": ("Temuan baru yang dipegang KPU.", "New flags held by KPU."),
+    "inbox.help.bawaslu": ("Item yang dieskalasi ke Bawaslu.", "Items escalated to Bawaslu."),
+    "inbox.help.polri": ("Item yang dieskalasi ke Polri.", "Items escalated to the Police."),
+    "inbox.help.analyst": (
+        "Item yang belum berlabel hoaks / bukan hoaks.",
+        "Items without a hoax / not-a-hoax label yet.",
+    ),
+    # account
+    "page.account": ("Akun", "Account"),
+    "account.title": ("Akun saya", "My account"),
+    "account.change": ("Ganti kata sandi", "Change password"),
+    "account.old": ("Kata sandi lama", "Current password"),
+    "account.new": ("Kata sandi baru", "New password"),
+    "account.repeat": ("Ulangi kata sandi baru", "Repeat the new password"),
+    "account.mismatch": ("Kedua kata sandi baru tidak sama.", "The two new passwords differ."),
+    "account.rules": (
+        "Minimal {n} karakter, bukan nama pengguna, minimal 4 karakter berbeda.",
+        "At least {n} characters, not the username, at least 4 different characters.",
+    ),
+    "account.changed": (
+        "Kata sandi diganti. Semua sesi Anda diakhiri; silakan masuk lagi.",
+        "Password changed. All your sessions ended; please log in again.",
+    ),
+    "account.failed": ("Gagal: {error}", "Failed: {error}"),
+    "account.reset": ("Atur ulang kata sandi pengguna", "Reset a user's password"),
+    "account.reset_user": ("Pengguna", "User"),
+    "account.reset_done": (
+        "Kata sandi {user} diatur ulang; sesi mereka diakhiri.",
+        "Password of {user} reset; their sessions ended.",
+    ),
+    "account.users": ("Pengguna", "Users"),
     # roles
     "role.admin": ("Admin", "Admin"),
     "role.analyst": ("Analis", "Analyst"),
@@ -58,11 +107,45 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # statuses
     "status.new": ("Baru", "New"),
+    "status.decided": ("Sudah diputus", "Decided"),
     "status.in_review": ("Sedang ditinjau", "In review"),
     "status.needs_check": ("Perlu dicek", "Needs checking"),
     "status.hoax": ("Hoaks", "Hoax"),
     "status.not_hoax": ("Bukan hoaks", "Not a hoax"),
     "status.escalated": ("Dieskalasi", "Escalated"),
+    "item.case": (
+        "Tahap: {status} · Putusan: {verdict} · Pelanggaran pemilu: {violation} · Dipegang: {holder} · "
+        "Rantai eskalasi: {chain} · Petugas: {assigned} · Versi {version}",
+        "Stage: {status} · Verdict: {verdict} · Election violation: {violation} · Held by: {holder} · "
+        "Escalation chain: {chain} · Officer: {assigned} · Version {version}",
+    ),
+    "item.follow_ups": ("Tindak lanjut per lembaga", "Follow-up per agency"),
+    "item.follow_ups_none": ("Belum ada tindak lanjut tercatat.", "No follow-up recorded yet."),
+    "item.narrative_hidden": (
+        "Narasi #{id} (labelnya memuat teks unggahan yang tidak dapat Anda lihat)",
+        "Narrative #{id} (its label quotes a post you may not see)",
+    ),
+    "event.auth.login": ("Masuk", "Logged in"),
+    "event.auth.failed": ("Kata sandi salah", "Wrong password"),
+    "event.auth.locked": ("Akun dikunci sementara", "Account locked"),
+    "event.auth.refused_locked": ("Ditolak: akun terkunci", "Refused: account locked"),
+    "event.auth.refused_disabled": ("Ditolak: akun nonaktif", "Refused: account disabled"),
+    "event.user.add": ("Pengguna ditambahkan", "User added"),
+    "event.user.disable": ("Pengguna dinonaktifkan", "User disabled"),
+    "event.user.enable": ("Pengguna diaktifkan", "User enabled"),
+    "event.user.password_change": ("Kata sandi diganti", "Password changed"),
+    "event.user.password_change_refused": ("Ganti kata sandi ditolak", "Password change refused"),
+    "event.user.password_reset": ("Kata sandi diatur ulang", "Password reset"),
+    "event.narrative": ("Narasi: {action}", "Narrative: {action}"),
+    "change.status": ("Tahap", "Stage"),
+    "change.verdict": ("Putusan", "Verdict"),
+    "change.violation": ("Pelanggaran", "Violation"),
+    "change.holder": ("Dipegang", "Held by"),
+    "change.assigned_to": ("Petugas", "Officer"),
+    "change.applied": ("Diterapkan", "Applied"),
+    "change.skipped": ("Dilewati", "Skipped"),
+    "common.yes": ("ya", "yes"),
+    "common.no": ("tidak", "no"),
     "status.violation": ("Pelanggaran pemilu", "Election violation"),
     "status.closed": ("Selesai", "Closed"),
     "status.none": ("-", "-"),
@@ -136,6 +219,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.col.text": ("Teks", "Text"),
     "queue.col.assigned": ("Petugas", "Officer"),
     "queue.col.escalated": ("Eskalasi", "Escalated to"),
+    "queue.col.verdict": ("Putusan", "Verdict"),
+    "queue.col.holder": ("Dipegang", "Held by"),
+    "queue.view": ("Tampilan", "View"),
+    "queue.choose": ("Pilih status", "Choose statuses"),
+    "queue.verdict": ("Putusan", "Verdict"),
+    "queue.holder": ("Dipegang oleh", "Held by"),
+    "queue.click_hint": (
+        "Klik satu baris untuk membuka itemnya.",
+        "Click a row to open its item.",
+    ),
+    "queue.next": ("Berikutnya →", "Next →"),
+    "export.button": ("Ekspor", "Export"),
+    "export.help": (
+        "Seluruh tampilan ini (bukan hanya halaman ini), paling banyak {n} baris.",
+        "This whole view (not only this page), at most {n} rows.",
+    ),
+    "export.prepare": ("Siapkan berkas", "Prepare files"),
+    "export.ready": ("{n} baris siap diunduh.", "{n} rows ready to download."),
     # item
     "item.title": ("Item #{post}", "Item #{post}"),
     "item.text": ("Isi unggahan (ditampilkan sebagai teks biasa)", "Post text (shown as plain text)"),
@@ -255,7 +356,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.col.narrative": ("Narasi", "Narrative"),
     "audit.col.note": ("Catatan", "Note"),
     "audit.col.before": ("Sebelum", "Before"),
-    "audit.col.after": ("Sesudah", "After"),
+    "audit.col.after": ("Perubahan", "Change"),
 }
 
 
@@ -264,6 +365,26 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     pair = TEXT[key]
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+def verdict_label(verdict: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The verdict of a case (hoaks, bukan hoaks, perlu dicek) or "-"."""
+    return t(f"status.{verdict}" if verdict else "status.none", lang)
+
+
+def holder_label(holder: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The agency holding an item now; an item nobody escalated is KPU's."""
+    return role_label(holder or "kpu", lang)
+
+
+def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """Numbers as officers read them: 1.477.833 and 0,75 in Indonesian (1,477,833 and 0.75 in English)."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return "-"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale="en_US" if lang == "en" else "id_ID")
 
 
 def status_label(status: str | None, lang: str = DEFAULT_LANGUAGE) -> str:

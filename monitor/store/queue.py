@@ -417,3 +417,28 @@ def set_narrative_status(session: Session, narrative_id: int, status: str | None
     narrative = session.get(Narrative, narrative_id)
     if narrative is not None:
         narrative.status = status
+
+
+def decided_posts(
+    session: Session, verdicts: tuple[str, ...], limit: int
+) -> list[tuple[Post, datetime | None, str | None]]:
+    """Posts with one of `verdicts`, newest decision first, each with its latest clarification note."""
+    posts = list(
+        session.scalars(
+            select(Post)
+            .where(Post.verdict.in_(verdicts))
+            .order_by(Post.decided_at.desc().nulls_last(), Post.id.desc())
+            .limit(limit)
+        )
+    )
+    notes: dict[int, str] = {}
+    ids = [p.id for p in posts]
+    for start in range(0, len(ids), 500):
+        query = (
+            select(TriageEvent.post_id, TriageEvent.note)
+            .where(TriageEvent.post_id.in_(ids[start : start + 500]), TriageEvent.action == "clarify")
+            .order_by(TriageEvent.id)
+        )
+        for post_id, note in session.execute(query):
+            notes[post_id] = note  # the last one wins
+    return [(p, p.decided_at, notes.get(p.id)) for p in posts]
