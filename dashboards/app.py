@@ -38,5 +38,6 @@ else:
         )
         for index, name in enumerate(names)
     }
-    ui.sidebar(ctx, pages)
-    st.navigation(list(pages.values()), position="hidden").run()
+    current = st.navigation(list(pages.values()), position="hidden")
+    ui.sidebar(ctx, pages)  # after st.navigation: its page links need the pages registered
+    current.run()
