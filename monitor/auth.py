@@ -268,18 +268,27 @@ def set_disabled(session: Session, username: str, disabled: bool, *, by: Actor) 
     return user
 
 
-def change_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
-    """An officer changes their own password; every session of theirs (this one too) ends."""
-    user = _existing(session, actor.username)
-    if not verify_password(user.password_hash, old_password):
-        add_audit_event(session, actor=user.username, role=user.role, action="user.password_change_refused")
-        raise UserAdminError("kata sandi lama salah")
-    if new_password == old_password:
-        raise UserAdminError("password: the new password must differ from the old one")
-    check_password_rules(user.username, new_password)
-    user.password_hash = hash_password(new_password)
-    users.revoke_user_sessions(session, user.username, utcnow())
-    add_audit_event(session, actor=user.username, role=user.role, action="user.password_change")
+def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> None:
+    """An officer changes their own password; every session of theirs (this one too) ends.
+
+    Runs its own transaction so that a refusal (wrong old password) stays in the audit log."""
+    with db.session() as session:
+        user = _existing(session, actor.username)
+        if not verify_password(user.password_hash, old_password):
+            add_audit_event(
+                session, actor=user.username, role=user.role, action="user.password_change_refused"
+            )
+            refused: UserAdminError | None = UserAdminError("kata sandi lama salah")
+        else:
+            refused = None
+            if new_password == old_password:
+                raise UserAdminError("password: the new password must differ from the old one")
+            check_password_rules(user.username, new_password)
+            user.password_hash = hash_password(new_password)
+            users.revoke_user_sessions(session, user.username, utcnow())
+            add_audit_event(session, actor=user.username, role=user.role, action="user.password_change")
+    if refused is not None:
+        raise refused
 
 
 def reset_password(session: Session, username: str, new_password: str, *, by: Actor) -> None:

@@ -28,8 +28,7 @@ with st.form("password_change", clear_on_submit=True):
             st.error(ctx.t("account.mismatch"))
         else:
             try:
-                with ctx.db.session() as session:
-                    auth.change_password(session, ctx.actor, old, new)
+                auth.change_password(ctx.db, ctx.actor, old, new)
             except auth.UserAdminError as exc:
                 st.error(ctx.t("account.failed", error=str(exc)))
             else:
