@@ -26,18 +26,23 @@ ctx = ui.current_context()
 names = list(ui.PAGE_FILES)
 if ctx is None:
     title = t("login.title", ui.language())
-    login_pages = [
-        st.Page(ui.login_form, title=title, url_path=name, default=index == 0)
-        for index, name in enumerate(names)
-    ]
+    # The default page answers "/", the others every page address (Streamlit serves a default page at
+    # "/" only, so it must not be one of the named pages).
+    login_pages = [st.Page(ui.login_form, title=title, url_path="masuk", default=True)]
+    login_pages += [st.Page(ui.login_form, title=title, url_path=name) for name in names]
     st.navigation(login_pages, position="hidden").run()
 else:
     pages = {
-        name: st.Page(
-            str(ui.VIEWS / f"{name}.py"), title=ctx.t(ui.PAGE_TITLES[name]), url_path=name, default=index == 0
-        )
-        for index, name in enumerate(names)
+        name: st.Page(str(ui.VIEWS / f"{name}.py"), title=ctx.t(ui.PAGE_TITLES[name]), url_path=name)
+        for name in names
     }
-    current = st.navigation(list(pages.values()), position="hidden")
+
+    def home() -> None:
+        """ "/" opens the queue (keeping ?item=, ?narrative=, ?topic= of an alert link)."""
+        st.switch_page(pages["antrian"], query_params=st.query_params.to_dict())
+
+    current = st.navigation(
+        [st.Page(home, title=ctx.t("page.queue"), default=True), *pages.values()], position="hidden"
+    )
     ui.sidebar(ctx, pages)  # after st.navigation: its page links need the pages registered
     current.run()

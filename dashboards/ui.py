@@ -221,6 +221,9 @@ def page_context(page: str) -> Context:
         show_flashes()
         st.warning(t("login.required", language()))
         st.stop()
+    code = st.session_state.pop(COOKIE_CODE_KEY, None)
+    if code:  # the server trades it for the HttpOnly cookie that carries the login across reloads
+        _browser_call("POST", code)
     if page not in allowed_pages(ctx.actor):
         st.error(ctx.t("page.forbidden"))
         st.stop()
@@ -264,9 +267,6 @@ def login_form() -> None:
 def sidebar(ctx: Context, pages: dict[str, Any]) -> None:
     """Who is logged in, links to the role's pages, the inbox with its count, account and logout."""
     with st.sidebar:
-        code = st.session_state.pop(COOKIE_CODE_KEY, None)
-        if code:  # the server trades it for the HttpOnly cookie that carries the login across reloads
-            _browser_call("POST", code)
         st.text(ctx.t("app.logged_in_as", user=ctx.actor.username, role=role_label(ctx.actor.role, ctx.lang)))
         st.caption(
             ctx.t("app.times_in", tz=f"{ctx.tz.key} (WIB)" if ctx.tz.key == "Asia/Jakarta" else ctx.tz.key)
