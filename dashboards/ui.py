@@ -36,6 +36,7 @@ from monitor.i18n import (  # noqa: E402
     verdict_label,
 )
 from monitor.store import Database  # noqa: E402
+from monitor.text.keywords import KeywordsError, load_keywords  # noqa: E402
 
 AUTH_KEY = "auth"
 LANG_KEY = "lang"
@@ -377,3 +378,19 @@ def change_text(before: dict | None, after: dict | None, lang: str) -> str:
 
 def clear_demo_cache() -> None:
     _demo_accounts.clear()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
+    try:
+        topics = load_keywords(Path(keywords_file)).topics
+        labels = {key: spec.label_en if lang == "en" else spec.label_id for key, spec in topics}
+    except (OSError, KeywordsError):
+        labels = {}
+    labels.setdefault("other", "Lainnya" if lang == "id" else "Other")
+    return labels
+
+
+def topic_labels(ctx: Context) -> dict[str, str]:
+    """Topic keys and their names from the keywords file (plus the classifier's "other")."""
+    return _topic_labels(str(ctx.settings.path(ctx.settings.paths.keywords_file)), ctx.lang)

@@ -145,6 +145,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "change.applied": ("Diterapkan", "Applied"),
     "change.skipped": ("Dilewati", "Skipped"),
     "common.yes": ("ya", "yes"),
+    "common.invalid_date": ("(tanggal tidak valid)", "(invalid date)"),
+    "trends.decisions": (
+        "Keputusan petugas (menurut tanggal keputusan)",
+        "Officer decisions (by decision date)",
+    ),
+    "trends.decision_range": ("Rentang tanggal keputusan", "Decision date range"),
     "common.no": ("tidak", "no"),
     "status.violation": ("Pelanggaran pemilu", "Election violation"),
     "status.closed": ("Selesai", "Closed"),
@@ -278,8 +284,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Response time (hours flagged → decided)",
     ),
     "trends.response_median": (
-        "Median waktu tanggap: {hours:.1f} jam ({n} item)",
-        "Median response: {hours:.1f} h ({n} items)",
+        "Median waktu tanggap: {hours} jam ({n} item)",
+        "Median response: {hours} h ({n} items)",
     ),
     "trends.no_data": ("Belum ada data pada rentang ini.", "No data in this range yet."),
     "trends.day": ("Tanggal", "Day"),
@@ -324,13 +330,31 @@ TEXT: dict[str, tuple[str, str]] = {
     # sources
     "sources.title": ("Sumber dan kata kunci", "Sources and keywords"),
     "sources.health": ("Kesehatan pengumpul", "Collector health"),
-    "sources.none": ("Belum ada sumber yang berjalan.", "No source has run yet."),
+    "sources.none": ("Belum ada sumber yang dikonfigurasi.", "No source is configured."),
     "sources.runs": ("Proses terakhir", "Recent runs"),
     "sources.keywords": ("Daftar kata kunci", "Keyword list"),
     "sources.keywords_missing": (
-        "Berkas kata kunci tidak ditemukan: {path}",
+        "Berkas kata kunci tidak ditemukan atau tidak valid: {path}",
         "Keyword file not found: {path}",
     ),
+    "sources.never": ("belum pernah", "never"),
+    "sources.config_error": ("Berkas sumber tidak valid: {error}", "The sources file is invalid: {error}"),
+    "sources.version": ("versi", "version"),
+    "sources.run.start": ("Mulai", "Started"),
+    "sources.run.end": ("Selesai", "Finished"),
+    "sources.run.read": ("Dibaca", "Read"),
+    "sources.run.relevant": ("Relevan", "Relevant"),
+    "sources.run.new": ("Baru", "New"),
+    "sources.run.updated": ("Diperbarui", "Updated"),
+    "sources.run.rejected": ("Ditolak", "Rejected"),
+    "sources.kw.kind": ("Jenis", "Kind"),
+    "sources.kw.label": ("Nama", "Name"),
+    "sources.kw.terms": ("Kata kunci", "Keywords"),
+    "sources.kw.topic": ("Topik", "Topic"),
+    "sources.kw.names": ("nama", "names"),
+    "sources.kw.nicknames": ("julukan", "nicknames"),
+    "sources.kw.numbers": ("nomor urut", "ballot numbers"),
+    "sources.kw.slogans": ("slogan", "slogans"),
     "sources.enable": ("Aktifkan", "Enable"),
     "sources.disable": ("Nonaktifkan", "Disable"),
     "sources.toggled": ("Sumber {name}: {state}", "Source {name}: {state}"),
@@ -403,6 +427,9 @@ def format_time(value: datetime | None, tz: ZoneInfo, with_zone: bool = True) ->
     """A stored UTC time as the officer reads it: 14-02-2024 09:30 WIB."""
     if value is None:
         return "-"
-    local = value.astimezone(tz)
+    try:
+        local = value.astimezone(tz)
+    except (OverflowError, ValueError):  # e.g. a post dated 9999-12-31 23:59 UTC is past year 9999 in WIB
+        return t("common.invalid_date")
     zone = local.tzname() or tz.key
     return local.strftime("%d-%m-%Y %H:%M") + (f" {zone}" if with_zone else "")

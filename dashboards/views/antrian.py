@@ -4,7 +4,6 @@ and the item view. One click on a row opens the item; it stays open after an act
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +13,6 @@ from monitor import auth, triage
 from monitor.i18n import format_time, holder_label, status_label, verdict_label
 from monitor.records import PLATFORMS
 from monitor.store import queue
-from monitor.text.keywords import KeywordsError, load_keywords
 from monitor.triage import export
 
 ctx = ui.page_context("antrian")
@@ -23,18 +21,6 @@ st.title(ctx.t("queue.title"))
 ui.show_flashes()
 if polri_only:
     st.info(ctx.t("queue.polri_scope"))
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
-    """Topic keys and their names from the keywords file (plus the classifier's "other")."""
-    try:
-        topics = load_keywords(Path(keywords_file)).topics
-        labels = {key: spec.label_en if lang == "en" else spec.label_id for key, spec in topics}
-    except (OSError, KeywordsError):
-        labels = {}
-    labels.setdefault("other", "Lainnya" if lang == "id" else "Other")
-    return labels
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -48,7 +34,7 @@ def _day_start(day: date) -> datetime:
 
 
 # Links: ?topic=KEY, ?narrative=ID (alerts), ?item=ID (one item), ?kotak=saya|semua (inbox or whole queue).
-labels = topic_labels(str(ctx.settings.path(ctx.settings.paths.keywords_file)), ctx.lang)
+labels = ui.topic_labels(ctx)
 params = st.query_params
 if "q_links_read" not in st.session_state:
     st.session_state["q_links_read"] = True

@@ -31,7 +31,8 @@ if build is None:
     st.stop()
 
 with ctx.db.session() as session:
-    latest = trends.latest_post_time(session)
+    # A post dated in the future (year 9999 by a broken feed) must not choose the weeks offered.
+    latest = trends.latest_post_time(session, not_after=datetime.now(UTC) + timedelta(days=1))
 anchor = (latest or datetime.now(UTC)).astimezone(ctx.tz).date()
 weeks = []
 for back in range(12):

@@ -1,4 +1,6 @@
-"""Tren: posts per day by topic, share flagged, confirmed hoaxes, top narratives, platforms, response time."""
+"""Tren: posts per day by topic, share flagged, top narratives and platforms over a range of post dates;
+confirmed hoaxes and response times over a range of DECISION dates (officers decide today on posts of
+last month), each range defaulting to the last 30 days that have data."""
 
 from __future__ import annotations
 
@@ -10,37 +12,42 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import ui
+from monitor import auth
 from monitor.store import trends
 
 ctx = ui.page_context("tren")
 st.title(ctx.t("trends.title"))
 
+now = datetime.now(UTC)
 with ctx.db.session() as session:
-    latest = trends.latest_post_time(session)
-last_day = (latest or datetime.now(UTC)).astimezone(ctx.tz).date()
-picked = st.date_input(
-    ctx.t("trends.range"),
-    value=(last_day - timedelta(days=29), last_day),
-    format="DD-MM-YYYY",
-    key="tr_range",
-)
-first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (last_day, last_day)
+    # A post dated in the future (year 9999 by a broken feed) must not move the default range.
+    latest = trends.latest_post_time(session, not_after=now + timedelta(days=1))
+    latest_decision = trends.latest_decision_time(session)
+
+
+def _range(label: str, latest_at: datetime | None, key: str) -> tuple[datetime, datetime]:
+    last_day = (latest_at or now).astimezone(ctx.tz).date()
+    picked = st.date_input(
+        label, value=(last_day - timedelta(days=29), last_day), format="DD-MM-YYYY", key=key
+    )
+    first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (last_day, last_day)
+    return _start(first), _start(last) + timedelta(days=1)
 
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ctx.tz)
 
 
-start, end = _start(first), _start(last) + timedelta(days=1)
+start, end = _range(ctx.t("trends.range"), latest, "tr_range")
 with ctx.db.session() as session:
     per_topic = trends.posts_per_day_by_topic(session, start, end, ctx.tz)
     shares = trends.flagged_share_per_day(session, start, end, ctx.tz)
-    confirmed = trends.confirmed_hoaxes_per_day(session, start, end, ctx.tz)
     narratives = trends.top_narratives(session, start, end)
     platforms = trends.platform_split(session, start, end)
-    responses = trends.response_times(session, start, end)
 
 DAY, COUNT = ctx.t("trends.day"), ctx.t("trends.count")
+full_reader = ctx.actor.can(auth.QUEUE_READ)
+topics = ui.topic_labels(ctx)
 
 
 def _no_data() -> None:
@@ -52,7 +59,10 @@ with left:
     st.subheader(ctx.t("trends.per_topic"))
     if per_topic:
         frame = pd.DataFrame(
-            [{DAY: c.day.isoformat(), ctx.t("trends.topic"): c.key, COUNT: c.count} for c in per_topic]
+            [
+                {DAY: c.day.isoformat(), ctx.t("trends.topic"): topics.get(c.key, c.key), COUNT: c.count}
+                for c in per_topic
+            ]
         )
         chart = (
             alt.Chart(frame)
@@ -80,16 +90,6 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    st.subheader(ctx.t("trends.confirmed"))
-    if confirmed:
-        frame = pd.DataFrame([{DAY: c.day.isoformat(), COUNT: c.count} for c in confirmed])
-        st.altair_chart(
-            alt.Chart(frame).mark_bar(color="#b22222").encode(x=f"{DAY}:T", y=f"{COUNT}:Q"),
-            width="stretch",
-        )
-    else:
-        _no_data()
-with right:
     st.subheader(ctx.t("trends.platforms"))
     if platforms:
         platform_col, flagged_col = ctx.t("trends.platform"), ctx.t("trends.flagged")
@@ -109,22 +109,6 @@ with right:
     else:
         _no_data()
 
-left, right = st.columns(2)
-with left:
-    st.subheader(ctx.t("trends.response"))
-    if responses:
-        hours = [r.hours for r in responses]
-        st.text(ctx.t("trends.response_median", hours=statistics.median(hours), n=len(hours)))
-        hours_col = ctx.t("trends.hours")
-        frame = pd.DataFrame({hours_col: hours})
-        st.altair_chart(
-            alt.Chart(frame)
-            .mark_bar()
-            .encode(x=alt.X(f"{hours_col}:Q", bin=alt.Bin(maxbins=20)), y="count()"),
-            width="stretch",
-        )
-    else:
-        _no_data()
 with right:
     st.subheader(ctx.t("trends.narratives"))
     if narratives:
@@ -133,15 +117,50 @@ with right:
                 [
                     {
                         "#": n.id,
-                        ctx.t("trends.narrative"): n.label,
-                        ctx.t("trends.topic"): n.topic or "",
-                        ctx.t("trends.posts"): n.post_count,
-                        ctx.t("trends.reach"): n.total_reach,
+                        # A label quotes a post; readers limited to Polri's items see only the number.
+                        ctx.t("trends.narrative"): n.label if full_reader else f"#{n.id}",
+                        ctx.t("trends.topic"): topics.get(n.topic or "", n.topic or ""),
+                        ctx.t("trends.posts"): ui.number(n.post_count),
+                        ctx.t("trends.reach"): ui.number(n.total_reach),
                     }
                     for n in narratives
                 ]
             ),
             hide_index=True,
+            width="stretch",
+        )
+    else:
+        _no_data()
+
+st.divider()
+st.subheader(ctx.t("trends.decisions"))
+decided_start, decided_end = _range(ctx.t("trends.decision_range"), latest_decision, "tr_decided")
+with ctx.db.session() as session:
+    confirmed = trends.confirmed_hoaxes_per_day(session, decided_start, decided_end, ctx.tz)
+    responses = trends.response_times(session, decided_start, decided_end)
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("trends.confirmed"))
+    if confirmed:
+        frame = pd.DataFrame([{DAY: c.day.isoformat(), COUNT: c.count} for c in confirmed])
+        st.altair_chart(
+            alt.Chart(frame).mark_bar(color="#b22222").encode(x=f"{DAY}:T", y=f"{COUNT}:Q"),
+            width="stretch",
+        )
+    else:
+        _no_data()
+with right:
+    st.subheader(ctx.t("trends.response"))
+    if responses:
+        hours = [r.hours for r in responses]
+        median = ui.number(statistics.median(hours), 1)
+        st.text(ctx.t("trends.response_median", hours=median, n=ui.number(len(hours))))
+        hours_col = ctx.t("trends.hours")
+        frame = pd.DataFrame({hours_col: hours})
+        st.altair_chart(
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(x=alt.X(f"{hours_col}:Q", bin=alt.Bin(maxbins=20)), y="count()"),
             width="stretch",
         )
     else:

@@ -178,6 +178,15 @@ def label_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def latest_post_time(session: Session) -> datetime | None:
-    """When the newest stored post was published (the Tren page's default range ends there)."""
-    return session.scalar(select(func.max(Post.created_at)))
+def latest_post_time(session: Session, not_after: datetime | None = None) -> datetime | None:
+    """When the newest stored post was published (the Tren page's default range ends there); posts dated
+    after `not_after` (a clock error or a forged date such as year 9999) are not taken as the newest."""
+    query = select(func.max(Post.created_at))
+    if not_after is not None:
+        query = query.where(Post.created_at <= not_after)
+    return session.scalar(query)
+
+
+def latest_decision_time(session: Session) -> datetime | None:
+    """When an officer last decided an item (the default range of the decision charts ends there)."""
+    return session.scalar(select(func.max(Post.decided_at)))
