@@ -55,8 +55,8 @@ else:
                     ctx.t("audit.col.actor"): e.actor,
                     ctx.t("audit.col.role"): role_label(e.role, ctx.lang) if e.role else "",
                     ctx.t("audit.col.action"): ui.event_label(e.action, ctx.lang),
-                    ctx.t("audit.col.post"): e.post_id,
-                    ctx.t("audit.col.narrative"): e.narrative_id,
+                    ctx.t("audit.col.post"): str(e.post_id) if e.post_id else "-",
+                    ctx.t("audit.col.narrative"): str(e.narrative_id) if e.narrative_id else "-",
                     ctx.t("audit.col.note"): e.note or "",
                     ctx.t("audit.col.after"): ui.change_text(e.before, e.after, ctx.lang),
                 }

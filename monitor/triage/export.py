@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from monitor.auth import Actor
-from monitor.i18n import holder_label, status_label, verdict_label
+from monitor.i18n import format_time, holder_label, status_label, verdict_label
 from monitor.store import queue
 from monitor.store.schema import Post
 from monitor.triage.actions import queue_for
@@ -109,7 +109,7 @@ def to_csv(rows: Iterable[queue.QueueRow], tz: ZoneInfo, lang: str = "id") -> st
     yes, no = ("yes", "no") if lang == "en" else ("ya", "tidak")
     for row in rows:
         record = row_record(row)
-        record["created_at"] = row.created_at.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+        record["created_at"] = format_time(row.created_at, tz, with_zone=False)
         record["status"] = status_label(row.status, lang)
         record["verdict"] = verdict_label(row.verdict, lang)
         record["violation"] = yes if row.violation else no
@@ -165,6 +165,6 @@ def claim_reviews(
         yield claim_review(post, decided_at, note, publisher, url)
 
 
-def claim_reviews_jsonld(session: Session, publisher: str, base_url: str | None = None) -> str:
-    """All ClaimReviews as one JSON-LD document (a list), for a file or a web page."""
-    return json.dumps(list(claim_reviews(session, publisher, base_url)), ensure_ascii=False, indent=2)
+def dumps_jsonld(reviews: list[dict[str, Any]]) -> str:
+    """ClaimReviews as one JSON-LD document (a list), for a file or a web page."""
+    return json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
