@@ -37,7 +37,15 @@ PG_ADMIN_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postg
 PLATFORMS = ("x", "telegram", "facebook", "tiktok", "youtube", "mastodon", "news")
 TOPICS = (["sidalih"], ["sirekap"], ["procedure"], ["other"], ["sidalih", "procedure"], ["sirekap", "other"])
 CANDIDATES = ([], ["01"], ["02"], ["03"], ["01", "02"])
-STATUSES = ("new",) * 6 + ("in_review", "needs_check", "hoax", "not_hoax", "escalated", "closed")
+# (stage, verdict) pairs of the case model (migration 0007), new flags most common.
+STATUSES = (("new", None),) * 6 + (
+    ("in_review", None),
+    ("in_review", "needs_check"),
+    ("decided", "hoax"),
+    ("decided", "not_hoax"),
+    ("escalated", "hoax"),
+    ("closed", "hoax"),
+)
 COLUMNS = (
     "platform",
     "native_id",
@@ -67,6 +75,8 @@ COLUMNS = (
     "escalated_to",
     "triage_version",
     "flagged_at",
+    "verdict",
+    "holder",
 )
 
 
@@ -80,7 +90,7 @@ def synthetic_rows(n: int, flagged_share: float = 0.05, seed: int = 7) -> Iterat
         reach = int(rng.paretovariate(1.2) * 50)
         flagged = rng.random() < flagged_share
         score = rng.uniform(0.6, 1.0) if flagged else rng.uniform(0.0, 0.6)
-        status = rng.choice(STATUSES) if flagged else None
+        status, verdict = rng.choice(STATUSES) if flagged else (None, None)
         escalated = rng.choice(("bawaslu", "polri")) if status == "escalated" else None
         body = f"Postingan {i} tentang DPT dan Sirekap pemilu di TPS {i % 900:03d}"
         yield (
@@ -112,6 +122,8 @@ def synthetic_rows(n: int, flagged_share: float = 0.05, seed: int = 7) -> Iterat
             escalated,
             0,
             now if flagged else None,
+            verdict,
+            escalated or ("kpu" if flagged else None),
         )
 
 
@@ -178,7 +190,8 @@ QUERIES: dict[str, queue.QueueFilter | tuple[queue.QueueFilter, int]] = {
         start=datetime(2024, 2, 1, tzinfo=UTC),
         end=datetime(2024, 2, 8, tzinfo=UTC),
     ),
-    "queue status=hoax": queue.QueueFilter(statuses=("hoax",)),
+    "queue verdict=hoax": queue.QueueFilter(verdict="hoax"),
+    "inbox bawaslu": queue.QueueFilter(statuses=("escalated",), holder="bawaslu"),
     "queue page 40": (queue.QueueFilter(statuses=triage.OPEN_STATUSES), 40),
     "queue polri (escalated)": queue.QueueFilter(escalated_to="polri"),
 }

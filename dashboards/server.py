@@ -6,12 +6,15 @@ options cannot give (`monitor dashboard` runs `streamlit run dashboards/server.p
   Set-Cookie; page scripts can never read the session token. DELETE /api/sesi clears it at logout.
 - every HTTP answer carries `X-Frame-Options: DENY` and `Content-Security-Policy: frame-ancestors 'none'`
   (no clickjacking: the dashboard cannot be framed by another site);
-- `/_stcore/metrics` (Streamlit's internal memory and session counters) answers 404 to everyone.
+- `/_stcore/metrics` (Streamlit's internal memory and session counters) answers 404 to everyone;
+- at start, the heavy libraries of the Model and Laporan pages load in the background (warmup.py).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
+from dashboards import warmup  # noqa: E402
 from dashboards.session_codes import COOKIE_NAME, SESSION_PATH, redeem_code  # noqa: E402
 
 BLOCKED_PATHS = ("/_stcore/metrics",)
@@ -80,8 +84,15 @@ class HardeningMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    warmup.start()
+    yield None
+
+
 app = st.App(
     "app.py",
+    lifespan=lifespan,
     routes=[Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"])],
     middleware=[Middleware(HardeningMiddleware)],
 )
