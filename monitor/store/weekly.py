@@ -121,10 +121,12 @@ def platform_versions(session: Session, window: WeekWindow) -> list[dict[str, An
 
 def triage_status_counts(session: Session, window: WeekWindow) -> dict[str, int]:
     """Current triage status of the week's flagged posts (None: flagged before the queue existed)."""
+    # The verdict where there is one (it survives escalation, migration 0007), else the workflow stage.
+    outcome = func.coalesce(Post.verdict, Post.triage_status)
     query = (
-        select(Post.triage_status, func.count())
+        select(outcome, func.count())
         .where(_in_window(Post.created_at, window), Post.flagged.is_(True))
-        .group_by(Post.triage_status)
+        .group_by(outcome)
     )
     counts = {str(status or "none"): _as_int(n) for status, n in session.execute(query)}
     return dict(sorted(counts.items()))
@@ -255,9 +257,9 @@ def group_statuses(
         return {}
     column = _group_column(by)
     query = (
-        select(column, Post.triage_status, func.count())
+        select(column, func.coalesce(Post.verdict, Post.triage_status), func.count())
         .where(_in_window(Post.created_at, window), column.in_(keys), Post.flagged.is_(True))
-        .group_by(column, Post.triage_status)
+        .group_by(column, func.coalesce(Post.verdict, Post.triage_status))
     )
     result: dict[Any, dict[str, int]] = {}
     for key, status, n in session.execute(query):
