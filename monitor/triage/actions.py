@@ -3,7 +3,7 @@
 Every action:
 - is checked against the role's permissions (monitor.auth) and, for Polri, against what Polri may see;
 - is checked against the action table in `rules`;
-- writes with optimistic concurrency (`store.queue.write_case` updates only the version the officer saw),
+- writes with optimistic concurrency (`store.cases.write_case` updates only the version the officer saw),
   so when two officers act on the same item the second is told it changed (Conflict) and decides again;
 - appends one audit event (who, when, what, note, case before → after) in the same transaction.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor import auth
 from monitor.auth import Actor, PermissionDenied
-from monitor.store import queue
+from monitor.store import cases, queue
 from monitor.store.audit import add_audit_event
 from monitor.store.schema import utcnow
 from monitor.triage.rules import (
@@ -53,7 +53,7 @@ class NarrativeResult:
     skipped: list[tuple[int, str]]  # (post id, why)
 
 
-def _state(row: queue.CaseRow) -> ItemState:
+def _state(row: cases.CaseRow) -> ItemState:
     return ItemState(
         row.post_id,
         row.status,
@@ -68,7 +68,7 @@ def _state(row: queue.CaseRow) -> ItemState:
 
 
 def item_state(session: Session, post_id: int) -> ItemState:
-    row = queue.read_case(session, post_id)
+    row = cases.read_case(session, post_id)
     if row is None:
         raise ItemNotFound(f"item {post_id} tidak ditemukan")
     return _state(row)
@@ -98,7 +98,7 @@ def apply(
     if not may(actor, spec, state):
         raise PermissionDenied(actor, spec.permission, f"action {action} on item {post_id}")
     if state.version != expected_version:
-        raise Conflict(state, queue.last_actor(session, post_id))
+        raise Conflict(state, cases.last_actor(session, post_id))
     note = clean_note(note, spec)
     check_allowed(spec, state)
     changes = spec.transition(state, actor)
@@ -113,8 +113,8 @@ def apply(
         "holder": after.holder,
         "escalation_chain": list(after.chain) or None,
     }
-    if not queue.write_case(session, post_id, expected_version, values, now if spec.decides else None):
-        raise Conflict(item_state(session, post_id), queue.last_actor(session, post_id))
+    if not cases.write_case(session, post_id, expected_version, values, now if spec.decides else None):
+        raise Conflict(item_state(session, post_id), cases.last_actor(session, post_id))
     event = add_audit_event(
         session,
         actor=actor.username,
@@ -149,15 +149,15 @@ def apply_to_narrative(
         raise TriageError(f"tindakan tidak dikenal {action!r}")
     if not may(actor, spec, None):
         raise PermissionDenied(actor, spec.permission, f"action {action}")
-    if not queue.narrative_exists(session, narrative_id):
+    if not cases.narrative_exists(session, narrative_id):
         raise ItemNotFound(f"narasi {narrative_id} tidak ditemukan")
-    states = [_state(row) for row in queue.narrative_cases(session, narrative_id)]
+    states = [_state(row) for row in cases.narrative_cases(session, narrative_id)]
     visible = [s for s in states if can_see(actor, s)]
     if expected_versions:
         for state in visible:
             seen = expected_versions.get(state.post_id)
             if seen is not None and seen != state.version:
-                raise Conflict(state, queue.last_actor(session, state.post_id))
+                raise Conflict(state, cases.last_actor(session, state.post_id))
     note = clean_note(note, spec)
     now = utcnow()
     applied: list[Decision] = []
@@ -179,7 +179,7 @@ def apply_to_narrative(
             )
         )
     if applied:
-        queue.set_narrative_status(session, narrative_id, applied[-1].after.status)
+        cases.set_narrative_status(session, narrative_id, applied[-1].after.status)
     add_audit_event(
         session,
         actor=actor.username,

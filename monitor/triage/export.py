@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from monitor.auth import Actor
 from monitor.i18n import format_time, holder_label, status_label, verdict_label
-from monitor.store import queue
+from monitor.store import cases, queue
 from monitor.store.schema import Post
 from monitor.triage.actions import queue_for
 
@@ -160,7 +160,7 @@ def claim_reviews(
     session: Session, publisher: str, base_url: str | None = None, limit: int = MAX_EXPORT_ROWS
 ) -> Iterator[dict[str, Any]]:
     """ClaimReviews for every post with a hoaks / bukan hoaks verdict, with its clarification note if any."""
-    for post, decided_at, note in queue.decided_posts(session, tuple(VERDICT_RATING), limit):
+    for post, decided_at, note in cases.decided_posts(session, tuple(VERDICT_RATING), limit):
         url = f"{base_url.rstrip('/')}/antrian?item={post.id}" if base_url else None
         yield claim_review(post, decided_at, note, publisher, url)
 
