@@ -129,7 +129,7 @@ def render(ctx: ui.Context, post_id: int) -> None:
     with st.container(border=True):
         st.caption(ctx.t("item.text"))
         st.text(post.text)
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     with left:
         author = " ".join(
             part
@@ -145,12 +145,12 @@ def render(ctx: ui.Context, post_id: int) -> None:
             st.text(link)
         elif post.url:
             st.text(f"{ctx.t('item.link_unsafe')}: {post.url}")
-    with right:
-        cols = st.columns(4)
-        cols[0].metric(ctx.t("item.score"), ui.number(post.hoax_score, 2))
-        cols[1].metric(ctx.t("queue.col.reach"), ui.number(post.reach or 0))
-        cols[2].metric(ctx.t("item.likes"), ui.number(post.likes or 0))
-        cols[3].metric(ctx.t("item.shares"), ui.number(post.shares or 0))
+    with right:  # two by two: a reach of 1.477.833 needs the width
+        top, bottom = st.columns(2), st.columns(2)
+        top[0].metric(ctx.t("item.score"), ui.number(post.hoax_score, 2))
+        top[1].metric(ctx.t("queue.col.reach"), ui.number(post.reach or 0))
+        bottom[0].metric(ctx.t("item.likes"), ui.number(post.likes or 0))
+        bottom[1].metric(ctx.t("item.shares"), ui.number(post.shares or 0))
     st.markdown(f"**{ctx.t('item.reasons')}**")
     for reason in detail.reasons or ["-"]:
         st.text(f"• {reason}")
