@@ -146,6 +146,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "change.skipped": ("Dilewati", "Skipped"),
     "common.yes": ("ya", "yes"),
     "common.invalid_date": ("(tanggal tidak valid)", "(invalid date)"),
+    "trends.loading": ("Menghitung tren...", "Computing trends..."),
     "trends.decisions": (
         "Keputusan petugas (menurut tanggal keputusan)",
         "Officer decisions (by decision date)",
@@ -308,6 +309,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.preview": ("Pratinjau", "Preview"),
     "report.download": ("Unduh PDF", "Download PDF"),
     "report.build": ("Buat laporan", "Build report"),
+    "report.building": ("Menyusun laporan minggu ini...", "Building the week's report..."),
     "report.failed": ("Laporan gagal dibuat: {error}", "The report could not be built: {error}"),
     # model
     "model.title": ("Model klasifikasi", "Classifier model"),

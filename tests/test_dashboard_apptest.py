@@ -142,6 +142,12 @@ def test_every_page_renders_for_admin(app_db: dict) -> None:
     # (confirmed hoaxes and response time), though the posts are from 2024.
     assert len(at.get("vega_lite_chart")) == 5
     assert len(at.dataframe) == 1  # top narratives
+    # The weekly report is built on request (it reads the whole week), then offered as PDF and previewed.
+    _page(at, "laporan")
+    assert len(at.get("download_button")) == 0
+    at.button(key="rp_build").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.get("download_button")) == 1
     _page(at, "audit")
     at.text_input(key="au_text").input("dicek").run()
     assert at.dataframe[0].value.shape[0] == 1
