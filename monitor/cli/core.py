@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -211,4 +210,6 @@ def dashboard(
         "--client.showErrorDetails",
         "none",
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Become the server (no child left behind when a service manager stops `monitor dashboard`).
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)
