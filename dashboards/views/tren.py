@@ -20,10 +20,19 @@ ctx = ui.page_context("tren")
 st.title(ctx.t("trends.title"))
 
 now = datetime.now(UTC)
-with ctx.db.session() as session:
-    # A post dated in the future (year 9999 by a broken feed) must not move the default range.
-    latest = trends.latest_post_time(session, not_after=now + timedelta(days=1))
-    latest_decision = trends.latest_decision_time(session)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _latest(url: str, not_after: datetime) -> tuple[datetime | None, datetime | None]:
+    """The newest believable post and the newest decision (a minute old at most)."""
+    with ui.database().session() as session:
+        # A post dated in the future (year 9999 by a broken feed) must not move the default range.
+        return trends.latest_post_time(session, not_after=not_after), trends.latest_decision_time(session)
+
+
+latest, latest_decision = _latest(
+    ctx.db.url, now.replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+)
 
 
 def _range(label: str, latest_at: datetime | None, key: str) -> tuple[datetime, datetime]:
@@ -49,6 +58,16 @@ def _post_trends(url: str, start: datetime, end: datetime, tz_key: str) -> tuple
             trends.flagged_share_per_day(session, start, end, tz),
             trends.top_narratives(session, start, end),
             trends.platform_split(session, start, end),
+        )
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=32)
+def _decision_trends(url: str, start: datetime, end: datetime, tz_key: str) -> tuple[list, list]:
+    """Confirmed hoaxes per decision day and response times (a minute old at most)."""
+    with ui.database().session() as session:
+        return (
+            trends.confirmed_hoaxes_per_day(session, start, end, ZoneInfo(tz_key)),
+            trends.response_times(session, start, end),
         )
 
 
@@ -146,9 +165,7 @@ with right:
 st.divider()
 st.subheader(ctx.t("trends.decisions"))
 decided_start, decided_end = _range(ctx.t("trends.decision_range"), latest_decision, "tr_decided")
-with ctx.db.session() as session:
-    confirmed = trends.confirmed_hoaxes_per_day(session, decided_start, decided_end, ctx.tz)
-    responses = trends.response_times(session, decided_start, decided_end)
+confirmed, responses = _decision_trends(ctx.db.url, decided_start, decided_end, ctx.tz.key)
 left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("trends.confirmed"))
