@@ -161,7 +161,7 @@ def _officer(browser, server: str, role: str, dialogs: list[str], path: str = ""
 
 def _open_item(page, server: str, post_id: int) -> None:  # noqa: ANN001
     page.goto(f"{server}/antrian?item={post_id}")
-    page.get_by_text(f"Item #{post_id}", exact=True).wait_for()
+    page.get_by_text(f"Item #{post_id}", exact=True).first.wait_for()
 
 
 def _act(page, button: str, post_id: int, note: str | None = None) -> None:  # noqa: ANN001
@@ -170,7 +170,7 @@ def _act(page, button: str, post_id: int, note: str | None = None) -> None:  # n
     page.get_by_role("button", name=button, exact=True).click()
     page.get_by_text(f"Tersimpan: {button} untuk item #{post_id}.").wait_for()
     # The item stays open after the action.
-    page.get_by_text(f"Item #{post_id}", exact=True).wait_for()
+    page.get_by_text(f"Item #{post_id}", exact=True).first.wait_for()
 
 
 def _still_logged_in_after_reload(page, role: str) -> None:  # noqa: ANN001
@@ -221,7 +221,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             assert kpu.evaluate("() => document.cookie").find("monitor_session") == -1
             kpu.get_by_text(re.compile(r"Untuk saya \(\d+\)")).first.wait_for()
             _click_first_row(kpu)
-            kpu.get_by_text(f"Item #{target}", exact=True).wait_for()
+            kpu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
             _act(kpu, "Hoaks", target)
             _act(kpu, "Eskalasi ke Bawaslu", target, note="mohon ditindaklanjuti")
             kpu.screenshot(path=str(ARTIFACTS / "chain-kpu.png"), full_page=True)
@@ -232,7 +232,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             _, bawaslu = _officer(browser, server, "bawaslu", dialogs)
             bawaslu.get_by_text("Untuk saya (1)").first.wait_for()
             _click_first_row(bawaslu)
-            bawaslu.get_by_text(f"Item #{target}", exact=True).wait_for()
+            bawaslu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
             _act(bawaslu, "Pelanggaran pemilu", target)
             _act(bawaslu, "Catat tindak lanjut", target, note="pemilik akun dipanggil klarifikasi")
             _act(bawaslu, "Eskalasi ke Polri", target, note="dugaan pidana pemilu")
@@ -243,7 +243,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             _, polri = _officer(browser, server, "polri", dialogs)
             polri.get_by_text("Untuk saya (1)").first.wait_for()
             _click_first_row(polri)
-            polri.get_by_text(f"Item #{target}", exact=True).wait_for()
+            polri.get_by_text(f"Item #{target}", exact=True).first.wait_for()
             _act(polri, "Catat tindak lanjut", target, note="penyelidikan dimulai")
             polri.get_by_text(
                 re.compile(r"Putusan: Hoaks · Pelanggaran pemilu: ya · Dipegang: Polri")
@@ -298,7 +298,7 @@ def test_lockout_links_headers_hostile_posts_and_every_page(server: str, seeded_
             # An alert link opened before login opens its item right after the login.
             linked = seeded_db["order"][3]
             _, page = _officer(browser, server, "kpu", dialogs, path=f"/antrian?item={linked}")
-            page.get_by_text(f"Item #{linked}", exact=True).wait_for()
+            page.get_by_text(f"Item #{linked}", exact=True).first.wait_for()
 
             # Hostile posts: literal text, nothing executed, no injected elements.
             for text, post_id in seeded_db["hostile"].items():
