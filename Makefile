@@ -31,7 +31,7 @@ demo: install
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor init
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor import data/demo/posts.jsonl
 	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor users ensure-demo
-	MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor dashboard --port $(PORT)
+	MONITOR_DEMO=1 MONITOR_DATABASE_URL=$(DEMO_DB) $(BIN)/monitor dashboard --port $(PORT)
 
 # The import contracts (the floors, pyproject.toml [tool.importlinter]) first: a breach fails before the tests run.
 test: install sysdeps services

@@ -38,7 +38,15 @@ PG_ADMIN_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postg
 PLATFORMS = ("x", "telegram", "facebook", "tiktok", "youtube", "mastodon", "news")
 TOPICS = (["sidalih"], ["sirekap"], ["procedure"], ["other"], ["sidalih", "procedure"], ["sirekap", "other"])
 CANDIDATES = ([], ["01"], ["02"], ["03"], ["01", "02"])
-STATUSES = ("new",) * 6 + ("in_review", "needs_check", "hoax", "not_hoax", "escalated", "closed")
+# (stage, verdict) pairs of the case model (migration 0007), new flags most common.
+STATUSES = (("new", None),) * 6 + (
+    ("in_review", None),
+    ("in_review", "needs_check"),
+    ("decided", "hoax"),
+    ("decided", "not_hoax"),
+    ("escalated", "hoax"),
+    ("closed", "hoax"),
+)
 # The importer's columns (no raw payload in the benchmark) plus the queue state the scorer and officers set.
 COLUMNS = (
     *(column for column in INSERT_COLUMNS if column != "raw"),
@@ -46,6 +54,8 @@ COLUMNS = (
     "triage_status",
     "escalated_to",
     "flagged_at",
+    "verdict",
+    "holder",
 )
 
 
@@ -59,7 +69,7 @@ def synthetic_rows(n: int, flagged_share: float = 0.05, seed: int = 7) -> Iterat
         reach = int(rng.paretovariate(1.2) * 50)
         flagged = rng.random() < flagged_share
         score = rng.uniform(0.6, 1.0) if flagged else rng.uniform(0.0, 0.6)
-        status = rng.choice(STATUSES) if flagged else None
+        status, verdict = rng.choice(STATUSES) if flagged else (None, None)
         escalated = rng.choice(("bawaslu", "polri")) if status == "escalated" else None
         body = f"Postingan {i} tentang DPT dan Sirekap pemilu di TPS {i % 900:03d}"
         row = {
@@ -91,6 +101,8 @@ def synthetic_rows(n: int, flagged_share: float = 0.05, seed: int = 7) -> Iterat
             "escalated_to": escalated,
             "triage_version": 0,
             "flagged_at": now if flagged else None,
+            "verdict": verdict,
+            "holder": escalated or ("kpu" if flagged else None),
         }
         yield tuple(row[column] for column in COLUMNS)
 
@@ -158,7 +170,8 @@ QUERIES: dict[str, queue.QueueFilter | tuple[queue.QueueFilter, int]] = {
         start=datetime(2024, 2, 1, tzinfo=UTC),
         end=datetime(2024, 2, 8, tzinfo=UTC),
     ),
-    "queue status=hoax": queue.QueueFilter(statuses=("hoax",)),
+    "queue verdict=hoax": queue.QueueFilter(verdict="hoax"),
+    "inbox bawaslu": queue.QueueFilter(statuses=("escalated",), holder="bawaslu"),
     "queue page 40": (queue.QueueFilter(statuses=triage.OPEN_STATUSES), 40),
     "queue polri (escalated)": queue.QueueFilter(escalated_to="polri"),
 }

@@ -170,7 +170,15 @@ def _post_columns(rng: np.random.Generator, n: int, dialect: str) -> tuple[dict[
         "scored_version": np.full(n, "bench-1"),
         "narrative_id": np.where(narrative > 0, narrative, None),
         "matched_claim_id": np.where(flagged & (ids % 4 == 0), ids % 50 + 1, None),
-        "triage_status": np.where(status == "", None, status),
+        # The case model (migration 0007): stage, verdict and violation are separate fields.
+        "triage_status": np.select(
+            [status == "", np.isin(status, ["hoax", "not_hoax", "violation"])],
+            [None, "decided"],
+            default=status,
+        ),
+        "verdict": np.select([status == "", status == "not_hoax"], [None, "not_hoax"], default="hoax"),
+        "violation": status == "violation",
+        "holder": np.where(escalated, "bawaslu", np.where(flagged, "kpu", None)),
         "escalated_to": np.where(escalated, "bawaslu", None),
         "flagged_at": flagged_at,
         "decided_at": decided_at,

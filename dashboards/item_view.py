@@ -7,15 +7,13 @@ the triage service refuses the action if the item changed meanwhile, and the off
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from dashboards import evidence_panel, ui
 from monitor import triage
 from monitor.auth import PermissionDenied
-from monitor.i18n import action_label, format_time, status_label
+from monitor.i18n import action_label, format_time, holder_label, role_label, status_label, verdict_label
 
 ACTION_ORDER = (
     "take",
@@ -61,7 +59,9 @@ def _act(post_id: int, action: str, version: int, narrative_id: int | None, vers
                 "action.conflict",
                 post=exc.current.post_id,
                 who=exc.changed_by or ctx.t("action.someone"),
-                status=status_label(exc.current.status, ctx.lang),
+                status=verdict_label(exc.current.verdict, ctx.lang)
+                if exc.current.verdict
+                else status_label(exc.current.status, ctx.lang),
             ),
         )
         return
@@ -80,14 +80,27 @@ def _events_frame(ctx: ui.Context, events: list) -> pd.DataFrame:
         [
             {
                 ctx.t("audit.col.time"): format_time(e.created_at, ctx.tz),
-                ctx.t("audit.col.actor"): e.actor,
-                ctx.t("audit.col.action"): e.action,
+                ctx.t("audit.col.actor"): f"{e.actor} ({role_label(e.role or '-', ctx.lang)})",
+                ctx.t("audit.col.action"): ui.event_label(e.action, ctx.lang),
                 ctx.t("audit.col.note"): e.note or "",
-                ctx.t("audit.col.before"): json.dumps(e.before, ensure_ascii=False) if e.before else "",
-                ctx.t("audit.col.after"): json.dumps(e.after, ensure_ascii=False) if e.after else "",
+                ctx.t("audit.col.after"): ui.change_text(e.before, e.after, ctx.lang),
             }
             for e in events
         ]
+    )
+
+
+def _state_of(post: object) -> triage.ItemState:
+    return triage.ItemState(
+        post.id,
+        post.triage_status,
+        post.assigned_to,
+        post.escalated_to,
+        post.triage_version or 0,
+        post.verdict,
+        bool(post.violation),
+        post.holder,
+        tuple(post.escalation_chain or ()),
     )
 
 
@@ -99,30 +112,31 @@ def render(ctx: ui.Context, post_id: int) -> None:
         st.info(ctx.t("item.not_found"))
         return
     post = detail.post
-    state = triage.ItemState(
-        post.id, post.triage_status, post.assigned_to, post.escalated_to, post.triage_version or 0
-    )
+    state = _state_of(post)
     st.subheader(ctx.t("item.title", post=post.id))
     st.text(
         ctx.t(
-            "item.state",
+            "item.case",
             status=status_label(state.status, ctx.lang),
+            verdict=verdict_label(state.verdict, ctx.lang),
+            violation=ctx.t("common.yes" if state.violation else "common.no"),
+            holder=holder_label(state.holder, ctx.lang),
+            chain=" → ".join(["KPU", *(role_label(a, ctx.lang) for a in state.chain)]),
             assigned=state.assigned_to or "-",
-            escalated=state.escalated_to or "-",
             version=state.version,
         )
     )
     with st.container(border=True):
         st.caption(ctx.t("item.text"))
         st.text(post.text)
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     with left:
         author = " ".join(
             part
             for part in (post.author_name or "", f"@{post.author_handle}" if post.author_handle else "")
             if part
         )
-        followers = f"{ctx.t('item.followers')}: {post.author_followers or 0:,}"
+        followers = f"{ctx.t('item.followers')}: {ui.number(post.author_followers or 0)}"
         st.text(f"{ctx.t('item.author')}: {author or '-'} · {followers}")
         st.text(f"{post.platform} · {format_time(post.created_at, ctx.tz)} · {post.source_name or '-'}")
         link = ui.safe_url(post.url)
@@ -131,18 +145,20 @@ def render(ctx: ui.Context, post_id: int) -> None:
             st.text(link)
         elif post.url:
             st.text(f"{ctx.t('item.link_unsafe')}: {post.url}")
-    with right:
-        cols = st.columns(4)
-        cols[0].metric(ctx.t("item.score"), f"{post.hoax_score:.2f}" if post.hoax_score is not None else "-")
-        cols[1].metric(ctx.t("queue.col.reach"), f"{post.reach or 0:,}")
-        cols[2].metric(ctx.t("item.likes"), f"{post.likes or 0:,}")
-        cols[3].metric(ctx.t("item.shares"), f"{post.shares or 0:,}")
+    with right:  # two by two: a reach of 1.477.833 needs the width
+        top, bottom = st.columns(2), st.columns(2)
+        top[0].metric(ctx.t("item.score"), ui.number(post.hoax_score, 2))
+        top[1].metric(ctx.t("queue.col.reach"), ui.number(post.reach or 0))
+        bottom[0].metric(ctx.t("item.likes"), ui.number(post.likes or 0))
+        bottom[1].metric(ctx.t("item.shares"), ui.number(post.shares or 0))
     st.markdown(f"**{ctx.t('item.reasons')}**")
     for reason in detail.reasons or ["-"]:
         st.text(f"• {reason}")
     st.markdown(f"**{ctx.t('item.claim')}**")
     if detail.claim is not None:
-        similarity = f" ({detail.claim_similarity:.2f})" if detail.claim_similarity is not None else ""
+        similarity = (
+            f" ({ui.number(detail.claim_similarity, 2)})" if detail.claim_similarity is not None else ""
+        )
         st.text(f"{detail.claim.claim}{similarity} · {detail.claim.verdict} · {detail.claim.source or '-'}")
         claim_link = ui.safe_url(detail.claim.source_url)
         if claim_link:
@@ -152,6 +168,8 @@ def render(ctx: ui.Context, post_id: int) -> None:
     st.markdown(f"**{ctx.t('item.narrative')}**")
     if detail.narrative is None:
         st.text(ctx.t("item.narrative_none"))
+    elif detail.narrative_label_hidden:
+        st.text(ctx.t("item.narrative_hidden", id=detail.narrative.id))
     else:
         st.text(f"#{detail.narrative.id} · {detail.narrative.label}")
         if detail.narrative_posts:
@@ -162,6 +180,7 @@ def render(ctx: ui.Context, post_id: int) -> None:
                             ctx.t("queue.col.id"): p.id,
                             ctx.t("queue.col.platform"): p.platform,
                             ctx.t("queue.col.status"): status_label(p.status, ctx.lang),
+                            ctx.t("queue.col.verdict"): verdict_label(p.verdict, ctx.lang),
                             ctx.t("queue.col.text"): p.snippet,
                         }
                         for p in detail.narrative_posts
@@ -172,6 +191,13 @@ def render(ctx: ui.Context, post_id: int) -> None:
             )
     evidence_panel.render(ctx, post.id)
     _actions(ctx, state, detail)
+    st.markdown(f"**{ctx.t('item.follow_ups')}**")
+    follow_ups = [e for e in reversed(detail.events) if e.action in ("follow_up", "clarify")]
+    for event in follow_ups:
+        when = format_time(event.created_at, ctx.tz)
+        st.text(f"{role_label(event.role or '-', ctx.lang)} · {event.actor} · {when}: {event.note or ''}")
+    if not follow_ups:
+        st.text(ctx.t("item.follow_ups_none"))
     with st.expander(ctx.t("item.history")):
         if detail.events:
             st.dataframe(_events_frame(ctx, detail.events), hide_index=True, width="stretch")

@@ -39,6 +39,55 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.failed": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
     "login.disabled": ("Akun ini dinonaktifkan.", "This account is disabled."),
     "login.required": ("Silakan masuk terlebih dahulu.", "Please log in first."),
+    "login.locked": (
+        "Terlalu banyak percobaan gagal. Akun dikunci sementara sampai {until}.",
+        "Too many failed attempts. The account is locked until {until}.",
+    ),
+    "app.demo_banner": (
+        "Peringatan: akun demo dengan kata sandi yang dipublikasikan masih aktif ({users}). "
+        "Ganti kata sandinya atau nonaktifkan akun tersebut sebelum dipakai sungguhan.",
+        "Warning: demo accounts with published passwords are still enabled ({users}). "
+        "Change their passwords or disable them before real use.",
+    ),
+    "app.error": (
+        "Halaman ini gagal dimuat ({kind}). Kejadian ini sudah dicatat di log server; coba muat ulang.",
+        "This page failed to load ({kind}). It was written to the server log; try reloading.",
+    ),
+    "inbox.button": ("Untuk saya ({count})", "For me ({count})"),
+    "inbox.title": ("Untuk saya", "For me"),
+    "inbox.all": ("Semua antrian", "Whole queue"),
+    "inbox.help.kpu": ("Temuan baru yang dipegang KPU.", "New flags held by KPU."),
+    "inbox.help.admin": ("Temuan baru yang dipegang KPU.", "New flags held by KPU."),
+    "inbox.help.bawaslu": ("Item yang dieskalasi ke Bawaslu.", "Items escalated to Bawaslu."),
+    "inbox.help.polri": ("Item yang dieskalasi ke Polri.", "Items escalated to the Police."),
+    "inbox.help.analyst": (
+        "Item yang belum berlabel hoaks / bukan hoaks.",
+        "Items without a hoax / not-a-hoax label yet.",
+    ),
+    # account
+    "page.account": ("Akun", "Account"),
+    "account.title": ("Akun saya", "My account"),
+    "account.change": ("Ganti kata sandi", "Change password"),
+    "account.old": ("Kata sandi lama", "Current password"),
+    "account.new": ("Kata sandi baru", "New password"),
+    "account.repeat": ("Ulangi kata sandi baru", "Repeat the new password"),
+    "account.mismatch": ("Kedua kata sandi baru tidak sama.", "The two new passwords differ."),
+    "account.rules": (
+        "Minimal {n} karakter, bukan nama pengguna, minimal 4 karakter berbeda.",
+        "At least {n} characters, not the username, at least 4 different characters.",
+    ),
+    "account.changed": (
+        "Kata sandi diganti. Semua sesi Anda diakhiri; silakan masuk lagi.",
+        "Password changed. All your sessions ended; please log in again.",
+    ),
+    "account.failed": ("Gagal: {error}", "Failed: {error}"),
+    "account.reset": ("Atur ulang kata sandi pengguna", "Reset a user's password"),
+    "account.reset_user": ("Pengguna", "User"),
+    "account.reset_done": (
+        "Kata sandi {user} diatur ulang; sesi mereka diakhiri.",
+        "Password of {user} reset; their sessions ended.",
+    ),
+    "account.users": ("Pengguna", "Users"),
     # roles
     "role.admin": ("Admin", "Admin"),
     "role.analyst": ("Analis", "Analyst"),
@@ -58,11 +107,52 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # statuses
     "status.new": ("Baru", "New"),
+    "status.decided": ("Sudah diputus", "Decided"),
     "status.in_review": ("Sedang ditinjau", "In review"),
     "status.needs_check": ("Perlu dicek", "Needs checking"),
     "status.hoax": ("Hoaks", "Hoax"),
     "status.not_hoax": ("Bukan hoaks", "Not a hoax"),
     "status.escalated": ("Dieskalasi", "Escalated"),
+    "item.case": (
+        "Tahap: {status} · Putusan: {verdict} · Pelanggaran pemilu: {violation} · Dipegang: {holder} · "
+        "Rantai eskalasi: {chain} · Petugas: {assigned} · Versi {version}",
+        "Stage: {status} · Verdict: {verdict} · Election violation: {violation} · Held by: {holder} · "
+        "Escalation chain: {chain} · Officer: {assigned} · Version {version}",
+    ),
+    "item.follow_ups": ("Tindak lanjut per lembaga", "Follow-up per agency"),
+    "item.follow_ups_none": ("Belum ada tindak lanjut tercatat.", "No follow-up recorded yet."),
+    "item.narrative_hidden": (
+        "Narasi #{id} (labelnya memuat teks unggahan yang tidak dapat Anda lihat)",
+        "Narrative #{id} (its label quotes a post you may not see)",
+    ),
+    "event.auth.login": ("Masuk", "Logged in"),
+    "event.auth.failed": ("Kata sandi salah", "Wrong password"),
+    "event.auth.locked": ("Akun dikunci sementara", "Account locked"),
+    "event.auth.refused_locked": ("Ditolak: akun terkunci", "Refused: account locked"),
+    "event.auth.refused_disabled": ("Ditolak: akun nonaktif", "Refused: account disabled"),
+    "event.user.add": ("Pengguna ditambahkan", "User added"),
+    "event.user.disable": ("Pengguna dinonaktifkan", "User disabled"),
+    "event.user.enable": ("Pengguna diaktifkan", "User enabled"),
+    "event.user.password_change": ("Kata sandi diganti", "Password changed"),
+    "event.user.password_change_refused": ("Ganti kata sandi ditolak", "Password change refused"),
+    "event.user.password_reset": ("Kata sandi diatur ulang", "Password reset"),
+    "event.narrative": ("Narasi: {action}", "Narrative: {action}"),
+    "change.status": ("Tahap", "Stage"),
+    "change.verdict": ("Putusan", "Verdict"),
+    "change.violation": ("Pelanggaran", "Violation"),
+    "change.holder": ("Dipegang", "Held by"),
+    "change.assigned_to": ("Petugas", "Officer"),
+    "change.applied": ("Diterapkan", "Applied"),
+    "change.skipped": ("Dilewati", "Skipped"),
+    "common.yes": ("ya", "yes"),
+    "common.invalid_date": ("(tanggal tidak valid)", "(invalid date)"),
+    "trends.loading": ("Menghitung tren...", "Computing trends..."),
+    "trends.decisions": (
+        "Keputusan petugas (menurut tanggal keputusan)",
+        "Officer decisions (by decision date)",
+    ),
+    "trends.decision_range": ("Rentang tanggal keputusan", "Decision date range"),
+    "common.no": ("tidak", "no"),
     "status.violation": ("Pelanggaran pemilu", "Election violation"),
     "status.closed": ("Selesai", "Closed"),
     "status.none": ("-", "-"),
@@ -136,6 +226,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.col.text": ("Teks", "Text"),
     "queue.col.assigned": ("Petugas", "Officer"),
     "queue.col.escalated": ("Eskalasi", "Escalated to"),
+    "queue.col.verdict": ("Putusan", "Verdict"),
+    "queue.col.holder": ("Dipegang", "Held by"),
+    "queue.view": ("Tampilan", "View"),
+    "queue.choose": ("Pilih status", "Choose statuses"),
+    "queue.verdict": ("Putusan", "Verdict"),
+    "queue.holder": ("Dipegang oleh", "Held by"),
+    "queue.click_hint": (
+        "Klik satu baris untuk membuka itemnya.",
+        "Click a row to open its item.",
+    ),
+    "queue.next": ("Berikutnya →", "Next →"),
+    "export.button": ("Ekspor", "Export"),
+    "export.help": (
+        "Seluruh tampilan ini (bukan hanya halaman ini), paling banyak {n} baris.",
+        "This whole view (not only this page), at most {n} rows.",
+    ),
+    "export.prepare": ("Siapkan berkas", "Prepare files"),
+    "export.ready": ("{n} baris siap diunduh.", "{n} rows ready to download."),
     # item
     "item.title": ("Item #{post}", "Item #{post}"),
     "item.text": ("Isi unggahan (ditampilkan sebagai teks biasa)", "Post text (shown as plain text)"),
@@ -177,8 +285,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Response time (hours flagged → decided)",
     ),
     "trends.response_median": (
-        "Median waktu tanggap: {hours:.1f} jam ({n} item)",
-        "Median response: {hours:.1f} h ({n} items)",
+        "Median waktu tanggap: {hours} jam ({n} item)",
+        "Median response: {hours} h ({n} items)",
     ),
     "trends.no_data": ("Belum ada data pada rentang ini.", "No data in this range yet."),
     "trends.day": ("Tanggal", "Day"),
@@ -201,6 +309,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.preview": ("Pratinjau", "Preview"),
     "report.download": ("Unduh PDF", "Download PDF"),
     "report.build": ("Buat laporan", "Build report"),
+    "report.building": ("Menyusun laporan minggu ini...", "Building the week's report..."),
     "report.failed": ("Laporan gagal dibuat: {error}", "The report could not be built: {error}"),
     # model
     "model.title": ("Model klasifikasi", "Classifier model"),
@@ -216,16 +325,44 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.promote_done": ("Versi {version} sekarang aktif.", "Version {version} is now active."),
     "model.failed": ("Gagal: {error}", "Failed: {error}"),
     "model.training": ("Melatih model...", "Training the model..."),
+    "model.col.set": ("Data uji", "Test set"),
+    "model.col.n": ("Jumlah", "Count"),
+    "model.col.precision": ("Presisi", "Precision"),
+    "model.col.recall": ("Recall", "Recall"),
+    "model.col.f1": ("F1", "F1"),
+    "model.col.version": ("Versi", "Version"),
+    "model.col.threshold": ("Ambang", "Threshold"),
+    "model.col.active": ("Aktif", "Active"),
+    "model.col.created": ("Dibuat", "Created"),
+    "model.col.promoted_by": ("Diaktifkan oleh", "Promoted by"),
     # sources
     "sources.title": ("Sumber dan kata kunci", "Sources and keywords"),
     "sources.health": ("Kesehatan pengumpul", "Collector health"),
-    "sources.none": ("Belum ada sumber yang berjalan.", "No source has run yet."),
+    "sources.none": ("Belum ada sumber yang dikonfigurasi.", "No source is configured."),
     "sources.runs": ("Proses terakhir", "Recent runs"),
     "sources.keywords": ("Daftar kata kunci", "Keyword list"),
     "sources.keywords_missing": (
-        "Berkas kata kunci tidak ditemukan: {path}",
+        "Berkas kata kunci tidak ditemukan atau tidak valid: {path}",
         "Keyword file not found: {path}",
     ),
+    "sources.never": ("belum pernah", "never"),
+    "sources.config_error": ("Berkas sumber tidak valid: {error}", "The sources file is invalid: {error}"),
+    "sources.version": ("versi", "version"),
+    "sources.run.start": ("Mulai", "Started"),
+    "sources.run.end": ("Selesai", "Finished"),
+    "sources.run.read": ("Dibaca", "Read"),
+    "sources.run.relevant": ("Relevan", "Relevant"),
+    "sources.run.new": ("Baru", "New"),
+    "sources.run.updated": ("Diperbarui", "Updated"),
+    "sources.run.rejected": ("Ditolak", "Rejected"),
+    "sources.kw.kind": ("Jenis", "Kind"),
+    "sources.kw.label": ("Nama", "Name"),
+    "sources.kw.terms": ("Kata kunci", "Keywords"),
+    "sources.kw.topic": ("Topik", "Topic"),
+    "sources.kw.names": ("nama", "names"),
+    "sources.kw.nicknames": ("julukan", "nicknames"),
+    "sources.kw.numbers": ("nomor urut", "ballot numbers"),
+    "sources.kw.slogans": ("slogan", "slogans"),
     "sources.enable": ("Aktifkan", "Enable"),
     "sources.disable": ("Nonaktifkan", "Disable"),
     "sources.toggled": ("Sumber {name}: {state}", "Source {name}: {state}"),
@@ -251,7 +388,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.col.narrative": ("Narasi", "Narrative"),
     "audit.col.note": ("Catatan", "Note"),
     "audit.col.before": ("Sebelum", "Before"),
-    "audit.col.after": ("Sesudah", "After"),
+    "audit.col.after": ("Perubahan", "Change"),
 }
 
 
@@ -260,6 +397,26 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     pair = TEXT[key]
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+def verdict_label(verdict: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The verdict of a case (hoaks, bukan hoaks, perlu dicek) or "-"."""
+    return t(f"status.{verdict}" if verdict else "status.none", lang)
+
+
+def holder_label(holder: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The agency holding an item now; an item nobody escalated is KPU's."""
+    return role_label(holder or "kpu", lang)
+
+
+def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """Numbers as officers read them: 1.477.833 and 0,75 in Indonesian (1,477,833 and 0.75 in English)."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return "-"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale="en_US" if lang == "en" else "id_ID")
 
 
 def status_label(status: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -302,7 +459,10 @@ def format_time(value: datetime | None, tz: ZoneInfo, with_zone: bool = True) ->
     """A stored UTC time as the officer reads it in tables: 14-02-2024 09:30 WIB."""
     if value is None:
         return "-"
-    local = value.astimezone(tz)
+    try:
+        local = value.astimezone(tz)
+    except (OverflowError, ValueError):  # e.g. a post dated 9999-12-31 23:59 UTC is past year 9999 in WIB
+        return t("common.invalid_date")
     return local.strftime("%d-%m-%Y %H:%M") + (f" {zone_name(tz, local)}" if with_zone else "")
 
 
@@ -310,5 +470,8 @@ def format_moment(value: datetime | None, tz: ZoneInfo) -> str:
     """A time in running Bahasa text (reports, messages): 18 Februari 2024 23.12 WIB."""
     if value is None:
         return "-"
-    local = value.astimezone(tz)
+    try:
+        local = value.astimezone(tz)
+    except (OverflowError, ValueError):
+        return t("common.invalid_date")
     return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year} {local:%H.%M} {zone_name(tz, local)}"

@@ -91,7 +91,9 @@ def _post(
         hoax_score=score,
         flagged=flagged,
         scored_version=MODEL,
-        triage_status=status,
+        # The case model (migration 0007): a verdict is its own field; the status is the workflow stage.
+        triage_status="decided" if status in ("hoax", "not_hoax") else status,
+        verdict=status if status in ("hoax", "not_hoax") else None,
         flagged_at=flagged_at,
         decided_at=decided_at,
         matched_claim_id=claim_id,

@@ -177,3 +177,26 @@ def test_users_cli_ensure_demo_prints_accounts(cli_db: Path) -> None:
     assert demo.exit_code == 0, demo.output
     for username, _, password in auth.DEMO_ACCOUNTS:
         assert username in demo.output and password in demo.output
+
+
+def test_users_cli_reset_password_ends_sessions(cli_db: Path) -> None:
+    db = Database(f"sqlite:///{cli_db}")
+    try:
+        assert (
+            _cli(
+                "users", "add", "rina", "--role", "kpu", "--password-stdin", stdin="kuat-sekali-1\n"
+            ).exit_code
+            == 0
+        )
+        token = auth.start_session(db, auth.Actor("rina", "kpu"), "10.0.0.1", auth.SessionPolicy())
+        assert auth.resume_session(db, token, auth.SessionPolicy()) == auth.Actor("rina", "kpu")
+        weak = _cli("users", "reset-password", "rina", "--password-stdin", stdin="rina\n")
+        assert weak.exit_code == 2 and "password" in weak.output
+        done = _cli("users", "reset-password", "rina", "--password-stdin", stdin="baru-sekali-2\n")
+        assert done.exit_code == 0 and "password reset: rina" in done.output
+        assert auth.resume_session(db, token, auth.SessionPolicy()) is None
+        assert auth.authenticate(db, "rina", "baru-sekali-2").username == "rina"
+        missing = _cli("users", "reset-password", "tidak-ada", "--password-stdin", stdin="baru-sekali-2\n")
+        assert missing.exit_code == 2 and "no user named" in missing.output
+    finally:
+        db.dispose()

@@ -1,9 +1,13 @@
-"""End to end in real headless Chromium: `streamlit run` on a free port against a seeded SQLite database.
+"""End to end in real headless Chromium: `streamlit run dashboards/server.py` on a free port against a
+seeded SQLite database, one browser context per officer.
 
-Logs in, opens the queue, marks one item, escalates another, and opens posts carrying <script>,
-<img onerror> and Markdown/link tricks: their text must appear literally and nothing may execute.
-Screenshots of the queue and trends pages go to tests/artifacts/; with UPDATE_DOCS_SCREENSHOT=1 the
-queue one also refreshes docs/screenshot-queue.png (the README's picture).
+The chain of issue 14: KPU marks a hoax and escalates it to Bawaslu; Bawaslu finds it in its inbox, records
+a violation and its follow-up and escalates to Polri; Polri records its follow-up. The verdict survives
+all of it, a reload keeps each officer logged in (HttpOnly cookie), the 6th wrong password within a
+minute is refused even when right (and audited), no "Deploy" anywhere, frame headers set, metrics closed.
+Hostile posts (<script>, <img onerror>, Markdown/link tricks) appear literally and nothing executes.
+Screenshots of every page per role go to tests/artifacts/ (git-ignored); with UPDATE_DOCS_SCREENSHOT=1
+the KPU queue one also refreshes docs/screenshot-queue.png (the README's picture).
 """
 
 from __future__ import annotations
@@ -15,17 +19,18 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from triage_seed import CHEAP_HASHER, HOSTILE_TEXTS, PASSWORDS, add_users, seed_queue
 
 from monitor import auth
 from monitor.store import Database, queue
-from monitor.store.schema import Post
+from monitor.store.schema import LoginAttempt, Post, TriageEvent
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
@@ -79,7 +84,7 @@ def server(seeded_db: dict, tmp_path: Path) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(REPO / "dashboards" / "app.py"),
+            str(REPO / "dashboards" / "server.py"),
             "--server.port",
             str(port),
             "--server.address",
@@ -119,52 +124,185 @@ def server(seeded_db: dict, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def _choose_item(page, post_id: int) -> None:  # noqa: ANN001 (playwright Page)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Pilih item").click()
-    page.keyboard.type(f"#{post_id} ")  # the option list is virtualised: narrow it first
-    page.get_by_role("option", name=re.compile(rf"^#{post_id} ")).click()
-    page.get_by_text(f"Item #{post_id}", exact=True).wait_for()
+PAGES = {
+    "kpu": ["antrian", "tren", "laporan", "sumber", "akun"],
+    "bawaslu": ["antrian", "tren", "laporan", "sumber", "akun"],
+    "polri": ["antrian", "tren", "akun", "audit"],  # audit: refused in Indonesian, not "Page not found"
+    "admin": ["antrian", "tren", "laporan", "model", "sumber", "audit", "akun"],
+    "analyst": ["antrian", "model", "audit"],
+}
 
 
-def test_browser_end_to_end(server: str, seeded_db: dict) -> None:
+def _launch(p):  # noqa: ANN001, ANN202 (playwright objects)
+    return p.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
+def _officer(browser, server: str, role: str, dialogs: list[str], path: str = ""):  # noqa: ANN001, ANN202
+    """A fresh browser context logged in as `role`, waiting until the login cookie is set."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server + path)
+    page.get_by_label("Nama pengguna").fill(role)
+    page.get_by_label("Kata sandi").fill(PASSWORDS[role])
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_text(f"Masuk sebagai {role}").first.wait_for()
+    deadline = time.monotonic() + 30
+    while not any(c["name"] == "monitor_session" for c in context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never set"
+        page.wait_for_timeout(200)
+    return context, page
+
+
+def _open_item(page, server: str, post_id: int) -> None:  # noqa: ANN001
+    page.goto(f"{server}/antrian?item={post_id}")
+    page.get_by_text(f"Item #{post_id}", exact=True).first.wait_for()
+
+
+def _act(page, button: str, post_id: int, note: str | None = None) -> None:  # noqa: ANN001
+    if note is not None:
+        page.get_by_label("Catatan").fill(note)
+    page.get_by_role("button", name=button, exact=True).click()
+    page.get_by_text(f"Tersimpan: {button} untuk item #{post_id}.").wait_for()
+    # The item stays open after the action.
+    page.get_by_text(f"Item #{post_id}", exact=True).first.wait_for()
+
+
+def _still_logged_in_after_reload(page, role: str) -> None:  # noqa: ANN001
+    page.reload()
+    page.get_by_text(f"Masuk sebagai {role}").first.wait_for()
+    assert page.get_by_label("Kata sandi").count() == 0
+
+
+def _wait_for_attempts(db: Database, username: str, n: int) -> None:
+    """Poll until the server has recorded `n` login attempts for `username` (each click is one run)."""
+    deadline = time.monotonic() + 60
+    while True:
+        with db.session() as session:
+            seen = session.scalar(
+                select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == username)
+            )
+        if seen >= n:
+            return
+        assert time.monotonic() < deadline, f"only {seen} of {n} login attempts reached the server"
+        time.sleep(0.2)
+
+
+def _no_deploy(page) -> None:  # noqa: ANN001
+    assert "Deploy" not in page.content()
+    assert page.get_by_test_id("stAppDeployButton").count() == 0
+
+
+def _click_first_row(page) -> None:  # noqa: ANN001
+    """One click on the first row of the queue table (its row marker) opens the item."""
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for()
+    grid.click(position={"x": 18, "y": 52})
+
+
+def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     db: Database = seeded_db["db"]
-    plain = [pid for pid in seeded_db["order"] if pid not in seeded_db["hostile"].values()]
-    first, second = plain[0], plain[1]
+    target = seeded_db["order"][0]  # the most urgent new flag: first in KPU's inbox
     dialogs: list[str] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = _launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.set_default_timeout(20_000)
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            # KPU: the most urgent new flag is first in its inbox; one click on the row opens it.
+            kpu_context, kpu = _officer(browser, server, "kpu", dialogs)
+            cookie = next(c for c in kpu_context.cookies() if c["name"] == "monitor_session")
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+            assert kpu.evaluate("() => document.cookie").find("monitor_session") == -1
+            kpu.get_by_text(re.compile(r"Untuk saya \(\d+\)")).first.wait_for()
+            _click_first_row(kpu)
+            kpu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _act(kpu, "Hoaks", target)
+            _act(kpu, "Eskalasi ke Bawaslu", target, note="mohon ditindaklanjuti")
+            kpu.screenshot(path=str(ARTIFACTS / "chain-kpu.png"), full_page=True)
+            _still_logged_in_after_reload(kpu, "kpu")
+            _no_deploy(kpu)
+
+            # Bawaslu: finds it in "Untuk saya" by default, records a violation and its follow-up, escalates.
+            _, bawaslu = _officer(browser, server, "bawaslu", dialogs)
+            bawaslu.get_by_text("Untuk saya (1)").first.wait_for()
+            _click_first_row(bawaslu)
+            bawaslu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _act(bawaslu, "Pelanggaran pemilu", target)
+            _act(bawaslu, "Catat tindak lanjut", target, note="pemilik akun dipanggil klarifikasi")
+            _act(bawaslu, "Eskalasi ke Polri", target, note="dugaan pidana pemilu")
+            bawaslu.screenshot(path=str(ARTIFACTS / "chain-bawaslu.png"), full_page=True)
+            _still_logged_in_after_reload(bawaslu, "bawaslu")
+
+            # Polri: sees it in its inbox and records its follow-up.
+            _, polri = _officer(browser, server, "polri", dialogs)
+            polri.get_by_text("Untuk saya (1)").first.wait_for()
+            _click_first_row(polri)
+            polri.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _act(polri, "Catat tindak lanjut", target, note="penyelidikan dimulai")
+            polri.get_by_text(
+                re.compile(r"Putusan: Hoaks · Pelanggaran pemilu: ya · Dipegang: Polri")
+            ).wait_for()
+            polri.screenshot(path=str(ARTIFACTS / "chain-polri.png"), full_page=True)
+            _still_logged_in_after_reload(polri, "polri")
+            _no_deploy(polri)
+        finally:
+            browser.close()
+    assert dialogs == []
+    with db.session() as session:
+        post = session.get(Post, target)
+        assert (post.verdict, post.violation, post.holder) == ("hoax", True, "polri")
+        assert post.escalation_chain == ["bawaslu", "polri"]
+        follow_ups = session.execute(
+            select(TriageEvent.role).where(TriageEvent.post_id == target, TriageEvent.action == "follow_up")
+        ).all()
+    assert sorted(r for (r,) in follow_ups) == ["bawaslu", "polri"]
+
+
+def test_lockout_links_headers_hostile_posts_and_every_page(server: str, seeded_db: dict) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    db: Database = seeded_db["db"]
+    dialogs: list[str] = []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Frame protection on every answer; Streamlit's internal metrics closed.
+    with urllib.request.urlopen(server, timeout=10) as response:
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    with pytest.raises(urllib.error.HTTPError) as closed:
+        urllib.request.urlopen(f"{server}/_stcore/metrics", timeout=10)
+    assert closed.value.code == 404
+    with playwright_api.sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            # The 6th wrong password within a minute is refused even when it is right.
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
             page.goto(server)
-            # Before login: only the form.
-            page.get_by_label("Nama pengguna").fill("kpu")
-            page.get_by_label("Kata sandi").fill(PASSWORDS["kpu"])
-            page.get_by_role("button", name="Masuk").click()
-            page.get_by_role("heading", name="Antrian triase").wait_for()
-            page.get_by_text(f"Item #{seeded_db['order'][0]}", exact=True).wait_for()  # most urgent first
+            for attempt in range(6):
+                page.get_by_label("Nama pengguna").fill("analyst")
+                page.get_by_label("Kata sandi").fill(
+                    PASSWORDS["analyst"] if attempt == 5 else "salah-sekali-1"
+                )
+                page.get_by_role("button", name="Masuk").click()
+                _wait_for_attempts(db, "analyst", attempt + 1)
+            page.get_by_text("Terlalu banyak percobaan gagal").wait_for()
+            assert page.get_by_text("Masuk sebagai").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "login-locked.png"), full_page=True)
+            _no_deploy(page)
 
-            # Mark an item as a hoax.
-            _choose_item(page, first)
-            page.get_by_role("button", name="Hoaks", exact=True).click()
-            page.get_by_text(f"Tersimpan: Hoaks untuk item #{first}.").wait_for()
-            page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
-
-            # Escalate another one to the police.
-            _choose_item(page, second)
-            page.get_by_role("button", name="Eskalasi ke Polri").click()
-            page.get_by_text(f"Tersimpan: Eskalasi ke Polri untuk item #{second}.").wait_for()
+            # An alert link opened before login opens its item right after the login.
+            linked = seeded_db["order"][3]
+            _, page = _officer(browser, server, "kpu", dialogs, path=f"/antrian?item={linked}")
+            page.get_by_text(f"Item #{linked}", exact=True).first.wait_for()
 
             # Hostile posts: literal text, nothing executed, no injected elements.
             for text, post_id in seeded_db["hostile"].items():
-                _choose_item(page, post_id)
+                _open_item(page, server, post_id)
                 shown = page.get_by_test_id("stText").filter(has_text=text).first
                 shown.wait_for()
                 assert shown.inner_text().strip() == text
@@ -173,21 +311,26 @@ def test_browser_end_to_end(server: str, seeded_db: dict) -> None:
             assert page.locator("a[href^='javascript']").count() == 0
             assert page.locator("strong", has_text="tebal").count() == 0
             assert page.evaluate("() => window.__xss === undefined")
-            assert dialogs == []
 
-            # Trends page.
-            page.get_by_role("link", name="Tren").click()
-            page.get_by_role("heading", name="Tren").first.wait_for()
-            page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / "trends.png"), full_page=True)
+            # Every page of every role, screenshotted; no Deploy, no English "Page not found".
+            for role, names in PAGES.items():
+                if role == "analyst":
+                    continue  # locked out above
+                context, page = _officer(browser, server, role, dialogs)
+                for name in names:
+                    page.goto(f"{server}/{name}")
+                    page.get_by_text(f"Masuk sebagai {role}").first.wait_for()
+                    page.wait_for_timeout(1500)
+                    page.screenshot(path=str(ARTIFACTS / f"{role}-{name}.png"), full_page=True)
+                    _no_deploy(page)
+                    assert "Page not found" not in page.content()
+                    assert "Traceback" not in page.content()
+                if role == "kpu" and os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+                    shutil.copyfile(ARTIFACTS / "kpu-antrian.png", REPO / "docs" / "screenshot-queue.png")
+                context.close()
         finally:
             browser.close()
     assert dialogs == []
     with db.session() as session:
-        assert session.get(Post, first).triage_status == "hoax"
-        escalated = session.get(Post, second)
-        assert (escalated.triage_status, escalated.escalated_to) == ("escalated", "polri")
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
-        # Refresh the README's picture on request only: a test run must not change tracked files.
-        shutil.copyfile(ARTIFACTS / "queue.png", REPO / "docs" / "screenshot-queue.png")
+        actions = set(session.scalars(select(TriageEvent.action).where(TriageEvent.actor == "analyst")))
+    assert {"auth.failed", "auth.locked", "auth.refused_locked"} <= actions and "auth.login" not in actions

@@ -132,7 +132,7 @@ def test_train_and_register_reports_stages_and_registers(db: Database, tmp_path:
     Pipeline(db, cfg).ingest([post(i, f"{RELEVANT} nomor {i}") for i in range(3)])
     with db.session() as session:
         for row in session.scalars(select(Post)):
-            row.triage_status = "not_hoax"
+            row.triage_status, row.verdict = "decided", "not_hoax"
     stages: list[str] = []
     trained = train_and_register(cfg, db, from_triage=True, version="cand-1", step=stages.append)
     assert stages == list(STAGES)

@@ -119,7 +119,9 @@ def test_save_scores_queues_flagged_and_keeps_decisions(db: Database) -> None:
     ]
     with db.session() as session:
         queries.save_scores(session, "v1", results)
-        session.execute(text(f"UPDATE posts SET triage_status = 'hoax' WHERE id = {ids['2']}"))
+        session.execute(
+            text(f"UPDATE posts SET triage_status = 'decided', verdict = 'hoax' WHERE id = {ids['2']}")
+        )
     with db.session() as session:
         queue = queries.flagged_posts(session)
         assert [p.native_id for p in queue] == ["1", "2"]  # reach lifts a slightly lower score
@@ -128,7 +130,7 @@ def test_save_scores_queues_flagged_and_keeps_decisions(db: Database) -> None:
         queries.save_scores(session, "v2", [{**results[1], "score": 0.2, "flagged": False}])
     with db.session() as session:
         post = session.scalar(select(Post).where(Post.id == ids["2"]))
-        assert post.triage_status == "hoax" and post.scored_version == "v2"
+        assert (post.triage_status, post.verdict, post.scored_version) == ("decided", "hoax", "v2")
         assert list(queries.triage_labels(session)) == [("cek dpt", 1)]
 
 

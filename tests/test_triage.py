@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from triage_seed import BASE_TIME, CHEAP_HASHER, add_users, seed_queue
 
 from monitor import auth, triage
-from monitor.store import Database, queue, trends
+from monitor.store import Database, audit, queue, trends
 from monitor.store.schema import Post, TriageEvent
 
 
@@ -31,8 +31,8 @@ FORBIDDEN = {
         "clarify",
         "follow_up",
     },
-    "kpu": {"violation", "follow_up"},
-    "bawaslu": {"escalate_bawaslu", "clarify", "follow_up"},
+    "kpu": {"violation"},
+    "bawaslu": {"escalate_bawaslu", "clarify"},
     "polri": {"take", "hoax", "not_hoax", "needs_check", "escalate_bawaslu", "escalate_polri", "violation"},
 }
 
@@ -73,13 +73,14 @@ def test_decision_writes_state_and_an_audit_event(seeded: dict) -> None:
     assert took.after.status == "in_review" and took.after.assigned_to == "kpu"
     decided = _apply(db, kpu, post, "hoax", note="sudah dibantah KPU")
     state = _state(db, post)
-    assert (state.status, state.version) == ("hoax", 2)
+    assert (state.status, state.verdict, state.holder, state.version) == ("decided", "hoax", None, 2)
     events = _events(db, post)
     assert [e.action for e in events] == ["take", "hoax"]
     last = events[-1]
     assert last.actor == "kpu" and last.role == "kpu" and last.note == "sudah dibantah KPU"
-    assert last.before == {"status": "in_review", "assigned_to": "kpu", "escalated_to": None, "version": 1}
-    assert last.after == {"status": "hoax", "assigned_to": "kpu", "escalated_to": None, "version": 2}
+    case = {"escalated_to": None, "violation": False, "holder": None, "chain": [], "assigned_to": "kpu"}
+    assert last.before == {**case, "status": "in_review", "verdict": None, "version": 1}
+    assert last.after == {**case, "status": "decided", "verdict": "hoax", "version": 2}
     assert last.created_at.tzinfo is not None and decided.event_id == last.id
     with db.session() as session:
         row = session.get(Post, post)
@@ -135,8 +136,8 @@ def test_second_officer_is_told_the_item_changed_and_nothing_is_lost(seeded: dic
         triage.apply(session, actors["kpu"], post, "hoax", expected_version=seen_by_kpu.version)
     with pytest.raises(triage.Conflict) as conflict, db.session() as session:
         triage.apply(session, actors["bawaslu"], post, "not_hoax", expected_version=seen_by_bawaslu.version)
-    assert conflict.value.current.status == "hoax" and conflict.value.changed_by == "kpu"
-    assert _state(db, post).status == "hoax"  # the first decision stands
+    assert conflict.value.current.verdict == "hoax" and conflict.value.changed_by == "kpu"
+    assert _state(db, post).verdict == "hoax"  # the first decision stands
     # The second officer looks again and decides with the version they now see.
     with db.session() as session:
         triage.apply(
@@ -185,7 +186,7 @@ def test_invalid_transitions_and_notes(seeded: dict) -> None:
     _apply(db, kpu, post, "close")
     with pytest.raises(triage.InvalidTransition):
         _apply(db, kpu, post, "not_hoax")
-    with pytest.raises(triage.TriageError, match="unknown action"):
+    with pytest.raises(triage.TriageError, match="tidak dikenal"):
         _apply(db, kpu, post, "delete")
     with pytest.raises(triage.TriageError, match="terlalu panjang"):
         _apply(db, kpu, post, "clarify", note="x" * 3000)
@@ -208,7 +209,7 @@ def test_narrative_action_applies_to_its_posts(seeded: dict) -> None:
             session, actors["kpu"], narrative, "hoax", note="narasi DPT ganda", expected_versions=fresh
         )
     assert sorted(d.post_id for d in result.applied) == sorted(members)
-    assert all(_state(db, pid).status == "hoax" for pid in members)
+    assert all(_state(db, pid).verdict == "hoax" for pid in members)
     per_post = [e for e in _events(db) if e.action == "hoax"]
     assert {e.narrative_id for e in per_post} == {narrative}
     assert any(e.action == "narrative.hoax" for e in _events(db))
@@ -240,9 +241,9 @@ def test_queue_filters_order_and_pages(seeded: dict) -> None:
         assert queue.source_names(session) == ["demo"]
     _apply(db, kpu, ids[0], "hoax")
     with db.session() as session:
-        hoaxes = triage.queue_for(session, kpu, queue.QueueFilter(statuses=("hoax",)))
-        assert [r.id for r in hoaxes.rows] == [ids[0]]
-        assert queue.status_counts(session)["hoax"] == 1
+        hoaxes = triage.queue_for(session, kpu, queue.QueueFilter(verdict="hoax"))
+        assert [r.id for r in hoaxes.rows] == [ids[0]] and hoaxes.rows[0].verdict == "hoax"
+        assert queue.status_counts(session)["decided"] == 1
         detail = triage.item_for(session, kpu, ids[0])
         assert detail.claim is not None and detail.claim.key == "kh-001"
         assert detail.reasons and detail.narrative is not None
@@ -255,19 +256,19 @@ def test_audit_search(seeded: dict) -> None:
     _apply(db, actors["kpu"], ids[0], "clarify", note="Klarifikasi resmi 100% benar_")
     _apply(db, actors["bawaslu"], ids[1], "violation")
     with db.session() as session:
-        assert [e.post_id for e in queue.audit_page(session, queue.AuditFilter(text="resmi")).events] == [
+        assert [e.post_id for e in audit.audit_page(session, audit.AuditFilter(text="resmi")).events] == [
             ids[0]
         ]
-        assert queue.audit_page(session, queue.AuditFilter(text="100%")).total == 1
-        assert queue.audit_page(session, queue.AuditFilter(text="_x")).total == 0  # wildcards are literal
-        by_bawaslu = queue.audit_page(session, queue.AuditFilter(actor="bawaslu", action="violation"))
+        assert audit.audit_page(session, audit.AuditFilter(text="100%")).total == 1
+        assert audit.audit_page(session, audit.AuditFilter(text="_x")).total == 0  # wildcards are literal
+        by_bawaslu = audit.audit_page(session, audit.AuditFilter(actor="bawaslu", action="violation"))
         assert [e.post_id for e in by_bawaslu.events] == [ids[1]]
-        assert queue.audit_page(session, queue.AuditFilter(post_id=ids[1])).total == 1
-        everything = queue.audit_page(session, queue.AuditFilter(), page_size=3)
+        assert audit.audit_page(session, audit.AuditFilter(post_id=ids[1])).total == 1
+        everything = audit.audit_page(session, audit.AuditFilter(), page_size=3)
         assert everything.total == session.scalar(select(func.count()).select_from(TriageEvent))
         ids_desc = [e.id for e in everything.events]
         assert ids_desc == sorted(ids_desc, reverse=True)
-        assert "violation" in queue.audit_actions(session)
+        assert "violation" in audit.audit_actions(session)
 
 
 def test_trends_aggregate_in_wib(seeded: dict) -> None:

@@ -31,7 +31,8 @@ if build is None:
     st.stop()
 
 with ctx.db.session() as session:
-    latest = trends.latest_post_time(session)
+    # A post dated in the future (year 9999 by a broken feed) must not choose the weeks offered.
+    latest = trends.latest_post_time(session, not_after=datetime.now(UTC) + timedelta(days=1))
 anchor = (latest or datetime.now(UTC)).astimezone(ctx.tz).date()
 weeks = []
 for back in range(12):
@@ -53,7 +54,15 @@ def _try(fmt: str) -> Any:
         return None
 
 
-pdf = _try("pdf")
+# Building a week's report reads the whole week (seconds on a large database): only on request, then
+# kept for five minutes so the preview and the download come from one build.
+if st.button(ctx.t("report.build"), key="rp_build", type="primary"):
+    st.session_state["rp_built"] = week
+if st.session_state.get("rp_built") != week:
+    st.stop()
+with st.spinner(ctx.t("report.building")):
+    pdf = _try("pdf")
+    html = _try("html")
 if pdf:
     st.download_button(
         ctx.t("report.download"),
@@ -62,7 +71,6 @@ if pdf:
         mime="application/pdf",
         key="rp_download",
     )
-html = _try("html")
 if html:
     st.subheader(ctx.t("report.preview"))
     # st.html sanitises (DOMPurify): the report's own markup stays, scripts and handlers are dropped.

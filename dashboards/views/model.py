@@ -29,14 +29,19 @@ else:
 
 st.subheader(ctx.t("model.labels"))
 cols = st.columns(2)
-cols[0].metric(ctx.t("status.hoax"), labels["hoax"])
-cols[1].metric(ctx.t("status.not_hoax"), labels["not_hoax"])
+cols[0].metric(ctx.t("status.hoax"), ui.number(labels["hoax"]))
+cols[1].metric(ctx.t("status.not_hoax"), ui.number(labels["not_hoax"]))
 
 metrics = card.get("metrics") or {}
 if metrics:
     st.subheader(ctx.t("model.evaluation"))
     rows = [
-        {"set": name, **{k: v for k, v in values.items() if k in ("n", "precision", "recall", "f1")}}
+        {ctx.t("model.col.set"): name}
+        | {
+            ctx.t(f"model.col.{k}"): ui.number(v, 0 if k == "n" else 3)
+            for k, v in values.items()
+            if k in ("n", "precision", "recall", "f1") and isinstance(v, int | float)
+        }
         for name, values in metrics.items()
         if isinstance(values, dict) and "f1" in values
     ]
@@ -57,12 +62,14 @@ if versions:
         pd.DataFrame(
             [
                 {
-                    "version": v.version,
-                    "F1": v.f1,
-                    "threshold": v.threshold,
-                    "active": v.active,
-                    "created": v.created_at,
-                    "promoted_by": v.promoted_by or "",
+                    ctx.t("model.col.version"): v.version,
+                    ctx.t("model.col.f1"): ui.number(v.f1, 3) if v.f1 is not None else "-",
+                    ctx.t("model.col.threshold"): ui.number(v.threshold, 2)
+                    if v.threshold is not None
+                    else "-",
+                    ctx.t("model.col.active"): ctx.t("common.yes" if v.active else "common.no"),
+                    ctx.t("model.col.created"): v.created_at or "-",
+                    ctx.t("model.col.promoted_by"): v.promoted_by or "",
                 }
                 for v in versions
             ]

@@ -1,4 +1,5 @@
-"""Sumber: collector health (last run, last error, items per run) and the keyword list."""
+"""Sumber: every configured source with its health (last run, last error, items per run), recent runs,
+and the keyword list (topics; candidates by name, nickname, number and slogan)."""
 
 from __future__ import annotations
 
@@ -8,47 +9,63 @@ import streamlit as st
 from dashboards import ui
 from monitor import auth, operations
 from monitor.collection import switch_states
+from monitor.config import ConfigError, load_sources
 from monitor.i18n import format_time
 from monitor.store import trends
-from monitor.text import KeywordsError, load_keywords
+from monitor.text.keywords import KeywordsError, load_keywords
 
 ctx = ui.page_context("sumber")
 st.title(ctx.t("sources.title"))
 ui.show_flashes()
 
+try:
+    configured = load_sources(ctx.settings)
+    config_error = None
+except ConfigError as exc:  # the file names itself and the bad entry; no absolute path is shown
+    configured, config_error = [], str(exc).replace(str(ctx.settings.home) + "/", "")
 with ctx.db.session() as session:
     sources = trends.sources_health(session)
     switches = switch_states(session, ctx.settings)  # the on/off the scheduler and `monitor collect` read
     runs = trends.recent_runs(session, limit=50)
-    source_rows = [
-        {
-            ctx.t("sources.col.name"): s.name,
-            ctx.t("sources.col.type"): s.type,
-            ctx.t("sources.col.enabled"): switches.get(s.name, bool(s.enabled)),
-            ctx.t("sources.col.last_run"): format_time(s.last_run_at, ctx.tz),
-            ctx.t("sources.col.last_success"): format_time(s.last_success_at, ctx.tz),
-            ctx.t("sources.col.last_error"): (s.last_error or "")[:300],
-            ctx.t("sources.col.failures"): s.consecutive_failures or 0,
-            ctx.t("sources.col.items"): s.items_last_run or 0,
-        }
-        for s in sources
-    ]
+    health = {s.name: s for s in sources}
+    names = [c.name for c in configured] + sorted(set(health) - {c.name for c in configured})
+    kinds = {c.name: c.type for c in configured}
+    yes, no = ctx.t("common.yes"), ctx.t("common.no")
+    source_rows = []
+    for name in names:
+        s = health.get(name)
+        source_rows.append(
+            {
+                ctx.t("sources.col.name"): name,
+                ctx.t("sources.col.type"): kinds.get(name) or (s.type if s else "-"),
+                ctx.t("sources.col.enabled"): yes if switches.get(name, s is None or s.enabled) else no,
+                ctx.t("sources.col.last_run"): format_time(s.last_run_at, ctx.tz)
+                if s
+                else ctx.t("sources.never"),
+                ctx.t("sources.col.last_success"): format_time(s.last_success_at, ctx.tz) if s else "-",
+                ctx.t("sources.col.last_error"): (s.last_error or "") if s else "",
+                ctx.t("sources.col.failures"): ui.number(s.consecutive_failures or 0) if s else "0",
+                ctx.t("sources.col.items"): ui.number(s.items_last_run or 0) if s else "0",
+            }
+        )
     run_rows = [
         {
-            "source": r.source_name,
-            "start": format_time(r.started_at, ctx.tz),
-            "end": format_time(r.finished_at, ctx.tz),
-            "read": r.read,
-            "relevant": r.relevant,
-            "new": r.new,
-            "updated": r.updated,
-            "rejected": r.rejected,
-            "error": (r.error or "")[:200],
+            ctx.t("sources.col.name"): r.source_name,
+            ctx.t("sources.run.start"): format_time(r.started_at, ctx.tz),
+            ctx.t("sources.run.end"): format_time(r.finished_at, ctx.tz),
+            ctx.t("sources.run.read"): ui.number(r.read or 0),
+            ctx.t("sources.run.relevant"): ui.number(r.relevant or 0),
+            ctx.t("sources.run.new"): ui.number(r.new or 0),
+            ctx.t("sources.run.updated"): ui.number(r.updated or 0),
+            ctx.t("sources.run.rejected"): ui.number(r.rejected or 0),
+            ctx.t("sources.col.last_error"): r.error or "",
         }
         for r in runs
     ]
 
 st.subheader(ctx.t("sources.health"))
+if config_error:
+    st.error(ctx.t("sources.config_error", error=config_error))
 if source_rows:
     st.dataframe(pd.DataFrame(source_rows), hide_index=True, width="stretch")
 else:
@@ -90,24 +107,30 @@ st.subheader(ctx.t("sources.keywords"))
 keywords_file = ctx.settings.path(ctx.settings.paths.keywords_file)
 try:
     vocabulary = load_keywords(keywords_file)
-except KeywordsError:
-    st.warning(ctx.t("sources.keywords_missing", path=keywords_file))
+except (OSError, KeywordsError):
+    st.warning(ctx.t("sources.keywords_missing", path=ctx.settings.paths.keywords_file))
 else:
-    st.caption(f"{keywords_file} · version {vocabulary.version}")
+    st.caption(f"{ctx.settings.paths.keywords_file} · {ctx.t('sources.version')} {vocabulary.version}")
+    kind, label, terms = ctx.t("sources.kw.kind"), ctx.t("sources.kw.label"), ctx.t("sources.kw.terms")
     rows = [
-        {
-            "topic": key,
-            "label": topic.label_en if ctx.lang == "en" else topic.label_id,
-            "terms": ", ".join(topic.terms),
-        }
-        for key, topic in vocabulary.topics.items()
+        {kind: ctx.t("sources.kw.topic"), label: spec.label_en if ctx.lang == "en" else spec.label_id}
+        | {terms: ", ".join(spec.terms)}
+        for _key, spec in vocabulary.topics
     ]
-    rows += [
-        {
-            "topic": f"candidate:{key}",
-            "label": candidate.label,
-            "terms": ", ".join(term for _field, term in candidate.reference_terms()),
+    for key, candidate in vocabulary.candidates.items():
+        parts = {
+            "sources.kw.names": candidate.names,
+            "sources.kw.nicknames": candidate.nicknames,
+            "sources.kw.numbers": candidate.numbers,
+            "sources.kw.slogans": candidate.slogans,
         }
-        for key, candidate in vocabulary.candidates.items()
-    ]
+        for part, values in parts.items():
+            if values:
+                rows.append(
+                    {
+                        kind: f"Paslon {key} · {ctx.t(part)}",
+                        label: candidate.label,
+                        terms: ", ".join(map(str, values)),
+                    }
+                )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -1,46 +1,83 @@
-"""Tren: posts per day by topic, share flagged, confirmed hoaxes, top narratives, platforms, response time."""
+"""Tren: posts per day by topic, share flagged, top narratives and platforms over a range of post dates;
+confirmed hoaxes and response times over a range of DECISION dates (officers decide today on posts of
+last month), each range defaulting to the last 30 days that have data."""
 
 from __future__ import annotations
 
 import statistics
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboards import ui
+from monitor import auth
 from monitor.store import trends
 
 ctx = ui.page_context("tren")
 st.title(ctx.t("trends.title"))
 
-with ctx.db.session() as session:
-    latest = trends.latest_post_time(session)
-last_day = (latest or datetime.now(UTC)).astimezone(ctx.tz).date()
-picked = st.date_input(
-    ctx.t("trends.range"),
-    value=(last_day - timedelta(days=29), last_day),
-    format="DD-MM-YYYY",
-    key="tr_range",
+now = datetime.now(UTC)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _latest(url: str, not_after: datetime) -> tuple[datetime | None, datetime | None]:
+    """The newest believable post and the newest decision (a minute old at most)."""
+    with ui.database().session() as session:
+        # A post dated in the future (year 9999 by a broken feed) must not move the default range.
+        return trends.latest_post_time(session, not_after=not_after), trends.latest_decision_time(session)
+
+
+latest, latest_decision = _latest(
+    ctx.db.url, now.replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
 )
-first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (last_day, last_day)
+
+
+def _range(label: str, latest_at: datetime | None, key: str) -> tuple[datetime, datetime]:
+    last_day = (latest_at or now).astimezone(ctx.tz).date()
+    picked = st.date_input(
+        label, value=(last_day - timedelta(days=29), last_day), format="DD-MM-YYYY", key=key
+    )
+    first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (last_day, last_day)
+    return _start(first), _start(last) + timedelta(days=1)
 
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ctx.tz)
 
 
-start, end = _start(first), _start(last) + timedelta(days=1)
-with ctx.db.session() as session:
-    per_topic = trends.posts_per_day_by_topic(session, start, end, ctx.tz)
-    shares = trends.flagged_share_per_day(session, start, end, ctx.tz)
-    confirmed = trends.confirmed_hoaxes_per_day(session, start, end, ctx.tz)
-    narratives = trends.top_narratives(session, start, end)
-    platforms = trends.platform_split(session, start, end)
-    responses = trends.response_times(session, start, end)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
+def _post_trends(url: str, start: datetime, end: datetime, tz_key: str) -> tuple[list, list, list, list]:
+    """The post-date charts' data; kept five minutes per range (each query reads every post in range)."""
+    tz = ZoneInfo(tz_key)
+    with ui.database().session() as session:
+        return (
+            trends.posts_per_day_by_topic(session, start, end, tz),
+            trends.flagged_share_per_day(session, start, end, tz),
+            trends.top_narratives(session, start, end),
+            trends.platform_split(session, start, end),
+        )
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=32)
+def _decision_trends(url: str, start: datetime, end: datetime, tz_key: str) -> tuple[list, list]:
+    """Confirmed hoaxes per decision day and response times (a minute old at most)."""
+    with ui.database().session() as session:
+        return (
+            trends.confirmed_hoaxes_per_day(session, start, end, ZoneInfo(tz_key)),
+            trends.response_times(session, start, end),
+        )
+
+
+start, end = _range(ctx.t("trends.range"), latest, "tr_range")
+with st.spinner(ctx.t("trends.loading")):
+    per_topic, shares, narratives, platforms = _post_trends(ctx.db.url, start, end, ctx.tz.key)
 
 DAY, COUNT = ctx.t("trends.day"), ctx.t("trends.count")
+full_reader = ctx.actor.can(auth.QUEUE_READ)
+topics = ui.topic_labels(ctx)
 
 
 def _no_data() -> None:
@@ -52,7 +89,10 @@ with left:
     st.subheader(ctx.t("trends.per_topic"))
     if per_topic:
         frame = pd.DataFrame(
-            [{DAY: c.day.isoformat(), ctx.t("trends.topic"): c.key, COUNT: c.count} for c in per_topic]
+            [
+                {DAY: c.day.isoformat(), ctx.t("trends.topic"): topics.get(c.key, c.key), COUNT: c.count}
+                for c in per_topic
+            ]
         )
         chart = (
             alt.Chart(frame)
@@ -80,16 +120,6 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    st.subheader(ctx.t("trends.confirmed"))
-    if confirmed:
-        frame = pd.DataFrame([{DAY: c.day.isoformat(), COUNT: c.count} for c in confirmed])
-        st.altair_chart(
-            alt.Chart(frame).mark_bar(color="#b22222").encode(x=f"{DAY}:T", y=f"{COUNT}:Q"),
-            width="stretch",
-        )
-    else:
-        _no_data()
-with right:
     st.subheader(ctx.t("trends.platforms"))
     if platforms:
         platform_col, flagged_col = ctx.t("trends.platform"), ctx.t("trends.flagged")
@@ -109,22 +139,6 @@ with right:
     else:
         _no_data()
 
-left, right = st.columns(2)
-with left:
-    st.subheader(ctx.t("trends.response"))
-    if responses:
-        hours = [r.hours for r in responses]
-        st.text(ctx.t("trends.response_median", hours=statistics.median(hours), n=len(hours)))
-        hours_col = ctx.t("trends.hours")
-        frame = pd.DataFrame({hours_col: hours})
-        st.altair_chart(
-            alt.Chart(frame)
-            .mark_bar()
-            .encode(x=alt.X(f"{hours_col}:Q", bin=alt.Bin(maxbins=20)), y="count()"),
-            width="stretch",
-        )
-    else:
-        _no_data()
 with right:
     st.subheader(ctx.t("trends.narratives"))
     if narratives:
@@ -133,15 +147,48 @@ with right:
                 [
                     {
                         "#": n.id,
-                        ctx.t("trends.narrative"): n.label,
-                        ctx.t("trends.topic"): n.topic or "",
-                        ctx.t("trends.posts"): n.post_count,
-                        ctx.t("trends.reach"): n.total_reach,
+                        # A label quotes a post; readers limited to Polri's items see only the number.
+                        ctx.t("trends.narrative"): n.label if full_reader else f"#{n.id}",
+                        ctx.t("trends.topic"): topics.get(n.topic or "", n.topic or ""),
+                        ctx.t("trends.posts"): ui.number(n.post_count),
+                        ctx.t("trends.reach"): ui.number(n.total_reach),
                     }
                     for n in narratives
                 ]
             ),
             hide_index=True,
+            width="stretch",
+        )
+    else:
+        _no_data()
+
+st.divider()
+st.subheader(ctx.t("trends.decisions"))
+decided_start, decided_end = _range(ctx.t("trends.decision_range"), latest_decision, "tr_decided")
+confirmed, responses = _decision_trends(ctx.db.url, decided_start, decided_end, ctx.tz.key)
+left, right = st.columns(2)
+with left:
+    st.subheader(ctx.t("trends.confirmed"))
+    if confirmed:
+        frame = pd.DataFrame([{DAY: c.day.isoformat(), COUNT: c.count} for c in confirmed])
+        st.altair_chart(
+            alt.Chart(frame).mark_bar(color="#b22222").encode(x=f"{DAY}:T", y=f"{COUNT}:Q"),
+            width="stretch",
+        )
+    else:
+        _no_data()
+with right:
+    st.subheader(ctx.t("trends.response"))
+    if responses:
+        hours = [r.hours for r in responses]
+        median = ui.number(statistics.median(hours), 1)
+        st.text(ctx.t("trends.response_median", hours=median, n=ui.number(len(hours))))
+        hours_col = ctx.t("trends.hours")
+        frame = pd.DataFrame({hours_col: hours})
+        st.altair_chart(
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(x=alt.X(f"{hours_col}:Q", bin=alt.Bin(maxbins=20)), y="count()"),
             width="stretch",
         )
     else:

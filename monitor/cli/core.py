@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -212,9 +211,11 @@ def dashboard(
     cfg = settings()
     with open_database(cfg):
         pass  # refuse to start on a database without schema
-    app_file = cfg.home / "dashboards" / "app.py"
+    # server.py wraps app.py in Streamlit's ASGI app: frame protection, no /_stcore/metrics, and the
+    # HttpOnly login cookie; the other options are in dashboards/.streamlit/config.toml.
+    app_file = cfg.home / "dashboards" / "server.py"
     if not app_file.is_file():
-        raise UserError(f"{app_file}: dashboard app not found")
+        raise UserError(f"{app_file.name}: dashboard app not found under the project folder")
     chosen = port or cfg.dashboard.port
     env = {**os.environ, "MONITOR_HOME": str(cfg.home)}
     console.print(f"dashboard on http://{address}:{chosen}", highlight=False)
@@ -232,5 +233,11 @@ def dashboard(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Become the server (no child left behind when a service manager stops `monitor dashboard`).
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)

@@ -1,4 +1,4 @@
-"""`monitor users ...`: dashboard accounts (add, list, disable, enable, ensure-demo)."""
+"""`monitor users ...`: dashboard accounts (add, list, disable, enable, reset-password, ensure-demo)."""
 
 from __future__ import annotations
 
@@ -95,6 +95,24 @@ def enable(name: str = typer.Argument(..., help="Username.")) -> None:
     """Enable a disabled user again."""
     _set_disabled(name, False)
     console.print(f"user enabled: {name}", highlight=False)
+
+
+@users_app.command("reset-password")
+@handles_errors
+def reset_password(
+    name: str = typer.Argument(..., help="Username."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Set a new password for a user (who forgot theirs); every dashboard session of theirs ends."""
+    password = _read_password(password_stdin)
+    cfg = settings()
+    with open_database(cfg) as db:
+        try:
+            with db.session() as session:
+                auth.reset_password(session, name, password, by=auth.SYSTEM_ADMIN)
+        except auth.UserAdminError as exc:
+            raise UserError(str(exc)) from None
+    console.print(f"password reset: {name} (their sessions ended)", highlight=False)
 
 
 @users_app.command("ensure-demo")

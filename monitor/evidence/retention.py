@@ -23,7 +23,7 @@ from monitor.store import evidence as store
 from monitor.store.queries import add_audit_event
 from monitor.store.schema import EvidencePacket, utcnow
 
-RELEASABLE_STATUS = "not_hoax"
+RELEASABLE_VERDICT = "not_hoax"  # the case verdict (migration 0007), whatever its stage
 MIN_REASON = 10
 
 
@@ -44,10 +44,10 @@ def release(db: Database, cfg: Settings, actor: Actor, seq: int, reason: str) ->
                 if seq in store.released_seqs(session):
                     raise EvidenceError(f"paket bukti #{seq} sudah dilepas")
                 post = store.post_by_id(session, packet.post_id) if packet.post_id else None
-                status = post.triage_status if post else None
-                if status != RELEASABLE_STATUS:
+                verdict = post.verdict if post else None
+                if verdict != RELEASABLE_VERDICT:
                     raise EvidenceError(
-                        f"paket bukti #{seq}: item {packet.post_id} berstatus '{status or '-'}'; hanya item "
+                        f"paket bukti #{seq}: item {packet.post_id} berputusan '{verdict or '-'}'; hanya item "
                         "yang diputuskan 'bukan hoaks' yang buktinya boleh dilepas"
                     )
                 now = utcnow()

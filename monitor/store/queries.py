@@ -5,18 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store import bulk
+from monitor.store.audit import add_audit_event  # noqa: F401  (its old home; kept one release)
 from monitor.store.schema import (
     KnownClaim,
     Post,
     Score,
-    TriageEvent,
     utcnow,
 )
 from monitor.store.sources import (  # noqa: F401  (re-exported: callers use queries.<name>)
@@ -216,43 +215,13 @@ def claim_ids_by_key(session: Session) -> dict[str, int]:
     return {key: cid for cid, key in session.execute(select(KnownClaim.id, KnownClaim.key))}
 
 
-# -- audit, labels and models ----------------------------------------------------------------------------
-def add_audit_event(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    role: str | None = None,
-    post_id: int | None = None,
-    narrative_id: int | None = None,
-    note: str | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> TriageEvent:
-    """Append one audit event (the table refuses updates and deletes)."""
-    event = TriageEvent(
-        actor=actor,
-        role=role,
-        action=action,
-        post_id=post_id,
-        narrative_id=narrative_id,
-        note=note,
-        before=before,
-        after=after,
-        created_at=at or utcnow(),
-    )
-    session.add(event)
-    session.flush()
-    return event
-
-
-# Final officer decisions that count as labels for retraining.
+# -- labels and models ----------------------------------------------------------------------------------
+# Officer verdicts that count as labels for retraining.
 LABEL_OF_STATUS = {"hoax": 1, "not_hoax": 0}
 
 
 def triage_labels(session: Session) -> Iterator[tuple[str, int]]:
-    """(text, label) pairs from officers' final decisions (hoaks = 1, bukan hoaks = 0)."""
-    query = select(Post.text, Post.triage_status).where(Post.triage_status.in_(LABEL_OF_STATUS))
+    """(text, label) pairs from officers' verdicts (hoaks = 1, bukan hoaks = 0), escalated or not."""
+    query = select(Post.text, Post.verdict).where(Post.verdict.in_(LABEL_OF_STATUS))
     for text, status in session.execute(query):
         yield text, LABEL_OF_STATUS[status]

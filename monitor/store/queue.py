@@ -48,6 +48,10 @@ class QueueFilter:
     escalated_to: str | None = None
     assigned_to: str | None = None
     narrative_id: int | None = None  # the posts of one narrative (alert messages link here)
+    holder: str | None = None  # the agency holding the item now (an agency's inbox)
+    verdict: str | None = None
+    unlabelled: bool = False  # no hoaks / bukan hoaks verdict yet (the analyst's label queue)
+    include_closed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,9 @@ class QueueRow:
     version: int
     topics: list[str]
     candidates: list[str]
+    verdict: str | None = None
+    violation: bool = False
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,10 @@ def _countable(f: QueueFilter) -> bool:
             f.escalated_to,
             f.assigned_to,
             f.narrative_id,
+            f.holder,
+            f.verdict,
+            f.unlabelled,
+            not f.include_closed,
         )
     )
 
@@ -146,6 +157,17 @@ def queue_conditions(session: Session, f: QueueFilter) -> list[ColumnElement[boo
         conditions.append(Post.assigned_to == f.assigned_to)
     if f.narrative_id is not None:
         conditions.append(Post.narrative_id == f.narrative_id)
+    if f.holder == "kpu":
+        # A flagged post nobody escalated is KPU's (scoring enters it without a holder).
+        conditions.append(or_(Post.holder.is_(None), Post.holder == "kpu"))
+    elif f.holder:
+        conditions.append(Post.holder == f.holder)
+    if f.verdict:
+        conditions.append(Post.verdict == f.verdict)
+    if f.unlabelled:
+        conditions.append(or_(Post.verdict.is_(None), Post.verdict == "needs_check"))
+    if not f.include_closed:
+        conditions.append(Post.triage_status != "closed")
     return conditions
 
 
@@ -168,6 +190,9 @@ def _row_columns() -> tuple[Any, ...]:
         Post.triage_version,
         Post.topics,
         Post.candidates,
+        Post.verdict,
+        Post.violation,
+        Post.holder,
     )
 
 
@@ -189,6 +214,9 @@ def _queue_row(r: Any) -> QueueRow:
         version=r[13] or 0,
         topics=list(r[14] or []),
         candidates=list(r[15] or []),
+        verdict=r[16],
+        violation=bool(r[17]),
+        holder=r[18],
     )
 
 
@@ -247,6 +275,7 @@ class ItemDetail:
     narrative: Narrative | None
     narrative_posts: list[QueueRow] = field(default_factory=list)
     events: list[TriageEvent] = field(default_factory=list)
+    narrative_label_hidden: bool = False  # the label quotes a post this reader may not see
 
 
 def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> ItemDetail | None:
@@ -290,67 +319,10 @@ def item_detail(session: Session, post_id: int, narrative_limit: int = 20) -> It
     )
 
 
-# -- audit log ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    text: str | None = None  # in actor, action or note
-    actor: str | None = None
-    action: str | None = None
-    post_id: int | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[TriageEvent]
-    total: int
-    total_capped: bool
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def audit_page(session: Session, f: AuditFilter, page: int = 1, page_size: int = 50) -> AuditPage:
-    """Audit events, newest first, filtered; the text search is case-insensitive."""
-    page = max(1, page)
-    conditions: list[ColumnElement[bool]] = []
-    if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                TriageEvent.actor.ilike(pattern, escape="\\"),
-                TriageEvent.action.ilike(pattern, escape="\\"),
-                TriageEvent.note.ilike(pattern, escape="\\"),
-            )
-        )
-    if f.actor:
-        conditions.append(TriageEvent.actor == f.actor)
-    if f.action:
-        conditions.append(TriageEvent.action == f.action)
-    if f.post_id is not None:
-        conditions.append(TriageEvent.post_id == f.post_id)
-    if f.start:
-        conditions.append(TriageEvent.created_at >= f.start)
-    if f.end:
-        conditions.append(TriageEvent.created_at < f.end)
-    where = and_(*conditions) if conditions else None
-    query = (
-        select(TriageEvent).order_by(TriageEvent.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    )
-    capped_query = select(literal(1)).select_from(TriageEvent)
-    if where is not None:
-        query = query.where(where)
-        capped_query = capped_query.where(where)
-    events = list(session.scalars(query))
-    total = (
-        session.scalar(select(func.count()).select_from(capped_query.limit(COUNT_CAP + 1).subquery())) or 0
-    )
-    return AuditPage(events, min(total, COUNT_CAP), total > COUNT_CAP, page, page_size)
-
-
-def audit_actions(session: Session) -> list[str]:
-    return [a for (a,) in session.execute(select(TriageEvent.action).distinct().order_by(TriageEvent.action))]
+def capped_count(session: Session, f: QueueFilter) -> tuple[int, bool]:
+    """How many queue rows match (stops at COUNT_CAP): the inbox badges in the sidebar."""
+    capped = (
+        select(literal(1)).select_from(Post).where(and_(*queue_conditions(session, f))).limit(COUNT_CAP + 1)
+    ).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    return min(total, COUNT_CAP), total > COUNT_CAP

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -217,6 +218,13 @@ class Post(Base):
     triage_version: Mapped[int] = mapped_column(Integer, default=0)
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The case (migration 0007): the verdict, Bawaslu's violation finding, the agency holding the item now
+    # and every agency it was escalated to are separate fields, so escalating never erases a verdict.
+    # triage_status is then the workflow stage only: new, in_review, decided, escalated, closed.
+    verdict: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    violation: Mapped[bool] = mapped_column(Boolean, server_default=false())  # no Python default: bulk.py
+    holder: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    escalation_chain: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
 
 
 class NarrativeMember(Base):
@@ -399,3 +407,37 @@ class NarrativeResponse(Base):
     kind: Mapped[str] = mapped_column(String(20))  # debunk | news | official | none
     similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSessionRecord(Base):
+    """A dashboard login carried by a browser cookie; only the SHA-256 of its random token is stored.
+
+    It ends at `expires_at`, after the idle timeout (`last_seen_at`), or when revoked (logout, password
+    change, account disabled)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginAttempt(Base):
+    """One login attempt, kept to throttle guessing per account and per client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "created_at"),
+        Index("ix_login_attempts_client_at", "client", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -167,17 +167,26 @@ def recent_runs(session: Session, limit: int = 50, source_name: str | None = Non
 
 
 def label_counts(session: Session) -> dict[str, int]:
-    """Officer decisions usable as training labels: hoax and not_hoax."""
+    """Officer verdicts usable as training labels: hoax and not_hoax (kept through escalation)."""
     query = (
-        select(Post.triage_status, func.count())
-        .where(Post.triage_status.in_(("hoax", "not_hoax")))
-        .group_by(Post.triage_status)
+        select(Post.verdict, func.count())
+        .where(Post.verdict.in_(("hoax", "not_hoax")))
+        .group_by(Post.verdict)
     )
     counts = {"hoax": 0, "not_hoax": 0}
     counts.update({status: n for status, n in session.execute(query)})
     return counts
 
 
-def latest_post_time(session: Session) -> datetime | None:
-    """When the newest stored post was published (the Tren page's default range ends there)."""
-    return session.scalar(select(func.max(Post.created_at)))
+def latest_post_time(session: Session, not_after: datetime | None = None) -> datetime | None:
+    """When the newest stored post was published (the Tren page's default range ends there); posts dated
+    after `not_after` (a clock error or a forged date such as year 9999) are not taken as the newest."""
+    query = select(func.max(Post.created_at))
+    if not_after is not None:
+        query = query.where(Post.created_at <= not_after)
+    return session.scalar(query)
+
+
+def latest_decision_time(session: Session) -> datetime | None:
+    """When an officer last decided an item (the default range of the decision charts ends there)."""
+    return session.scalar(select(func.max(Post.decided_at)))

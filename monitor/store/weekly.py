@@ -81,7 +81,7 @@ def daily_counts(session: Session, window: WeekWindow) -> list[dict[str, int]]:
     columns: list[Any] = [
         func.count().label("posts"),
         _sum_if(flagged).label("flagged"),
-        _sum_if(Post.triage_status == "hoax").label("hoax"),
+        _sum_if(Post.verdict == "hoax").label("hoax"),
     ]
     for key, like in likes.items():
         columns.append(_sum_if(like).label(f"{key}_posts"))
@@ -121,10 +121,12 @@ def platform_versions(session: Session, window: WeekWindow) -> list[dict[str, An
 
 def triage_status_counts(session: Session, window: WeekWindow) -> dict[str, int]:
     """Current triage status of the week's flagged posts (None: flagged before the queue existed)."""
+    # The verdict where there is one (it survives escalation, migration 0007), else the workflow stage.
+    outcome = func.coalesce(Post.verdict, Post.triage_status)
     query = (
-        select(Post.triage_status, func.count())
+        select(outcome, func.count())
         .where(_in_window(Post.created_at, window), Post.flagged.is_(True))
-        .group_by(Post.triage_status)
+        .group_by(outcome)
     )
     counts = {str(status or "none"): _as_int(n) for status, n in session.execute(query)}
     return dict(sorted(counts.items()))
@@ -141,7 +143,7 @@ def decisions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
     triage status; saying so (with both values of `flagged`) lets the database walk the queue index
     (flagged, triage_status, ...) instead of scanning every post for decided_at."""
     query = (
-        select(Post.id, Post.flagged, Post.flagged_at, Post.decided_at, Post.triage_status)
+        select(Post.id, Post.flagged, Post.flagged_at, Post.decided_at, Post.triage_status, Post.verdict)
         .where(
             Post.flagged.in_([True, False]),
             Post.triage_status.is_not(None),
@@ -155,7 +157,8 @@ def decisions(session: Session, window: WeekWindow) -> list[dict[str, Any]]:
             "flagged": bool(row.flagged),
             "flagged_at": row.flagged_at,
             "decided_at": row.decided_at,
-            "status": row.triage_status,
+            # The verdict (kept through escalation, migration 0007) says more than the workflow stage.
+            "status": row.verdict or row.triage_status,
         }
         for row in session.execute(query)
     ]
@@ -254,9 +257,9 @@ def group_statuses(
         return {}
     column = _group_column(by)
     query = (
-        select(column, Post.triage_status, func.count())
+        select(column, func.coalesce(Post.verdict, Post.triage_status), func.count())
         .where(_in_window(Post.created_at, window), column.in_(keys), Post.flagged.is_(True))
-        .group_by(column, Post.triage_status)
+        .group_by(column, func.coalesce(Post.verdict, Post.triage_status))
     )
     result: dict[Any, dict[str, int]] = {}
     for key, status, n in session.execute(query):
