@@ -47,8 +47,8 @@ def release(db: Database, cfg: Settings, actor: Actor, seq: int, reason: str) ->
                 verdict = post.verdict if post else None
                 if verdict != RELEASABLE_VERDICT:
                     raise EvidenceError(
-                        f"paket bukti #{seq}: item {packet.post_id} berputusan '{verdict or '-'}'; hanya item "
-                        "yang diputuskan 'bukan hoaks' yang buktinya boleh dilepas"
+                        f"paket bukti #{seq}: item {packet.post_id} berputusan '{verdict or '-'}'; "
+                        "hanya item yang diputuskan 'bukan hoaks' yang buktinya boleh dilepas"
                     )
                 now = utcnow()
                 head = store.chain_head(session)
