@@ -26,6 +26,7 @@ PLATFORMS = (
     "news",
     "factcheck",
     "file",
+    "tipline",
     "other",
 )
 

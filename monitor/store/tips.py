@@ -1,0 +1,406 @@
+"""The citizen tipline's SQL: askers, tips, the reply outbox, channel positions and the weekly numbers.
+
+Rules (what an answer says, who is notified, rate limits) live in `monitor.tipline`; this module only
+reads and writes. Writes that must happen once even with two processes running (claiming a reply to
+send, claiming a verdict to notify) are conditional UPDATEs whose row count says who won.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from monitor.store import bulk
+from monitor.store.schema import (
+    KnownClaim,
+    Post,
+    Tip,
+    TipAsker,
+    TiplineChannel,
+    TipReply,
+    TriageEvent,
+    utcnow,
+)
+
+TIPLINE_PLATFORM = "tipline"  # posts.platform and posts.source_name of citizens' tips
+OFFICER_VERDICTS = ("hoax", "not_hoax")  # triage actions that decide whether a tip is a hoax
+AUTO_KINDS = ("debunk", "fact", "decided", "dpt")  # tips answered without an officer
+
+
+# -- channel positions -----------------------------------------------------------------------------------
+def channel_cursor(session: Session, channel: str) -> dict[str, Any] | None:
+    row = session.get(TiplineChannel, channel)
+    return dict(row.cursor) if row is not None and row.cursor is not None else None
+
+
+def save_channel_cursor(session: Session, channel: str, cursor: dict[str, Any]) -> None:
+    row = session.get(TiplineChannel, channel)
+    if row is None:
+        session.add(TiplineChannel(name=channel, cursor=cursor, updated_at=utcnow()))
+    else:
+        row.cursor = cursor
+        row.updated_at = utcnow()
+    session.flush()
+
+
+# -- askers ----------------------------------------------------------------------------------------------
+def asker(session: Session, channel: str, pseudonym: str, now: datetime) -> TipAsker:
+    """The asker row for a pseudonym, created on first contact; `last_seen_at` is moved to `now`."""
+    query = select(TipAsker).where(TipAsker.channel == channel, TipAsker.pseudonym == pseudonym)
+    row = session.scalar(query)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = TipAsker(channel=channel, pseudonym=pseudonym, created_at=now, last_seen_at=now)
+                session.add(row)
+        except IntegrityError:  # another process created it a moment ago
+            row = session.scalars(query).one()
+    row.last_seen_at = max(row.last_seen_at, now)
+    return row
+
+
+def set_consent(session: Session, asker_id: int, address: str | None, now: datetime) -> None:
+    """Opt in (an encrypted address to send verdicts to) or out (None: the address is forgotten)."""
+    session.execute(
+        update(TipAsker)
+        .where(TipAsker.id == asker_id)
+        .values(address=address, consented_at=now if address is not None else None)
+    )
+
+
+# -- tips ------------------------------------------------------------------------------------------------
+def tip_seen(session: Session, asker_id: int, message_ref: str) -> bool:
+    """True when this message was handled already (a replayed update is never answered twice)."""
+    return bool(
+        session.scalar(select(exists().where(Tip.asker_id == asker_id, Tip.message_ref == message_ref)))
+    )
+
+
+def known_claims_by_key(session: Session, keys: Sequence[str]) -> dict[str, KnownClaim]:
+    if not keys:
+        return {}
+    return {row.key: row for row in session.scalars(select(KnownClaim).where(KnownClaim.key.in_(keys)))}
+
+
+@dataclass(frozen=True, slots=True)
+class TipPost:
+    """The queued post that identical tips share, with the officers' verdict once there is one."""
+
+    post_id: int
+    text: str
+    verdict: str | None  # "hoax" | "not_hoax" | None
+    decided_at: datetime | None
+    matched_claim_id: int | None
+
+
+def officer_verdicts(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[str, datetime]]:
+    """The latest hoax / not-hoax decision per post, from the append-only audit log."""
+    if not post_ids:
+        return {}
+    latest = (
+        select(TriageEvent.post_id, func.max(TriageEvent.id).label("event_id"))
+        .where(TriageEvent.post_id.in_(post_ids), TriageEvent.action.in_(OFFICER_VERDICTS))
+        .group_by(TriageEvent.post_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(TriageEvent.post_id, TriageEvent.action, TriageEvent.created_at).join(
+            latest, latest.c.event_id == TriageEvent.id
+        )
+    )
+    return {post_id: (action, at) for post_id, action, at in rows}
+
+
+def tip_posts_by_hash(session: Session, hashes: Sequence[str]) -> dict[str, TipPost]:
+    if not hashes:
+        return {}
+    rows = session.execute(
+        select(Post.id, Post.native_id, Post.text, Post.matched_claim_id).where(
+            Post.platform == TIPLINE_PLATFORM, Post.native_id.in_(list(set(hashes)))
+        )
+    ).all()
+    verdicts = officer_verdicts(session, [row.id for row in rows])
+    found = {}
+    for row in rows:
+        verdict, at = verdicts.get(row.id, (None, None))
+        found[row.native_id] = TipPost(row.id, row.text, verdict, at, row.matched_claim_id)
+    return found
+
+
+def upsert_tip_post(session: Session, row: dict[str, Any], now: datetime) -> int:
+    """Insert the queued post for a tip (or see it again); returns its id."""
+    bulk.insert_or_refresh(session, [row], now)
+    post_id = session.scalar(
+        select(Post.id).where(Post.platform == row["platform"], Post.native_id == row["native_id"])
+    )
+    assert post_id is not None
+    return int(post_id)
+
+
+def add_tip(session: Session, **values: Any) -> Tip:
+    tip = Tip(**values)
+    session.add(tip)
+    session.flush()
+    return tip
+
+
+def demand(session: Session, post_ids: Sequence[int]) -> dict[int, int]:
+    """How many distinct citizens asked about each post (the tipline's demand signal)."""
+    if not post_ids:
+        return {}
+    rows = session.execute(
+        select(Tip.post_id, func.count(func.distinct(Tip.asker_id)))
+        .where(Tip.post_id.in_(list(post_ids)))
+        .group_by(Tip.post_id)
+    )
+    return {int(post_id): int(count) for post_id, count in rows}
+
+
+def post_score(session: Session, post_id: int) -> float | None:
+    return session.scalar(select(Post.hoax_score).where(Post.id == post_id))
+
+
+def set_priority(session: Session, post_id: int, priority: float) -> None:
+    session.execute(update(Post).where(Post.id == post_id).values(priority=priority))
+
+
+# -- the outbox ------------------------------------------------------------------------------------------
+def enqueue_reply(
+    session: Session,
+    *,
+    asker_id: int,
+    channel: str,
+    address: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    tip_id: int | None = None,
+) -> TipReply:
+    reply = TipReply(
+        asker_id=asker_id,
+        tip_id=tip_id,
+        channel=channel,
+        address=address,
+        kind=kind,
+        text=text,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(reply)
+    session.flush()
+    return reply
+
+
+def claim_due_replies(session: Session, channel: str, now: datetime, limit: int) -> list[TipReply]:
+    """Pending replies due now, each moved to `sending` by this caller only (oldest first)."""
+    ids = session.scalars(
+        select(TipReply.id)
+        .where(TipReply.channel == channel, TipReply.status == "pending", TipReply.next_attempt_at <= now)
+        .order_by(TipReply.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for reply_id in ids:
+        result = session.execute(
+            update(TipReply)
+            .where(TipReply.id == reply_id, TipReply.status == "pending")
+            .values(status="sending", attempts=TipReply.attempts + 1)
+        )
+        if result.rowcount == 1:
+            claimed.append(reply_id)
+    if not claimed:
+        return []
+    return list(session.scalars(select(TipReply).where(TipReply.id.in_(claimed)).order_by(TipReply.id)))
+
+
+def reply_sent(session: Session, reply_id: int, now: datetime) -> None:
+    """Mark a reply sent, forget its address, and stamp the tip it answered."""
+    reply = session.get(TipReply, reply_id)
+    if reply is None:  # deleted meanwhile (/hapus)
+        return
+    reply.status, reply.sent_at, reply.address, reply.last_error = "sent", now, "", None
+    if reply.tip_id is None:
+        return
+    if reply.kind == "verdict":  # the claim stamped the time it was queued; keep the time it went out
+        session.execute(update(Tip).where(Tip.id == reply.tip_id).values(verdict_sent_at=now))
+    else:
+        session.execute(
+            update(Tip).where(Tip.id == reply.tip_id, Tip.answered_at.is_(None)).values(answered_at=now)
+        )
+
+
+def reply_failed(session: Session, reply_id: int, error: str, retry_at: datetime | None) -> None:
+    """Back to pending for another try at `retry_at`, or `failed` for good (address forgotten)."""
+    values: dict[str, Any] = {"last_error": error[:2000]}
+    if retry_at is None:
+        values.update(status="failed", address="")
+    else:
+        values.update(status="pending", next_attempt_at=retry_at)
+    session.execute(update(TipReply).where(TipReply.id == reply_id).values(values))
+
+
+def reply_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(TipReply.status, func.count()).group_by(TipReply.status))
+    return {status: int(count) for status, count in rows}
+
+
+# -- verdicts for those who asked ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TipToNotify:
+    tip_id: int
+    asker_id: int
+    channel: str
+    address: str
+    received_at: datetime
+    post_id: int
+    text: str
+    verdict: str
+    decided_at: datetime
+    claim: KnownClaim | None
+
+
+def tips_to_notify(session: Session, limit: int) -> list[TipToNotify]:
+    """Queued tips of consenting askers whose post officers have decided, not yet notified (oldest first)."""
+    rows = session.execute(
+        select(Tip.id, Tip.asker_id, TipAsker.channel, TipAsker.address, Tip.received_at, Tip.post_id)
+        .join(TipAsker, TipAsker.id == Tip.asker_id)
+        .where(
+            Tip.kind == "queued",
+            Tip.notify.is_(True),
+            Tip.verdict_sent_at.is_(None),
+            Tip.post_id.is_not(None),
+            TipAsker.address.is_not(None),
+            exists().where(TriageEvent.post_id == Tip.post_id, TriageEvent.action.in_(OFFICER_VERDICTS)),
+        )
+        .order_by(Tip.id)
+        .limit(limit)
+    ).all()
+    post_ids = sorted({row.post_id for row in rows})
+    verdicts = officer_verdicts(session, post_ids)
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    out = []
+    for row in rows:
+        post = posts[row.post_id]
+        verdict, at = verdicts[row.post_id]
+        claim = session.get(KnownClaim, post.matched_claim_id) if post.matched_claim_id else None
+        out.append(
+            TipToNotify(
+                row.id,
+                row.asker_id,
+                row.channel,
+                row.address,
+                row.received_at,
+                post.id,
+                post.text,
+                verdict,
+                at,
+                claim,
+            )
+        )
+    return out
+
+
+def claim_notification(session: Session, tip_id: int, now: datetime) -> bool:
+    """Stamp the tip as notified unless someone else did first; True when this caller won."""
+    result = session.execute(
+        update(Tip).where(Tip.id == tip_id, Tip.verdict_sent_at.is_(None)).values(verdict_sent_at=now)
+    )
+    return result.rowcount == 1
+
+
+# -- privacy: deletion and retention --------------------------------------------------------------------
+def _drop_orphan_tip_posts(session: Session, post_ids: set[int]) -> int:
+    """Delete tip posts no citizen's tip points to any more and no officer has acted on."""
+    if not post_ids:
+        return 0
+    result = session.execute(
+        delete(Post)
+        .where(
+            Post.id.in_(sorted(post_ids)),
+            Post.platform == TIPLINE_PLATFORM,
+            ~exists().where(Tip.post_id == Post.id),
+            ~exists().where(TriageEvent.post_id == Post.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def delete_asker_data(session: Session, asker_id: int) -> tuple[int, int]:
+    """/hapus: the asker's tips, pending replies and address go; returns (tips, posts) deleted.
+
+    A queued post also goes when no other citizen asked about it and no officer has acted on it; one
+    officers already worked stays (the audit log is append-only) but no longer points to this citizen."""
+    post_ids = {pid for pid in session.scalars(select(Tip.post_id).where(Tip.asker_id == asker_id)) if pid}
+    session.execute(delete(TipReply).where(TipReply.asker_id == asker_id))
+    tips = session.execute(delete(Tip).where(Tip.asker_id == asker_id)).rowcount or 0
+    session.execute(update(TipAsker).where(TipAsker.id == asker_id).values(address=None, consented_at=None))
+    return int(tips), _drop_orphan_tip_posts(session, post_ids)
+
+
+def purge_expired(session: Session, before: datetime) -> dict[str, int]:
+    """Retention: tips received before `before`, finished replies, and askers silent since then."""
+    post_ids = {pid for pid in session.scalars(select(Tip.post_id).where(Tip.received_at < before)) if pid}
+    replies = session.execute(
+        delete(TipReply).where(TipReply.created_at < before, TipReply.status != "pending")
+    ).rowcount
+    tips = session.execute(delete(Tip).where(Tip.received_at < before)).rowcount
+    posts = _drop_orphan_tip_posts(session, post_ids)
+    askers = session.execute(
+        delete(TipAsker).where(
+            TipAsker.last_seen_at < before,
+            ~exists().where(Tip.asker_id == TipAsker.id),
+            ~exists().where(TipReply.asker_id == TipAsker.id),
+        )
+    ).rowcount
+    return {"tips": int(tips or 0), "replies": int(replies or 0), "posts": posts, "askers": int(askers or 0)}
+
+
+# -- the weekly report's "Pertanyaan warga" --------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TiplineWeek:
+    received: int
+    answered_automatically: int
+    answered_by_officers: int
+    waiting: int
+    median_answer_seconds: float | None
+
+
+def tipline_week(session: Session, start: datetime, end: datetime) -> TiplineWeek:
+    """Tips received in [start, end): how many were answered at once, by officers, or still wait.
+
+    An answer's time is from receipt to the message that answered it: the automatic reply, or for a
+    queued tip the officers' verdict (its "sedang kami periksa" acknowledgement does not count)."""
+    rows = session.execute(
+        select(Tip.kind, Tip.received_at, Tip.answered_at, Tip.verdict_sent_at, Tip.post_id).where(
+            Tip.received_at >= start, Tip.received_at < end
+        )
+    ).all()
+    decided = officer_verdicts(session, sorted({r.post_id for r in rows if r.kind == "queued" and r.post_id}))
+    auto = officers = 0
+    waits: list[float] = []
+    for kind, received, answered, verdict_sent, post_id in rows:
+        if kind in AUTO_KINDS and answered is not None:
+            auto += 1
+            waits.append((answered - received).total_seconds())
+        elif kind == "queued" and (verdict_sent is not None or post_id in decided):
+            # Officers answered: the verdict message, or (asker not opted in) the decision itself.
+            officers += 1
+            answered_at = verdict_sent if verdict_sent is not None else decided[post_id][1]
+            waits.append(max(0.0, (answered_at - received).total_seconds()))
+    return TiplineWeek(
+        received=len(rows),
+        answered_automatically=auto,
+        answered_by_officers=officers,
+        waiting=len(rows) - auto - officers,
+        median_answer_seconds=statistics.median(waits) if waits else None,
+    )
