@@ -373,11 +373,15 @@ class TipReply(Base):
     process that stops mid-send leaves `sending`, which is never retried (never answer anyone twice)."""
 
     __tablename__ = "tip_replies"
-    __table_args__ = (Index("ix_tip_replies_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_tip_replies_status_next", "status", "next_attempt_at"),
+        Index("ix_tip_replies_asker_message", "asker_id", "message_ref"),
+    )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
-    asker_id: Mapped[int] = mapped_column(ForeignKey("tip_askers.id", ondelete="CASCADE"), index=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("tip_askers.id", ondelete="CASCADE"))
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)  # the message it answers
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(Text)  # encrypted chat id
     kind: Mapped[str] = mapped_column(String(20))  # answer | verdict | command | throttle

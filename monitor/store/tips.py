@@ -98,6 +98,7 @@ class TipPost:
     verdict: str | None  # "hoax" | "not_hoax" | None
     decided_at: datetime | None
     matched_claim_id: int | None
+    explanation: str | None  # the matched known claim's explanation, if any
 
 
 def officer_verdicts(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[str, datetime]]:
@@ -122,15 +123,15 @@ def tip_posts_by_hash(session: Session, hashes: Sequence[str]) -> dict[str, TipP
     if not hashes:
         return {}
     rows = session.execute(
-        select(Post.id, Post.native_id, Post.text, Post.matched_claim_id).where(
-            Post.platform == TIPLINE_PLATFORM, Post.native_id.in_(list(set(hashes)))
-        )
+        select(Post.id, Post.native_id, Post.text, Post.matched_claim_id, KnownClaim.explanation)
+        .outerjoin(KnownClaim, KnownClaim.id == Post.matched_claim_id)
+        .where(Post.platform == TIPLINE_PLATFORM, Post.native_id.in_(list(set(hashes))))
     ).all()
     verdicts = officer_verdicts(session, [row.id for row in rows])
     found = {}
     for row in rows:
         verdict, at = verdicts.get(row.id, (None, None))
-        found[row.native_id] = TipPost(row.id, row.text, verdict, at, row.matched_claim_id)
+        found[row.native_id] = TipPost(row.id, row.text, verdict, at, row.matched_claim_id, row.explanation)
     return found
 
 
@@ -182,9 +183,11 @@ def enqueue_reply(
     text: str,
     now: datetime,
     tip_id: int | None = None,
+    message_ref: str | None = None,
 ) -> TipReply:
     reply = TipReply(
         asker_id=asker_id,
+        message_ref=message_ref,
         tip_id=tip_id,
         channel=channel,
         address=address,
@@ -198,6 +201,25 @@ def enqueue_reply(
     session.add(reply)
     session.flush()
     return reply
+
+
+def reply_seen(session: Session, asker_id: int, message_ref: str) -> bool:
+    """True when a reply to this message exists (a replayed command is not answered twice)."""
+    return bool(
+        session.scalar(
+            select(exists().where(TipReply.asker_id == asker_id, TipReply.message_ref == message_ref))
+        )
+    )
+
+
+def abandon_sending(session: Session, now: datetime) -> int:
+    """Replies a stopped process left mid-send: failed for good, since they may have gone out."""
+    result = session.execute(
+        update(TipReply)
+        .where(TipReply.status == "sending")
+        .values(status="failed", address="", last_error="stopped while sending; not resent")
+    )
+    return int(result.rowcount or 0)
 
 
 def claim_due_replies(session: Session, channel: str, now: datetime, limit: int) -> list[TipReply]:

@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("asker_id", sa.Integer(), nullable=False),
         sa.Column("tip_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("message_ref", sa.String(length=100), nullable=True),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("address", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
@@ -100,14 +101,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tip_replies")),
     )
     with op.batch_alter_table("tip_replies", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_tip_replies_asker_id"), ["asker_id"], unique=False)
+        batch_op.create_index("ix_tip_replies_asker_message", ["asker_id", "message_ref"], unique=False)
         batch_op.create_index("ix_tip_replies_status_next", ["status", "next_attempt_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tip_replies", schema=None) as batch_op:
         batch_op.drop_index("ix_tip_replies_status_next")
-        batch_op.drop_index(batch_op.f("ix_tip_replies_asker_id"))
+        batch_op.drop_index("ix_tip_replies_asker_message")
 
     op.drop_table("tip_replies")
     with op.batch_alter_table("tips", schema=None) as batch_op:
