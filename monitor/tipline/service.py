@@ -11,6 +11,7 @@ capped per call by `notify.max_per_run`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -100,3 +101,22 @@ def demand_counts(db: Database, post_ids: list[int]) -> dict[int, int]:
     """How many citizens asked about each queued post (for the queue's "Ditanya warga" column)."""
     with db.session() as session:
         return store.demand(session, post_ids)
+
+
+class Housekeeping:
+    """The running bot's periodic jobs: officers' verdicts every `notify.every_seconds`, retention hourly."""
+
+    def __init__(self, tipline: Tipline, channels: Iterable[Channel], *, purge_every: float = 3600.0) -> None:
+        self.tipline = tipline
+        self.channels = list(channels)
+        self.purge_every = purge_every
+        self._notified = self._purged = float("-inf")
+
+    def __call__(self) -> None:
+        clock = time.monotonic()
+        if clock - self._notified >= self.tipline.config.notify.every_seconds:
+            self._notified = clock
+            notify_decided_tips(self.tipline, self.channels)
+        if clock - self._purged >= self.purge_every:
+            self._purged = clock
+            purge_expired(self.tipline.db, self.tipline.config, now=self.tipline.now())

@@ -109,15 +109,13 @@ def run_outbox(
     stop_event: threading.Event,
     interval: float = 1.0,
 ) -> None:
-    """Send due replies every `interval` seconds and officers' verdicts every `notify.every_seconds`."""
+    """Send due replies every `interval` seconds; officers' verdicts and retention on their own clocks."""
     tipline.abandon_interrupted()
-    last_notify = 0.0
+    housekeeping = service.Housekeeping(tipline, channels)
     while not stop_event.is_set():
         for channel in channels:
             tipline.deliver(channel)
-        if time.monotonic() - last_notify >= tipline.config.notify.every_seconds:
-            service.notify_decided_tips(tipline, channels)
-            last_notify = time.monotonic()
+        housekeeping()
         stop_event.wait(interval)
 
 
