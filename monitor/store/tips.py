@@ -370,11 +370,10 @@ def delete_asker_data(session: Session, asker_id: int) -> tuple[int, int]:
 
 
 def purge_expired(session: Session, before: datetime) -> dict[str, int]:
-    """Retention: tips received before `before`, finished replies, and askers silent since then."""
+    """Retention: tips received before `before`, replies queued before it (sent or stale), and askers
+    silent since then."""
     post_ids = {pid for pid in session.scalars(select(Tip.post_id).where(Tip.received_at < before)) if pid}
-    replies = session.execute(
-        delete(TipReply).where(TipReply.created_at < before, TipReply.status != "pending")
-    ).rowcount
+    replies = session.execute(delete(TipReply).where(TipReply.created_at < before)).rowcount
     tips = session.execute(delete(Tip).where(Tip.received_at < before)).rowcount
     posts = _drop_orphan_tip_posts(session, post_ids)
     askers = session.execute(
