@@ -261,3 +261,35 @@ def test_officer_decision_answers_the_next_identical_tip_at_once(seeded: Databas
         assert session.scalar(select(func.count()).select_from(TriageEvent)) == 1
         kinds = session.scalars(select(Tip.kind).order_by(Tip.id)).all()
     assert kinds == ["queued", "decided"]
+
+
+class Fragile:
+    """The real model, except that one text makes it fail (a bug triggered by one odd message)."""
+
+    def __init__(self, model: Classifier) -> None:
+        self.model = model
+        self.version, self.threshold = model.version, model.threshold
+
+    def add_claims(self, claims: object) -> None:
+        self.model.add_claims(claims)  # type: ignore[arg-type]
+
+    def fit(self, texts: object, labels: object) -> Fragile:
+        return self
+
+    def predict(self, texts: list[str]) -> list:  # type: ignore[type-arg]
+        if any("PESAN-ANEH" in text for text in texts):
+            raise RuntimeError("the classifier failed on this text")
+        return self.model.predict(texts)
+
+
+def test_one_message_that_cannot_be_answered_does_not_stop_the_others(
+    seeded: Database, model: Classifier
+) -> None:
+    with bot_api() as (server, api):
+        for chat, text in ((1401, HOAX_FORWARD), (1402, "PESAN-ANEH tentang pemilu"), (1403, UNKNOWN)):
+            api.message(chat, text)
+        with running_bot(seeded, tipline_config(server.url), Fragile(model)):  # type: ignore[arg-type]
+            wait_for(lambda: api.replies_to(1401) and api.replies_to(1403), what="the other answers")
+            wait_for(lambda: not api.updates, what="every update confirmed")
+    assert api.replies_to(1402) == []
+    assert len(api.replies_to(1401)) == 1 and len(api.replies_to(1403)) == 1

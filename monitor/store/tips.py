@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.store import bulk
@@ -51,36 +50,51 @@ def save_channel_cursor(session: Session, channel: str, cursor: dict[str, Any]) 
 
 
 # -- askers ----------------------------------------------------------------------------------------------
-def asker(session: Session, channel: str, pseudonym: str, now: datetime) -> TipAsker:
-    """The asker row for a pseudonym, created on first contact; `last_seen_at` is moved to `now`."""
-    query = select(TipAsker).where(TipAsker.channel == channel, TipAsker.pseudonym == pseudonym)
-    row = session.scalar(query)
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = TipAsker(channel=channel, pseudonym=pseudonym, created_at=now, last_seen_at=now)
-                session.add(row)
-        except IntegrityError:  # another process created it a moment ago
-            row = session.scalars(query).one()
-    row.last_seen_at = max(row.last_seen_at, now)
-    return row
+def askers(session: Session, keys: set[tuple[str, str]], now: datetime) -> dict[tuple[str, str], TipAsker]:
+    """The asker rows for (channel, pseudonym) pairs, created on first contact; all seen `now`.
+
+    Two processes creating the same new asker at once: the second one's transaction fails on the unique
+    constraint and its caller reads the messages again (polling) or the platform redelivers (webhooks)."""
+    found: dict[tuple[str, str], TipAsker] = {}
+    by_channel: dict[str, list[str]] = {}
+    for channel, pseudonym in keys:
+        by_channel.setdefault(channel, []).append(pseudonym)
+    for channel, pseudonyms in by_channel.items():
+        query = select(TipAsker).where(TipAsker.channel == channel, TipAsker.pseudonym.in_(pseudonyms))
+        found.update(((row.channel, row.pseudonym), row) for row in session.scalars(query))
+    fresh = [
+        TipAsker(channel=c, pseudonym=p, created_at=now, last_seen_at=now) for c, p in keys - found.keys()
+    ]
+    if fresh:
+        session.add_all(fresh)
+        session.flush()
+        found.update(((row.channel, row.pseudonym), row) for row in fresh)
+    for row in found.values():
+        if row.last_seen_at < now:
+            row.last_seen_at = now
+    return found
 
 
-def set_consent(session: Session, asker_id: int, address: str | None, now: datetime) -> None:
+def set_consent(asker: TipAsker, address: str | None, now: datetime) -> None:
     """Opt in (an encrypted address to send verdicts to) or out (None: the address is forgotten)."""
-    session.execute(
-        update(TipAsker)
-        .where(TipAsker.id == asker_id)
-        .values(address=address, consented_at=now if address is not None else None)
-    )
+    asker.address = address
+    asker.consented_at = now if address is not None else None
 
 
 # -- tips ------------------------------------------------------------------------------------------------
-def tip_seen(session: Session, asker_id: int, message_ref: str) -> bool:
-    """True when this message was handled already (a replayed update is never answered twice)."""
-    return bool(
-        session.scalar(select(exists().where(Tip.asker_id == asker_id, Tip.message_ref == message_ref)))
-    )
+def seen_messages(session: Session, pairs: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (asker id, message ref) pairs already handled: a tip or a reply exists for them, so a replayed
+    update or a redelivered webhook is never answered twice."""
+    if not pairs:
+        return set()
+    ids, refs = sorted({a for a, _ in pairs}), sorted({r for _, r in pairs})
+    found: set[tuple[int, str]] = set()
+    for table in (Tip, TipReply):
+        query = select(table.asker_id, table.message_ref).where(
+            table.asker_id.in_(ids), table.message_ref.in_(refs)
+        )
+        found.update((int(a), str(r)) for a, r in session.execute(query))
+    return found & set(pairs)
 
 
 def known_claims_by_key(session: Session, keys: Sequence[str]) -> dict[str, KnownClaim]:
@@ -146,9 +160,9 @@ def upsert_tip_post(session: Session, row: dict[str, Any], now: datetime) -> int
 
 
 def add_tip(session: Session, **values: Any) -> Tip:
+    """A new tip (its id is assigned at the caller's next flush)."""
     tip = Tip(**values)
     session.add(tip)
-    session.flush()
     return tip
 
 
@@ -164,12 +178,14 @@ def demand(session: Session, post_ids: Sequence[int]) -> dict[int, int]:
     return {int(post_id): int(count) for post_id, count in rows}
 
 
-def post_score(session: Session, post_id: int) -> float | None:
-    return session.scalar(select(Post.hoax_score).where(Post.id == post_id))
+def post_scores(session: Session, post_ids: Sequence[int]) -> dict[int, float | None]:
+    rows = session.execute(select(Post.id, Post.hoax_score).where(Post.id.in_(list(post_ids))))
+    return {int(post_id): score for post_id, score in rows}
 
 
-def set_priority(session: Session, post_id: int, priority: float) -> None:
-    session.execute(update(Post).where(Post.id == post_id).values(priority=priority))
+def set_demand(session: Session, post_id: int, priority: float, label: str) -> None:
+    """A tip post's rank and the "Ditanya N warga" label shown where the queue shows an author."""
+    session.execute(update(Post).where(Post.id == post_id).values(priority=priority, author_name=label))
 
 
 # -- the outbox ------------------------------------------------------------------------------------------
@@ -199,17 +215,7 @@ def enqueue_reply(
         created_at=now,
     )
     session.add(reply)
-    session.flush()
     return reply
-
-
-def reply_seen(session: Session, asker_id: int, message_ref: str) -> bool:
-    """True when a reply to this message exists (a replayed command is not answered twice)."""
-    return bool(
-        session.scalar(
-            select(exists().where(TipReply.asker_id == asker_id, TipReply.message_ref == message_ref))
-        )
-    )
 
 
 def abandon_sending(session: Session, now: datetime) -> int:
@@ -244,20 +250,23 @@ def claim_due_replies(session: Session, channel: str, now: datetime, limit: int)
     return list(session.scalars(select(TipReply).where(TipReply.id.in_(claimed)).order_by(TipReply.id)))
 
 
-def reply_sent(session: Session, reply_id: int, now: datetime) -> None:
-    """Mark a reply sent, forget its address, and stamp the tip it answered."""
-    reply = session.get(TipReply, reply_id)
-    if reply is None:  # deleted meanwhile (/hapus)
+def replies_sent(session: Session, sent: Sequence[tuple[int, datetime]]) -> None:
+    """Mark replies sent (forgetting their addresses) and stamp the tips they answered."""
+    if not sent:
         return
-    reply.status, reply.sent_at, reply.address, reply.last_error = "sent", now, "", None
-    if reply.tip_id is None:
-        return
-    if reply.kind == "verdict":  # the claim stamped the time it was queued; keep the time it went out
-        session.execute(update(Tip).where(Tip.id == reply.tip_id).values(verdict_sent_at=now))
-    else:
-        session.execute(
-            update(Tip).where(Tip.id == reply.tip_id, Tip.answered_at.is_(None)).values(answered_at=now)
-        )
+    when = dict(sent)
+    replies = session.scalars(select(TipReply).where(TipReply.id.in_(list(when)))).all()
+    for reply in replies:  # a reply deleted meanwhile (/hapus) is simply not found
+        at = when[reply.id]
+        reply.status, reply.sent_at, reply.address, reply.last_error = "sent", at, "", None
+        if reply.tip_id is None:
+            continue
+        if reply.kind == "verdict":  # the claim stamped the time it was queued; keep the time it went out
+            session.execute(update(Tip).where(Tip.id == reply.tip_id).values(verdict_sent_at=at))
+        else:
+            session.execute(
+                update(Tip).where(Tip.id == reply.tip_id, Tip.answered_at.is_(None)).values(answered_at=at)
+            )
 
 
 def reply_failed(session: Session, reply_id: int, error: str, retry_at: datetime | None) -> None:
@@ -357,16 +366,22 @@ def _drop_orphan_tip_posts(session: Session, post_ids: set[int]) -> int:
     return int(result.rowcount or 0)
 
 
-def delete_asker_data(session: Session, asker_id: int) -> tuple[int, int]:
+def delete_asker_data(session: Session, asker: TipAsker) -> tuple[int, int]:
     """/hapus: the asker's tips, pending replies and address go; returns (tips, posts) deleted.
 
     A queued post also goes when no other citizen asked about it and no officer has acted on it; one
     officers already worked stays (the audit log is append-only) but no longer points to this citizen."""
+    session.flush()  # this batch's earlier tips and replies of the citizen go too
+    asker_id = asker.id
     post_ids = {pid for pid in session.scalars(select(Tip.post_id).where(Tip.asker_id == asker_id)) if pid}
-    session.execute(delete(TipReply).where(TipReply.asker_id == asker_id))
-    tips = session.execute(delete(Tip).where(Tip.asker_id == asker_id)).rowcount or 0
-    session.execute(update(TipAsker).where(TipAsker.id == asker_id).values(address=None, consented_at=None))
-    return int(tips), _drop_orphan_tip_posts(session, post_ids)
+    session.execute(
+        delete(TipReply).where(TipReply.asker_id == asker_id).execution_options(synchronize_session=False)
+    )
+    tips = session.execute(
+        delete(Tip).where(Tip.asker_id == asker_id).execution_options(synchronize_session=False)
+    ).rowcount
+    set_consent(asker, None, utcnow())
+    return int(tips or 0), _drop_orphan_tip_posts(session, post_ids)
 
 
 def purge_expired(session: Session, before: datetime) -> dict[str, int]:

@@ -30,7 +30,7 @@ from monitor.classify.base import CLAIM_CONFIRMED
 from monitor.store import Database
 from monitor.store import tips as store
 from monitor.store.schema import KnownClaim as KnownClaimRow
-from monitor.store.schema import TipAsker, utcnow
+from monitor.store.schema import Tip, TipAsker, utcnow
 from monitor.text import text_hash
 from monitor.text.verdicts import verdict_kind
 from monitor.tipline import messages
@@ -148,20 +148,41 @@ class Tipline:
     ) -> HandleResult:
         """Answer a batch of messages (and save the channel's `cursor`) in one transaction."""
         result = HandleResult()
+        allowed: list[tuple[str, datetime]] = []
+        try:
+            self._handle(incoming, cursor, result, allowed)
+        except BaseException:
+            for key, at in allowed:  # nothing was stored: these messages will be read again
+                self.limiter.forget(key, at)
+            raise
+        return result
+
+    def _handle(
+        self,
+        incoming: Sequence[Incoming],
+        cursor: tuple[str, dict[str, object]] | None,
+        result: HandleResult,
+        allowed: list[tuple[str, datetime]],
+    ) -> None:
         now = self.now()
-        with self.db.session() as session:
+        with self.db.session() as session, session.no_autoflush:
+            names = [(m.channel, self.keys.pseudonym(m.channel, m.chat_id)) for m in incoming]
+            askers = store.askers(session, set(names), now)
+            seen = store.seen_messages(
+                session, [(askers[name].id, m.message_ref) for name, m in zip(names, incoming, strict=True)]
+            )
             content: list[tuple[Incoming, TipAsker, str, bool]] = []
-            for message in incoming:
-                asker = store.asker(
-                    session, message.channel, self.keys.pseudonym(message.channel, message.chat_id), now
-                )
-                if store.tip_seen(session, asker.id, message.message_ref) or store.reply_seen(
-                    session, asker.id, message.message_ref
-                ):
+            for name, message in zip(names, incoming, strict=True):
+                asker = askers[name]
+                key = (asker.id, message.message_ref)
+                if key in seen:
                     result.replayed += 1
                     continue
+                seen.add(key)
                 gate = self.limiter.check(asker.pseudonym, message.sent_at)
-                if gate is not Verdict.ALLOW:
+                if gate is Verdict.ALLOW:
+                    allowed.append((asker.pseudonym, message.sent_at))
+                else:
                     result.throttled += 1
                     if gate is Verdict.NOTICE:
                         self._reply(session, asker, message, "throttle", messages.THROTTLED, now)
@@ -183,7 +204,6 @@ class Tipline:
                 self._answer(session, content, scores, now, result)
             if cursor is not None:
                 store.save_channel_cursor(session, cursor[0], dict(cursor[1]))
-        return result
 
     def _reply(
         self,
@@ -212,15 +232,15 @@ class Tipline:
     ) -> None:
         cfg = self.config
         if command == "start":
-            store.set_consent(session, asker.id, self.keys.seal(message.chat_id), now)
+            store.set_consent(asker, self.keys.seal(message.chat_id), now)
             text = messages.consent(cfg)
         elif command == "help":
             text = messages.help_text(cfg)
         elif command == "stop":
-            store.set_consent(session, asker.id, None, now)
+            store.set_consent(asker, None, now)
             text = messages.STOPPED
         else:
-            deleted, posts = store.delete_asker_data(session, asker.id)
+            deleted, posts = store.delete_asker_data(session, asker)
             log.info("tipline: /hapus removed %d tip(s) and %d queued post(s) of one citizen", deleted, posts)
             text = messages.deleted(deleted)
         self._reply(session, asker, message, "command", text, now)
@@ -238,6 +258,8 @@ class Tipline:
         claims = store.known_claims_by_key(
             session, sorted({s.matched_claim_id for s in scores if s.matched_claim_id})
         )
+        answers: list[tuple[Incoming, TipAsker, Tip, str]] = []
+        queued: set[int] = set()
         for (message, asker, masked, had_nik), digest, score in zip(content, hashes, scores, strict=True):
             post = existing.get(digest)
             claim = claims.get(score.matched_claim_id or "")
@@ -245,6 +267,7 @@ class Tipline:
             if kind == "queued":
                 post_id = self._queue(session, message, masked, digest, score, claim, now)
                 existing.setdefault(digest, store.TipPost(post_id, masked, None, None, None, None))
+                queued.add(post_id)
             tip = store.add_tip(
                 session,
                 asker_id=asker.id,
@@ -256,12 +279,18 @@ class Tipline:
                 notify=asker.address is not None,
                 received_at=message.sent_at,
             )
-            if kind == "queued" and post_id is not None:
-                asked = store.demand(session, [post_id]).get(post_id, 1)
-                priority = tip_priority(store.post_score(session, post_id), asked, self.config.queue_floor)
-                store.set_priority(session, post_id, priority)
-            self._reply(session, asker, message, "answer", messages.with_nik_note(text, had_nik), now, tip.id)
+            answers.append((message, asker, tip, messages.with_nik_note(text, had_nik)))
             result.count(kind)
+        session.flush()  # the tips' ids, for their replies; their posts' demand
+        for message, asker, tip, text in answers:
+            self._reply(session, asker, message, "answer", text, now, tip.id)
+        if queued:
+            asked = store.demand(session, sorted(queued))
+            post_scores = store.post_scores(session, sorted(queued))
+            for post_id in sorted(queued):
+                demand = asked.get(post_id, 1)
+                priority = tip_priority(post_scores.get(post_id), demand, self.config.queue_floor)
+                store.set_demand(session, post_id, priority, messages.demand_label(demand))
 
     def _decide(
         self,
@@ -329,27 +358,35 @@ class Tipline:
 
     # -- outgoing ----------------------------------------------------------------------------------------
     def deliver(self, channel: Channel, *, limit: int = 100, max_attempts: int = 8) -> int:
-        """Send this channel's due replies, each marked sent right after it went out; returns how many."""
-        sent = 0
+        """Send this channel's due replies; returns how many went out.
+
+        The batch is claimed (`sending`) first. A reply that went out is recorded `sent` with the others of
+        its batch; if the process dies before that, the claimed rows stay `sending` and are never resent
+        (`abandon_interrupted`), so a crash can lose a reply's bookkeeping but never send it twice."""
         with self.db.session() as session:
             due = store.claim_due_replies(session, channel.name, self.now(), limit)
-        for reply in due:
-            try:
-                channel.send(self.keys.open(reply.address), reply.text)
-            except (DeliveryError, ValueError) as exc:
-                permanent = getattr(exc, "permanent", True) or reply.attempts >= max_attempts
-                wait = getattr(exc, "retry_after", None) or min(300.0, 2.0**reply.attempts)
-                retry_at = None if permanent else self.now() + timedelta(seconds=wait)
-                log.warning(
-                    "tipline: reply %d not sent (%s)%s", reply.id, exc, "" if retry_at else "; giving up"
-                )
+        sent: list[tuple[int, datetime]] = []
+        try:
+            for reply in due:
+                try:
+                    channel.send(self.keys.open(reply.address), reply.text)
+                except (DeliveryError, ValueError) as exc:
+                    self._failed(reply.id, reply.attempts, exc, max_attempts)
+                    continue
+                sent.append((reply.id, self.now()))
+        finally:
+            if sent:
                 with self.db.session() as session:
-                    store.reply_failed(session, reply.id, str(exc), retry_at)
-                continue
-            with self.db.session() as session:
-                store.reply_sent(session, reply.id, self.now())
-            sent += 1
-        return sent
+                    store.replies_sent(session, sent)
+        return len(sent)
+
+    def _failed(self, reply_id: int, attempts: int, exc: Exception, max_attempts: int) -> None:
+        permanent = getattr(exc, "permanent", True) or attempts >= max_attempts
+        wait = getattr(exc, "retry_after", None) or min(300.0, 2.0**attempts)
+        retry_at = None if permanent else self.now() + timedelta(seconds=wait)
+        log.warning("tipline: reply %d not sent (%s)%s", reply_id, exc, "" if retry_at else "; giving up")
+        with self.db.session() as session:
+            store.reply_failed(session, reply_id, str(exc), retry_at)
 
     def abandon_interrupted(self) -> int:
         """Replies left `sending` by a process that stopped mid-send: never resent (nobody hears twice)."""

@@ -52,6 +52,12 @@ class RateLimiter:
         window.noticed_until = at + (MINUTE if len(times) < self.per_day else DAY)
         return Verdict.NOTICE
 
+    def forget(self, key: str, at: datetime) -> None:
+        """Undo one allowed message (its transaction rolled back, so it will be read again)."""
+        window = self._windows.get(key)
+        if window is not None and at in window.times:
+            window.times.remove(at)
+
     def _sweep(self, at: datetime) -> None:
         """Forget citizens silent for a day, now and then, so memory follows the active ones."""
         self._checks += 1

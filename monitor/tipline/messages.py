@@ -140,6 +140,11 @@ THROTTLED = (
 NO_TEXT = "Kirim teks pesan, atau foto dengan keterangan (caption), yang ingin diperiksa. Bantuan: /bantuan"
 
 
+def demand_label(askers: int) -> str:
+    """Shown as the author of a queued tip: the officers see at a glance how many citizens asked."""
+    return f"Ditanya {askers} warga"
+
+
 def decided_later(
     cfg: TiplineConfig, tz: ZoneInfo, *, verdict: str, text: str, asked_at: datetime, explanation: str | None
 ) -> str:

@@ -21,6 +21,7 @@ import requests
 
 from monitor.collectors.base import CollectorError, RateLimited
 from monitor.collectors.http import HttpOptions, HttpSession
+from monitor.store import tips as store
 from monitor.tipline.bot import DeliveryError, Incoming, Tipline
 from monitor.tipline.config import TelegramSettings
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 PERMANENT_CODES = frozenset({400, 401, 403, 404})  # bad chat, bot blocked by the citizen, wrong token
+MAX_TEXT = 4096  # the Bot API's limit for one message
+FAILURES_BEFORE_SKIPPING = 3
 
 
 class TelegramApiError(Exception):
@@ -94,7 +97,8 @@ class TelegramChannel:
 
     def send(self, chat_id: str, text: str) -> None:
         try:
-            self.call("sendMessage", {"chat_id": chat_id, "text": text, "disable_web_page_preview": True})
+            payload = {"chat_id": chat_id, "text": text[:MAX_TEXT], "disable_web_page_preview": True}
+            self.call("sendMessage", payload)
         except TelegramApiError as exc:
             permanent = exc.code in PERMANENT_CODES
             raise DeliveryError(str(exc), retry_after=exc.retry_after, permanent=permanent) from None
@@ -131,10 +135,9 @@ def run_polling(
 ) -> None:
     """Poll, answer, send, until `stop_event` is set. API errors (429, 5xx, timeouts) pause, never stop it."""
     with tipline.db.session() as session:
-        from monitor.store import tips as store
-
         cursor = store.channel_cursor(session, CHANNEL) or {}
     offset = int(cursor.get("offset", 0))
+    failures = 0
     abandoned = tipline.abandon_interrupted()
     if abandoned:
         log.warning("tipline: %d reply(ies) were being sent when the bot stopped; not resent", abandoned)
@@ -153,13 +156,44 @@ def run_polling(
             if channel.settings.poll_timeout == 0:
                 stop_event.wait(0.2)
             continue
-        offset = max(int(u.get("update_id", 0)) for u in updates) + 1
-        incoming = [m for m in (parse_update(u) for u in updates) if m is not None]
-        result = tipline.handle(incoming, cursor=(CHANNEL, {"offset": offset}))
-        log.info(
-            "tipline: %d update(s): %s; throttled %d",
-            len(updates),
-            ", ".join(f"{k} {v}" for k, v in sorted(result.answered.items())) or "nothing to answer",
-            result.throttled,
-        )
+        failures = _answer(tipline, updates, failures, error_pause, stop_event)
+        if not failures:
+            offset = max(int(u.get("update_id", 0)) for u in updates) + 1
         tipline.deliver(channel)
+
+
+def _answer(
+    tipline: Tipline, updates: list[dict[str, Any]], failures: int, pause: float, stop_event: threading.Event
+) -> int:
+    """Answer a batch and save the offset past it; returns the consecutive failures so far (0: done).
+
+    A failing batch (database down, a bug on one odd message) is retried after a pause, from the same
+    offset, so nothing is lost. After a few failures in a row it is answered update by update, and an
+    update that still fails is skipped (logged) so one message cannot stop the tipline for everyone."""
+    offset = max(int(u.get("update_id", 0)) for u in updates) + 1
+    incoming = [m for m in (parse_update(u) for u in updates) if m is not None]
+    try:
+        result = tipline.handle(incoming, cursor=(CHANNEL, {"offset": offset}))
+    except Exception:
+        failures += 1
+        log.exception("tipline: answering %d update(s) failed (%d time(s) in a row)", len(updates), failures)
+        if failures < FAILURES_BEFORE_SKIPPING:
+            stop_event.wait(pause)
+            return failures
+        for update in sorted(updates, key=lambda u: int(u.get("update_id", 0))):
+            message = parse_update(update)
+            cursor = (CHANNEL, {"offset": int(update.get("update_id", 0)) + 1})
+            try:
+                tipline.handle([message] if message is not None else [], cursor=cursor)
+            except Exception:
+                log.exception("tipline: update %s skipped: it cannot be answered", update.get("update_id"))
+                with tipline.db.session() as session:
+                    store.save_channel_cursor(session, *cursor)
+        return 0
+    log.info(
+        "tipline: %d update(s): %s; throttled %d",
+        len(updates),
+        ", ".join(f"{k} {v}" for k, v in sorted(result.answered.items())) or "nothing to answer",
+        result.throttled,
+    )
+    return 0
