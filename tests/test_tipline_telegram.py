@@ -12,6 +12,7 @@ from tipline_fixtures import (
     HOAX_FORWARD,
     SECRET,
     UNKNOWN,
+    RunningBot,
     bot_api,
     load_model,
     running_bot,
@@ -26,7 +27,7 @@ from monitor.classify import Classifier
 from monitor.config import Settings
 from monitor.store import Database
 from monitor.store.schema import Post, Tip, TipAsker, TipReply, TriageEvent
-from monitor.tipline import notify_decided_tips
+from monitor.tipline import NotifyResult, notify_decided_tips
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,11 @@ def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def seeded(db: Database, settings: Settings) -> Database:
     seed_claims(db, settings)
     return db
+
+
+def notify(bot: RunningBot) -> NotifyResult:
+    t = bot.tipline
+    return notify_decided_tips(t.db, t.config, t.keys, [bot.channel], now=t.now)
 
 
 def max_attempts(db: Database) -> int:
@@ -110,9 +116,9 @@ def test_unknown_tip_is_queued_then_the_officers_verdict_is_sent_once(
                 )
             assert decision.after.status in ("hoax", "decided")
 
-            first = notify_decided_tips(bot.tipline, [bot.channel])
+            first = notify(bot)
             wait_for(lambda: len(api.replies_to(701)) == 3, what="the verdict")
-            again = notify_decided_tips(bot.tipline, [bot.channel])
+            again = notify(bot)
     assert (first.queued, again.queued, again.sent) == (1, 0, 0)
     verdict = api.replies_to(701)[2]
     assert verdict.startswith("Hasil pemeriksaan KPU Kabupaten Sekadau atas pesan yang Anda kirim")

@@ -35,32 +35,13 @@ tipline_app = typer.Typer(
 app.add_typer(tipline_app, name="tipline")
 
 
-def _tipline(cfg: Settings, db: Database, config: TiplineConfig, *, with_model: bool = True) -> Tipline:
-    keys = TipKeys(config.secret())
-    if not with_model:
-        return Tipline(db, config, keys, _NoModel(), timezone=cfg.timezone)
+def _tipline(cfg: Settings, db: Database, config: TiplineConfig) -> Tipline:
     from monitor.scoring import load_active_classifier
 
     model = load_active_classifier(cfg, db)
-    tipline = Tipline(db, config, keys, model, timezone=cfg.timezone)
+    tipline = Tipline(db, config, TipKeys(config.secret()), model, timezone=cfg.timezone)
     console.print(f"model {model.version}: {tipline.refresh_claims()} known claim(s) from the database")
     return tipline
-
-
-class _NoModel:
-    """For jobs that send verdicts and purge: they never classify, so the model is not loaded."""
-
-    version = "none"
-    threshold = 1.0
-
-    def fit(self, texts: object, labels: object) -> _NoModel:
-        raise UserError("this tipline job does not classify")
-
-    def predict(self, texts: object) -> list:  # type: ignore[type-arg]
-        raise UserError("this tipline job does not classify")
-
-    def add_claims(self, claims: object) -> None:
-        return None
 
 
 def _channels(config: TiplineConfig, stop: threading.Event, *, telegram: bool = True) -> list[Channel]:
@@ -157,8 +138,8 @@ def notify() -> None:
     stop = threading.Event()
     channels = _channels(config, stop)
     with open_database(cfg) as db:
-        tipline = _tipline(cfg, db, config, with_model=False)
-        result = notify_decided_tips(tipline, channels)
+        keys = TipKeys(config.secret())
+        result = notify_decided_tips(db, config, keys, channels, timezone=cfg.timezone)
     console.print(f"verdicts queued: {result.queued}; messages sent: {result.sent}")
 
 

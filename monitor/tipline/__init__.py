@@ -4,6 +4,7 @@
   that; a "cek DPT" question → KPU's own service; unknown → "sedang kami periksa" and into the queue;
 - `telegram`: the Bot API channel and its long-polling loop; `whatsapp`: the WhatsApp Business Cloud
   API channel; `webhook`: the HTTP endpoints both platforms can push to (signatures checked);
+- `outbox`: every reply is a row first and is sent once;
 - `service`: officers' verdicts to those who asked, retention, the weekly "Pertanyaan warga" numbers;
 - `privacy`, `limits`, `messages`, `config`: pseudonyms and masking, rate limits, wording, settings.
 
@@ -11,8 +12,9 @@ The classifier comes from the caller (the CLI resolves the active model): servic
 other, so the tipline takes any `monitor.classify.Classifier`.
 """
 
-from monitor.tipline.bot import Channel, DeliveryError, HandleResult, Incoming, Tipline, tip_priority
+from monitor.tipline.bot import HandleResult, Incoming, Tipline, tip_priority
 from monitor.tipline.config import TiplineConfig, load_tipline_config
+from monitor.tipline.outbox import Channel, DeliveryError, Outbox
 from monitor.tipline.privacy import TipKeys, mask_nik
 from monitor.tipline.service import (
     NotifyResult,
@@ -29,6 +31,7 @@ __all__ = [
     "HandleResult",
     "Incoming",
     "NotifyResult",
+    "Outbox",
     "TipKeys",
     "Tipline",
     "TiplineConfig",

@@ -19,8 +19,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from monitor.classify import Classifier, KnownClaim, Score
 from monitor.classify.base import CLAIM_CONFIRMED
 from monitor.store import Database
+from monitor.store import tip_outbox as outbox_store
 from monitor.store import tips as store
 from monitor.store.schema import KnownClaim as KnownClaimRow
 from monitor.store.schema import Tip, TipAsker, utcnow
@@ -36,6 +36,7 @@ from monitor.text.verdicts import verdict_kind
 from monitor.tipline import messages
 from monitor.tipline.config import TiplineConfig
 from monitor.tipline.limits import RateLimiter, Verdict
+from monitor.tipline.outbox import Channel, Outbox
 from monitor.tipline.privacy import TipKeys, mask_nik
 
 log = logging.getLogger(__name__)
@@ -63,21 +64,6 @@ class Incoming:
     text: str | None  # the text, or a photo's caption
     sent_at: datetime  # the platform's clock
     forwarded: bool = False
-
-
-class DeliveryError(Exception):
-    """A reply could not be sent. `retry_after` seconds when worth retrying; `permanent` when never."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.permanent = permanent
-
-
-class Channel(Protocol):
-    name: str
-
-    def send(self, chat_id: str, text: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -122,6 +108,7 @@ class Tipline:
         self.limiter = RateLimiter(config.limits.per_minute, config.limits.per_day)
         self._dpt = [re.compile(p, re.IGNORECASE) for p in config.dpt_patterns]
         self._claim_keys: set[str] = set()
+        self.outbox = Outbox(db, keys, now=now)
 
     # -- known claims ------------------------------------------------------------------------------------
     def refresh_claims(self) -> int:
@@ -215,7 +202,7 @@ class Tipline:
         now: datetime,
         tip_id: int | None = None,
     ) -> None:
-        store.enqueue_reply(
+        outbox_store.enqueue_reply(
             session,
             asker_id=asker.id,
             channel=message.channel,
@@ -357,38 +344,9 @@ class Tipline:
         return store.upsert_tip_post(session, row, now)
 
     # -- outgoing ----------------------------------------------------------------------------------------
-    def deliver(self, channel: Channel, *, limit: int = 100, max_attempts: int = 8) -> int:
-        """Send this channel's due replies; returns how many went out.
-
-        The batch is claimed (`sending`) first. A reply that went out is recorded `sent` with the others of
-        its batch; if the process dies before that, the claimed rows stay `sending` and are never resent
-        (`abandon_interrupted`), so a crash can lose a reply's bookkeeping but never send it twice."""
-        with self.db.session() as session:
-            due = store.claim_due_replies(session, channel.name, self.now(), limit)
-        sent: list[tuple[int, datetime]] = []
-        try:
-            for reply in due:
-                try:
-                    channel.send(self.keys.open(reply.address), reply.text)
-                except (DeliveryError, ValueError) as exc:
-                    self._failed(reply.id, reply.attempts, exc, max_attempts)
-                    continue
-                sent.append((reply.id, self.now()))
-        finally:
-            if sent:
-                with self.db.session() as session:
-                    store.replies_sent(session, sent)
-        return len(sent)
-
-    def _failed(self, reply_id: int, attempts: int, exc: Exception, max_attempts: int) -> None:
-        permanent = getattr(exc, "permanent", True) or attempts >= max_attempts
-        wait = getattr(exc, "retry_after", None) or min(300.0, 2.0**attempts)
-        retry_at = None if permanent else self.now() + timedelta(seconds=wait)
-        log.warning("tipline: reply %d not sent (%s)%s", reply_id, exc, "" if retry_at else "; giving up")
-        with self.db.session() as session:
-            store.reply_failed(session, reply_id, str(exc), retry_at)
+    def deliver(self, channel: Channel, *, limit: int = 100) -> int:
+        """Send this channel's due replies (see `monitor.tipline.outbox`); returns how many went out."""
+        return self.outbox.deliver(channel, limit=limit)
 
     def abandon_interrupted(self) -> int:
-        """Replies left `sending` by a process that stopped mid-send: never resent (nobody hears twice)."""
-        with self.db.session() as session:
-            return store.abandon_sending(session, self.now())
+        return self.outbox.abandon_interrupted()

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.store import Database
+from monitor.store import Database, tip_outbox
 from monitor.store import tips as store
 from monitor.store.schema import utcnow
 from monitor.store.tips import TiplineWeek
 from monitor.tipline import messages
-from monitor.tipline.bot import Channel, Tipline
+from monitor.tipline.bot import Tipline
 from monitor.tipline.config import TiplineConfig
+from monitor.tipline.outbox import Channel, Outbox
+from monitor.tipline.privacy import TipKeys
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def queue_decided_verdicts(
                 asked_at=item.received_at,
                 explanation=item.claim.explanation if item.claim is not None else None,
             )
-            store.enqueue_reply(
+            tip_outbox.enqueue_reply(
                 session,
                 asker_id=item.asker_id,
                 channel=item.channel,
@@ -73,10 +75,19 @@ def queue_decided_verdicts(
     return queued
 
 
-def notify_decided_tips(tipline: Tipline, channels: Iterable[Channel]) -> NotifyResult:
-    """Queue the verdicts of newly decided tips, then send what is due on each channel."""
-    queued = queue_decided_verdicts(tipline.db, tipline.config, timezone=tipline.tz.key, now=tipline.now)
-    sent = sum(tipline.deliver(channel, limit=tipline.config.notify.max_per_run) for channel in channels)
+def notify_decided_tips(
+    db: Database,
+    config: TiplineConfig,
+    keys: TipKeys,
+    channels: Iterable[Channel],
+    *,
+    timezone: str = "Asia/Jakarta",
+    now: Callable[[], datetime] = utcnow,
+) -> NotifyResult:
+    """Queue the verdicts of newly decided tips, then send what is due on each channel (no model needed)."""
+    queued = queue_decided_verdicts(db, config, timezone=timezone, now=now)
+    outbox = Outbox(db, keys, now=now)
+    sent = sum(outbox.deliver(channel, limit=config.notify.max_per_run) for channel in channels)
     return NotifyResult(queued=queued, sent=sent)
 
 
@@ -116,7 +127,15 @@ class Housekeeping:
         clock = time.monotonic()
         if clock - self._notified >= self.tipline.config.notify.every_seconds:
             self._notified = clock
-            notify_decided_tips(self.tipline, self.channels)
+            tipline = self.tipline
+            notify_decided_tips(
+                tipline.db,
+                tipline.config,
+                tipline.keys,
+                self.channels,
+                timezone=tipline.tz.key,
+                now=tipline.now,
+            )
         if clock - self._purged >= self.purge_every:
             self._purged = clock
             purge_expired(self.tipline.db, self.tipline.config, now=self.tipline.now())

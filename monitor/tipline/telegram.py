@@ -22,8 +22,9 @@ import requests
 from monitor.collectors.base import CollectorError, RateLimited
 from monitor.collectors.http import HttpOptions, HttpSession
 from monitor.store import tips as store
-from monitor.tipline.bot import DeliveryError, Incoming, Tipline
+from monitor.tipline.bot import Incoming, Tipline
 from monitor.tipline.config import TelegramSettings
+from monitor.tipline.outbox import DeliveryError
 
 log = logging.getLogger(__name__)
 

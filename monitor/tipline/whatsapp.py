@@ -19,8 +19,9 @@ import requests
 
 from monitor.collectors.base import CollectorError, RateLimited
 from monitor.collectors.http import HttpOptions, HttpSession
-from monitor.tipline.bot import DeliveryError, Incoming
+from monitor.tipline.bot import Incoming
 from monitor.tipline.config import WhatsAppSettings
+from monitor.tipline.outbox import DeliveryError
 
 CHANNEL = "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
