@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 from tipline_fixtures import (
     HOAX_FORWARD,
+    REPO,
     SECRET,
+    TOKEN,
     UNKNOWN,
     RunningBot,
     bot_api,
@@ -24,7 +31,7 @@ from tipline_fixtures import (
 from monitor import triage
 from monitor.auth import Actor
 from monitor.classify import Classifier
-from monitor.config import Settings
+from monitor.config import Settings, load_settings
 from monitor.store import Database
 from monitor.store.schema import Post, Tip, TipAsker, TipReply, TriageEvent
 from monitor.tipline import NotifyResult, notify_decided_tips
@@ -299,3 +306,43 @@ def test_one_message_that_cannot_be_answered_does_not_stop_the_others(
             wait_for(lambda: not api.updates, what="every update confirmed")
     assert api.replies_to(1402) == []
     assert len(api.replies_to(1401)) == 1 and len(api.replies_to(1403)) == 1
+
+
+def test_monitor_tipline_run_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The real command in its own process: settings, the active model, polling, a clean stop."""
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    database = Database(url)
+    database.upgrade()
+    seed_claims(database, load_settings(REPO / "config" / "monitor.toml", database_url=url, home=REPO))
+    database.dispose()
+    with bot_api() as (server, api):
+        config = tmp_path / "tipline.yml"
+        config.write_text(
+            f"telegram:\n  base_url: {server.url}\n  poll_timeout: 1\n"
+            "  http: {requests_per_minute: null}\n",
+            encoding="utf-8",
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
+            "MONITOR_HOME": str(REPO),
+            "MONITOR_DATABASE_URL": url,
+            "MONITOR_TIPLINE_SECRET": SECRET,
+            "MONITOR_TIPLINE_TELEGRAM_TOKEN": TOKEN,
+            "PYTHONPATH": str(REPO),
+        }
+        command = [sys.executable, "-m", "monitor.cli", "tipline", "run", "--config", str(config)]
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            api.message(1501, HOAX_FORWARD)
+            wait_for(
+                lambda: api.replies_to(1501) or process.poll() is not None, timeout=180, what="an answer"
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert api.replies_to(1501) and api.replies_to(1501)[0].startswith("⚠️ HOAKS.")
+    assert "Telegram: long polling" in out and "tipline stopped" in out
+    assert TOKEN not in out + err  # the token never reaches the logs

@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
@@ -77,10 +78,11 @@ def run(
     telegram_webhook: bool = typer.Option(
         False, "--telegram-webhook", help="Receive Telegram by webhook (after setWebhook) instead of polling."
     ),
+    config_file: Path = typer.Option(None, "--config", help="Another tipline settings file."),
 ) -> None:
     """Run the bot: Telegram long polling, the WhatsApp webhook when enabled, replies and verdicts."""
     cfg = settings()
-    config = load_tipline_config(cfg)
+    config = load_tipline_config(cfg, config_file)
     stop = threading.Event()
     _stop_on_signals(stop)
     channels = _channels(config, stop)
@@ -131,10 +133,12 @@ def run(
 
 @tipline_app.command("notify")
 @handles_errors
-def notify() -> None:
+def notify(
+    config_file: Path = typer.Option(None, "--config", help="Another tipline settings file."),
+) -> None:
     """Send officers' verdicts to citizens who asked and agreed (each once). For the scheduler or cron."""
     cfg = settings()
-    config = load_tipline_config(cfg)
+    config = load_tipline_config(cfg, config_file)
     stop = threading.Event()
     channels = _channels(config, stop)
     with open_database(cfg) as db:
