@@ -31,6 +31,7 @@ from monitor.tipline import (
 )
 from monitor.tipline.bot import parse_command
 from monitor.tipline.limits import RateLimiter, Verdict
+from monitor.tipline.service import Housekeeping
 from monitor.tipline.telegram import parse_update
 from monitor.tipline.whatsapp import WebhookPayloadError, parse_webhook, valid_signature
 
@@ -44,12 +45,13 @@ class WordModel:
 
     version: str = "word-1"
     threshold: float = 0.5
+    claims: tuple[KnownClaim, ...] = ()
 
     def fit(self, texts: Sequence[str], labels: Sequence[int]) -> WordModel:
         return self
 
     def add_claims(self, claims: Iterable[KnownClaim]) -> None:
-        return None
+        self.claims += tuple(claims)
 
     def predict(self, texts: Sequence[str]) -> list[Score]:
         return [
@@ -218,3 +220,16 @@ def test_stats_command_prints_the_weekly_numbers(db: Database, settings: Setting
     assert result.exit_code == 0, result.output
     assert "Pertanyaan warga 2024-W07" in result.output and "Pertanyaan masuk" in result.output
     assert CliRunner().invoke(app, ["tipline", "stats", "--week", "2024-X"]).exit_code == 2
+
+
+def test_the_running_bot_picks_up_new_known_claims(db: Database) -> None:
+    tipline = bot(db)
+    assert tipline.refresh_claims() == 0
+    with db.session() as session:
+        queries.upsert_known_claims(
+            session,
+            [{"key": "https://cekfakta.example/1", "claim": "Klaim baru dari umpan", "verdict": "salah"}],
+        )
+    Housekeeping(tipline, [], claims_every=0.0)()
+    assert [c.id for c in tipline.classifier.claims] == ["https://cekfakta.example/1"]  # type: ignore[attr-defined]
+    assert tipline.refresh_claims() == 0  # each claim is handed over once

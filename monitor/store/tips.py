@@ -1,4 +1,6 @@
-"""The citizen tipline's SQL: askers, tips, the reply outbox, channel positions and the weekly numbers.
+"""The citizen tipline's SQL: askers, tips, queued tip posts, channel positions, privacy, weekly numbers.
+
+The outbox (replies to send) is `monitor.store.tip_outbox`.
 
 Rules (what an answer says, who is notified, rate limits) live in `monitor.tipline`; this module only
 reads and writes. Writes that must happen once even with two processes running (claiming a reply to

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from monitor.classify import Classifier, KnownClaim, Score
 from monitor.classify.base import CLAIM_CONFIRMED
-from monitor.store import Database
+from monitor.store import Database, queries
 from monitor.store import tip_outbox as outbox_store
 from monitor.store import tips as store
 from monitor.store.schema import KnownClaim as KnownClaimRow
@@ -113,8 +113,6 @@ class Tipline:
     # -- known claims ------------------------------------------------------------------------------------
     def refresh_claims(self) -> int:
         """Hand the store's known claims (debunks and true facts) to the classifier; returns how many new."""
-        from monitor.store import queries
-
         with self.db.session() as session:
             rows = [row for row in queries.known_claims(session) if row.key not in self._claim_keys]
         claims = [

@@ -115,13 +115,23 @@ def demand_counts(db: Database, post_ids: list[int]) -> dict[int, int]:
 
 
 class Housekeeping:
-    """The running bot's periodic jobs: officers' verdicts every `notify.every_seconds`, retention hourly."""
+    """The running bot's periodic jobs: officers' verdicts every `notify.every_seconds`; new known claims
+    (fact-check feeds add them while the bot runs) every `claims_every`; retention hourly."""
 
-    def __init__(self, tipline: Tipline, channels: Iterable[Channel], *, purge_every: float = 3600.0) -> None:
+    def __init__(
+        self,
+        tipline: Tipline,
+        channels: Iterable[Channel],
+        *,
+        purge_every: float = 3600.0,
+        claims_every: float = 600.0,
+    ) -> None:
         self.tipline = tipline
         self.channels = list(channels)
         self.purge_every = purge_every
+        self.claims_every = claims_every
         self._notified = self._purged = float("-inf")
+        self._claims = time.monotonic()  # the caller loaded them at start
 
     def __call__(self) -> None:
         clock = time.monotonic()
@@ -136,6 +146,11 @@ class Housekeeping:
                 timezone=tipline.tz.key,
                 now=tipline.now,
             )
+        if clock - self._claims >= self.claims_every:
+            self._claims = clock
+            added = self.tipline.refresh_claims()
+            if added:
+                log.info("tipline: %d new known claim(s) to match against", added)
         if clock - self._purged >= self.purge_every:
             self._purged = clock
             purge_expired(self.tipline.db, self.tipline.config, now=self.tipline.now())
