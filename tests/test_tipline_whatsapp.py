@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def test_telegram_webhook_needs_its_secret(db: Database, settings: Settings, mod
         "update_id": 9,
         "message": {
             "message_id": 1,
-            "date": 1_700_000_000,
+            "date": int(time.time()),  # recent: an old date would be purged by retention
             "chat": {"id": 77, "type": "private"},
             "text": UNKNOWN,
         },
