@@ -233,3 +233,15 @@ def test_the_running_bot_picks_up_new_known_claims(db: Database) -> None:
     Housekeeping(tipline, [], claims_every=0.0)()
     assert [c.id for c in tipline.classifier.claims] == ["https://cekfakta.example/1"]  # type: ignore[attr-defined]
     assert tipline.refresh_claims() == 0  # each claim is handed over once
+
+
+def test_greetings_get_a_hint_and_stay_out_of_the_queue(db: Database) -> None:
+    result = bot(db).handle(
+        [message("5", "1", "halo min"), message("5", "2", "makasih ya"), message("6", "1", "cek dpt")]
+    )
+    assert result.answered == {"too_short": 2, "dpt": 1}
+    with db.session() as session:
+        assert session.scalars(select(Tip.kind)).all() == ["dpt"]
+        assert session.scalar(select(func.count()).select_from(Post)) == 0
+        hints = session.scalars(select(TipReply.text).where(TipReply.kind == "command")).all()
+    assert len(hints) == 2 and all(h.startswith("Pesan ini terlalu singkat") for h in hints)

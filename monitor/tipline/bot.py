@@ -183,6 +183,11 @@ class Tipline:
                 else:
                     cut = text[: self.config.limits.max_chars]
                     masked = mask_nik(cut)
+                    if len(masked.split()) < self.config.min_words and not self.is_dpt_question(masked):
+                        # "halo", "makasih", "ok": nothing to check, and nothing for the queue
+                        self._reply(session, asker, message, "command", messages.TOO_SHORT, now)
+                        result.count("too_short")
+                        continue
                     content.append((message, asker, masked, masked != cut))
             if content:
                 scores = self.classifier.predict([masked for _, _, masked, _ in content])

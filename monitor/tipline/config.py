@@ -138,6 +138,12 @@ class TiplineConfig(_Section):
         description="A short message matching one of these asks how to check one's own registration.",
     )
     dpt_max_chars: int = Field(200, ge=20, le=2000)
+    min_words: int = Field(
+        4,
+        ge=1,
+        le=50,
+        description="Shorter messages (greetings, thanks) get a hint, not a place in the queue.",
+    )
     texts: Texts = Texts()
     telegram: TelegramSettings = TelegramSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()

@@ -137,6 +137,10 @@ THROTTLED = (
     "Terlalu banyak pesan dalam waktu singkat. Mohon tunggu beberapa menit, lalu kirim lagi pesan yang ingin "
     "diperiksa."
 )
+TOO_SHORT = (
+    "Pesan ini terlalu singkat untuk diperiksa. Teruskan (forward) pesan lengkap yang Anda ragukan, atau "
+    "ketik /bantuan."
+)
 NO_TEXT = "Kirim teks pesan, atau foto dengan keterangan (caption), yang ingin diperiksa. Bantuan: /bantuan"
 
 
