@@ -16,7 +16,7 @@ from monitor.auth import Actor
 from monitor.classify import KnownClaim, Score
 from monitor.cli import app
 from monitor.config import ConfigError, Settings
-from monitor.store import Database, queries
+from monitor.store import Database, queries, tip_outbox
 from monitor.store.schema import Post, Tip, TipAsker, TipReply
 from monitor.tipline import (
     Incoming,
@@ -31,6 +31,7 @@ from monitor.tipline import (
 )
 from monitor.tipline.bot import parse_command
 from monitor.tipline.limits import RateLimiter, Verdict
+from monitor.tipline.outbox import DeliveryError
 from monitor.tipline.service import Housekeeping
 from monitor.tipline.telegram import parse_update
 from monitor.tipline.whatsapp import WebhookPayloadError, parse_webhook, valid_signature
@@ -245,3 +246,37 @@ def test_greetings_get_a_hint_and_stay_out_of_the_queue(db: Database) -> None:
         assert session.scalar(select(func.count()).select_from(Post)) == 0
         hints = session.scalars(select(TipReply.text).where(TipReply.kind == "command")).all()
     assert len(hints) == 2 and all(h.startswith("Pesan ini terlalu singkat") for h in hints)
+
+
+class Recorder:
+    """A channel that records what it sends; some chats refuse for good, one asks to wait."""
+
+    name = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, chat_id: str, text: str) -> None:
+        if chat_id == "blocked":
+            raise DeliveryError("403 Forbidden: bot was blocked by the user", permanent=True)
+        if chat_id == "busy":
+            raise DeliveryError("429 Too Many Requests", retry_after=30)
+        self.sent.append((chat_id, text))
+
+
+def test_outbox_sends_once_retries_later_and_never_resends_after_a_crash(db: Database) -> None:
+    tipline, channel = bot(db), Recorder()
+    tipline.handle([message(chat, "1", "/bantuan") for chat in ("ok", "blocked", "busy")])
+    assert tipline.deliver(channel) == 1 and [c for c, _ in channel.sent] == ["ok"]
+    with db.session() as session:
+        rows = {r.status: r for r in session.scalars(select(TipReply))}
+    assert set(rows) == {"sent", "failed", "pending"}
+    assert rows["sent"].address == "" and rows["failed"].address == ""  # addresses are forgotten
+    assert rows["pending"].next_attempt_at == T0 + timedelta(seconds=30)  # the platform's Retry-After
+    assert tipline.deliver(channel) == 0  # not due yet
+
+    tipline.handle([message("ok", "2", "/bantuan")])
+    with db.session() as session:  # a process claims it, then dies before sending or recording
+        assert len(tip_outbox.claim_due_replies(session, "telegram", T0, 10)) == 1
+    assert tipline.abandon_interrupted() == 1
+    assert tipline.deliver(channel) == 0 and len(channel.sent) == 1

@@ -301,7 +301,11 @@ def test_one_message_that_cannot_be_answered_does_not_stop_the_others(
     seeded: Database, model: Classifier
 ) -> None:
     with bot_api() as (server, api):
-        for chat, text in ((1401, HOAX_FORWARD), (1402, "PESAN-ANEH tentang pemilu di desa kami"), (1403, UNKNOWN)):
+        for chat, text in (
+            (1401, HOAX_FORWARD),
+            (1402, "PESAN-ANEH tentang pemilu di desa kami"),
+            (1403, UNKNOWN),
+        ):
             api.message(chat, text)
         with running_bot(seeded, tipline_config(server.url), Fragile(model)):  # type: ignore[arg-type]
             wait_for(lambda: api.replies_to(1401) and api.replies_to(1403), what="the other answers")

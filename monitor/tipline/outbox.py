@@ -1,7 +1,7 @@
 """Sending the tipline's replies: the outbox rows of one channel, each sent once.
 
-The batch is claimed (`sending`) first. A reply that went out is recorded `sent` with the others of its
-batch; if the process dies before that, the claimed rows stay `sending` and are never resent
+Replies are claimed (`sending`) a few at a time. A reply that went out is recorded `sent` with the others
+of its chunk; if the process dies before that, the claimed rows stay `sending` and are never resent
 (`abandon_interrupted` marks them failed on the next start), so a crash can lose a reply's bookkeeping but
 never send it twice. A failed send goes back to pending with a backoff (the platform's Retry-After when it
 gave one), or fails for good when the platform refused it (blocked bot, unknown chat) or after
@@ -49,24 +49,32 @@ class Outbox:
         self.now = now
         self.max_attempts = max_attempts
 
-    def deliver(self, channel: Channel, *, limit: int = 100) -> int:
-        """Send this channel's due replies; returns how many went out."""
-        with self.db.session() as session:
-            due = store.claim_due_replies(session, channel.name, self.now(), limit)
-        sent: list[tuple[int, datetime]] = []
-        try:
-            for reply in due:
-                try:
-                    channel.send(self.keys.open(reply.address), reply.text)
-                except (DeliveryError, ValueError) as exc:
-                    self._failed(reply.id, reply.attempts, exc)
-                    continue
-                sent.append((reply.id, self.now()))
-        finally:
-            if sent:
-                with self.db.session() as session:
-                    store.replies_sent(session, sent)
-        return len(sent)
+    def deliver(self, channel: Channel, *, limit: int = 100, chunk: int = 10) -> int:
+        """Send this channel's due replies, `chunk` claimed at a time (a crash abandons at most that many,
+        unsent or not yet recorded); returns how many went out."""
+        total = 0
+        while total < limit:
+            with self.db.session() as session:
+                due = store.claim_due_replies(session, channel.name, self.now(), min(chunk, limit - total))
+            if not due:
+                break
+            sent: list[tuple[int, datetime]] = []
+            try:
+                for reply in due:
+                    try:
+                        channel.send(self.keys.open(reply.address), reply.text)
+                    except (DeliveryError, ValueError) as exc:
+                        self._failed(reply.id, reply.attempts, exc)
+                        continue
+                    sent.append((reply.id, self.now()))
+            finally:
+                if sent:
+                    with self.db.session() as session:
+                        store.replies_sent(session, sent)
+            total += len(sent)
+            if len(due) < chunk or len(sent) < len(due):
+                break  # nothing more is due, or the platform is failing: the next round tries again
+        return total
 
     def _failed(self, reply_id: int, attempts: int, exc: Exception) -> None:
         permanent = getattr(exc, "permanent", True) or attempts >= self.max_attempts
