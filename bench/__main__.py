@@ -6,7 +6,18 @@ import importlib
 import sys
 import traceback
 
-ALL = ("ingest", "text", "classify", "narratives", "report", "dashboard")
+ALL = (
+    "ingest",
+    "text",
+    "relevance_gaps",
+    "classify",
+    "narratives",
+    "report",
+    "dashboard",
+    "collect",
+    "evidence",
+    "hostile",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

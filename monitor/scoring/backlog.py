@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from monitor import narratives
-from monitor.classify import Classifier, KnownClaim
+from monitor.claims import claims_for_model, load_claim_base
+from monitor.classify import Classifier
 from monitor.config import Settings
 from monitor.scoring.registry import load_active_classifier
 from monitor.store import Database, queries
@@ -30,9 +30,8 @@ def score_pending(
 ) -> int:
     """Score every stored post `model`'s version has not scored yet (at most `limit`); returns how many."""
     with db.session() as session:
-        known = queries.known_claims(session)
         claim_ids = queries.claim_ids_by_key(session)
-    model.add_claims(as_classifier_claims(known))
+    model.add_claims(claims_for_model(model, load_claim_base(settings, db)))
     size = settings.pipeline.score_batch_size
     done = last_id = 0
     while limit is None or done < limit:
@@ -78,13 +77,3 @@ def score_backlog(
         grouped = narratives.assign_new_posts(db, settings)
         log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
     return scored
-
-
-def as_classifier_claims(rows: list[Any]) -> list[KnownClaim]:
-    """Stored known-claim rows as the classifier's `KnownClaim` (keyed by the row's `key`)."""
-    return [
-        KnownClaim(
-            id=row.key, claim=row.claim, verdict=row.verdict, source_url=row.source_url, date=row.claim_date
-        )
-        for row in rows
-    ]

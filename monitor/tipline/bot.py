@@ -32,7 +32,6 @@ from monitor.store import tips as store
 from monitor.store.schema import KnownClaim as KnownClaimRow
 from monitor.store.schema import Tip, TipAsker, utcnow
 from monitor.text import text_hash
-from monitor.text.verdicts import verdict_kind
 from monitor.tipline import messages
 from monitor.tipline.config import TiplineConfig
 from monitor.tipline.limits import RateLimiter, Verdict
@@ -296,7 +295,7 @@ class Tipline:
             text = messages.officer_verdict(cfg, post.verdict, post.explanation)
             return "decided", post.post_id, post.matched_claim_id, text
         if claim is not None and score.claim_status == CLAIM_CONFIRMED:
-            kind = verdict_kind(claim.verdict)
+            kind = claim.kind  # false (a debunk), true (a confirmed fact) or other (from its verdict)
             if kind == "false":
                 text = messages.debunk(cfg, claim.claim, claim.verdict, claim.explanation, claim.source_url)
                 return "debunk", None, claim.id, text
