@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "MONITOR_"
 CONFIG_FILE = Path("config") / "monitor.toml"
@@ -40,14 +38,6 @@ _SECRET_PARAM = re.compile(
 )
 _BOT_TOKEN = re.compile(r"(?P<head>/bot)(?P<secret>\d+:[\w-]+)")  # Telegram Bot API URLs carry the token
 HIDDEN = "***"
-
-
-def safe_url(url: str) -> str:
-    """A database URL fit for a message: SQLAlchemy's own rendering with the password hidden."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError, TypeError):
-        return redact(url)
 
 
 def redact(text: str) -> str:
@@ -74,7 +64,7 @@ def redact_value(key: str, value: Any) -> Any:
     if SECRET_KEY.search(key):
         return HIDDEN
     if isinstance(value, str):
-        return safe_url(value) if "://" in value else redact(value)
+        return redact(value)  # URL passwords included (the store renders its own URL with SQLAlchemy)
     return value
 
 
@@ -141,10 +131,12 @@ class ReportConfig(_Section):
 
 
 class NarrativesConfig(_Section):
-    """Grouping of posts into narratives (monitor/narratives.py)."""
+    """Grouping of posts into narratives (monitor/narratives/)."""
 
-    # Which posts get a narrative: flagged ones, ones matched to a known debunk, and any scored at least this.
+    # Flagged posts and posts matched to a known debunk open narratives; posts scored at least this may join.
     score_floor: float = Field(0.35, ge=0.0, le=1.0)
+    # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ...").
+    official_accounts: list[str] = Field(default_factory=list)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
     # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)

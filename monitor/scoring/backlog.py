@@ -73,7 +73,7 @@ def score_backlog(
     """Score what the active model has not scored yet, then group the newly flagged posts into narratives."""
     model = load_active_classifier(settings, db)
     scored = score_pending(db, settings, model, limit=limit, on_batch=on_batch)
-    if group and scored:
+    if group:  # also when nothing was scored: a run killed after scoring left posts waiting for a narrative
         grouped = narratives.assign_new_posts(db, settings)
         log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
     return scored

@@ -385,6 +385,22 @@ class EvidencePacket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class NarrativeResponse(Base):
+    """A grouped post that is not a member: a debunk, news or official post answering a narrative, or a post
+    that found no narrative (kind "none"). Members live in `narrative_members`; a post is in one or the other,
+    and being in either means grouping is done with it (a killed run resumes with the rest)."""
+
+    __tablename__ = "narrative_responses"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    narrative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("narratives.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # debunk | news | official | none
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # -- the citizen tipline (issue 17) -------------------------------------------------------------------------
 class TiplineChannel(Base):
     """A tipline channel's saved position (Telegram's update offset), committed with what it covers."""
