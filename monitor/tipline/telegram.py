@@ -149,6 +149,8 @@ def run_polling(
         try:
             updates = channel.get_updates(offset, channel.settings.poll_timeout)
         except TelegramApiError as exc:
+            if stop_event.is_set():
+                break  # the long poll was cut short by the shutdown itself
             pause = exc.retry_after if exc.retry_after else error_pause
             log.warning("tipline: getUpdates failed (%s); trying again in %.0fs", exc, pause)
             stop_event.wait(pause)
