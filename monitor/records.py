@@ -28,6 +28,7 @@ PLATFORMS = (
     "news",
     "factcheck",
     "file",
+    "tipline",
     "other",
 )
 

@@ -28,6 +28,7 @@ from monitor.store.sources import (  # noqa: F401  (re-exported: callers use que
     save_cursor,
     start_run,
 )
+from monitor.store.tips import TIPLINE_PLATFORM
 
 
 def priority_of(score: float, reach: int | None) -> float:
@@ -130,9 +131,9 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
     current = {
         row.id: row
         for row in session.execute(
-            select(Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw).where(
-                Post.id.in_(ids)
-            )
+            select(
+                Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw, Post.priority
+            ).where(Post.id.in_(ids))
         )
     }
     updates = []
@@ -142,16 +143,19 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
             continue
         status = state.triage_status
         flagged_at = state.flagged_at
-        if r["flagged"] and status is None and not reports_hoaxes(state.platform, state.raw):
+        flagged, priority = r["flagged"], priority_of(r["score"], r.get("reach"))
+        if state.platform == TIPLINE_PLATFORM:  # a citizen asked: it stays queued at the tipline's priority
+            flagged, priority = True, state.priority
+        if flagged and status is None and not reports_hoaxes(state.platform, state.raw):
             status, flagged_at = "new", now
-        elif not r["flagged"] and status == "new":
+        elif not flagged and status == "new":
             status = None  # un-flagged before anyone touched it: leaves the queue
         updates.append(
             {
                 "b_id": r["post_id"],
                 "hoax_score": r["score"],
-                "flagged": r["flagged"],
-                "priority": priority_of(r["score"], r.get("reach")),
+                "flagged": flagged,
+                "priority": priority,
                 "scored_version": model_version,
                 "matched_claim_id": r.get("matched_claim_id"),
                 "triage_status": status,

@@ -441,3 +441,81 @@ class LoginAttempt(Base):
     client: Mapped[str | None] = mapped_column(String(100), nullable=True)
     ok: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- the citizen tipline (issue 17) -------------------------------------------------------------------------
+class TiplineChannel(Base):
+    """A tipline channel's saved position (Telegram's update offset), committed with what it covers."""
+
+    __tablename__ = "tipline_channels"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TipAsker(Base):
+    """A citizen who wrote to the tipline, known only by a keyed hash of their chat id.
+
+    `address` (the chat id, encrypted) is kept only while they agree to receive verdicts (/mulai)."""
+
+    __tablename__ = "tip_askers"
+    __table_args__ = (UniqueConstraint("channel", "pseudonym", name="uq_tip_askers_channel_pseudonym"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Tip(Base):
+    """One message a citizen sent: how it was answered, and (unknown ones) the queued post it joined.
+
+    Identical tips share one post (platform "tipline", native id = text hash); the number of distinct
+    askers of a post is its demand. (asker, message_ref) is unique: a message is never answered twice."""
+
+    __tablename__ = "tips"
+    __table_args__ = (UniqueConstraint("asker_id", "message_ref", name="uq_tips_asker_id_message_ref"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("tip_askers.id", ondelete="CASCADE"), index=True)
+    message_ref: Mapped[str] = mapped_column(String(100))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    text_hash: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # debunk | fact | decided | dpt | queued
+    matched_claim_id: Mapped[int | None] = mapped_column(ForeignKey("known_claims.id"), nullable=True)
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verdict_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TipReply(Base):
+    """The tipline's outbox: every message to a citizen is written here first, then sent once.
+
+    pending → sending → sent; a send that fails goes back to pending with a later `next_attempt_at`, a
+    process that stops mid-send leaves `sending`, which is never retried (never answer anyone twice)."""
+
+    __tablename__ = "tip_replies"
+    __table_args__ = (
+        Index("ix_tip_replies_status_next", "status", "next_attempt_at"),
+        Index("ix_tip_replies_asker_message", "asker_id", "message_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("tip_askers.id", ondelete="CASCADE"))
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)  # the message it answers
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(Text)  # encrypted chat id
+    kind: Mapped[str] = mapped_column(String(20))  # answer | verdict | command | throttle
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
