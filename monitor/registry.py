@@ -2,8 +2,9 @@
 
 Versions live as folders (models/candidates/<version>/, models/default/) and, when a database is
 configured, as rows of `model_versions`. The active model is the row marked active, else models/default.
-Promotion compares the candidate with the active model on the fixed evaluation split (the time-split test
-part of data/seed/posts.jsonl) and refuses a worse one unless forced; every promotion is an audit event.
+Promotion compares the candidate with the active model on the real-text suites (../shared/datasets, see
+monitor.classify.suites) and refuses one worse on any beyond noise unless forced; without the shared data it
+falls back to the seed split's F1. Every promotion is an audit event.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from monitor.classify import suites
 from monitor.classify.base import ClassifierError
 from monitor.classify.evaluate import EvaluationResult, evaluate_classifier
 from monitor.classify.model import CARD_FILE, HoaxClassifier
@@ -223,20 +225,33 @@ def promote(
     seed = cfg.path(cfg.paths.data_dir) / "seed" / "posts.jsonl"
     texts, labels, meta = evaluation_split(seed)
     try:
-        candidate_eval = evaluate_classifier(load_configured(folder, cfg), texts, labels, meta)
+        candidate_model = load_configured(folder, cfg)
+        candidate_eval = evaluate_classifier(candidate_model, texts, labels, meta)
     except ClassifierError as exc:
         raise RegistryError(str(exc)) from None
     active_eval: EvaluationResult | None = None
     active_version: str | None = None
+    active_model = None
     if (active_dir / CARD_FILE).is_file() and active_dir.resolve() != Path(folder).resolve():
         active_model = load_configured(active_dir, cfg)
         active_version = active_model.version
         active_eval = evaluate_classifier(active_model, texts, labels, meta)
-    worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
+    # The real-text suites decide when the shared datasets are present; the seed F1 only without them.
+    real_worse = (
+        suites.worse_suites(candidate_model, active_model, suites.default_root(cfg.home))
+        if active_model is not None
+        else None
+    )
+    if real_worse is not None:
+        worse = bool(real_worse)
+        reason = "; ".join(real_worse)
+    else:
+        worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
+        reason = f"F1 {candidate_eval.f1:.3f} < {active_eval.f1:.3f} pada data seed" if worse else ""
     if worse and not force:
         message = (
-            f"ditolak: F1 {candidate_eval.f1:.3f} lebih rendah dari versi aktif {active_version} "
-            f"({active_eval.f1:.3f}) pada data evaluasi tetap; pakai --force untuk memaksa"
+            f"ditolak: lebih buruk dari versi aktif {active_version} melampaui derau ({reason}); "
+            "pakai --force untuk memaksa"
         )
         return PromotionResult(version, False, False, candidate_eval, active_eval, active_version, message)
     now = datetime.now(UTC)

@@ -268,3 +268,27 @@ def test_shown_claim_is_about_the_same_pair_without_changing_the_score(tiny: Pat
     assert [s.matched_claim_id for s in scores] == ["kh-p01", "kh-p02", "kh-p03"]
     assert len({s.claim_similarity for s in scores}) == 1
     assert len({s.hoax_score for s in scores}) == 1 and len({s.flagged for s in scores}) == 1
+
+
+def test_model_file_naming_dangerous_types_is_refused_and_nothing_runs(tmp_path: Path) -> None:
+    """A crafted model.skops naming builtins.exec, os.system and an object whose reduce would run a shell
+    command is refused, naming the types, and the command never runs."""
+    import os
+
+    import skops.io as sio
+
+    from monitor.classify.persist import load_state
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # noqa: ANN204 - the attack: rebuilding the object would run a command
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "model.skops"
+    sio.dump({"word": Payload(), "char": 1, "lr": exec, "calibrator": os.system}, evil)
+    with pytest.raises(ClassifierError) as caught:
+        load_state(evil)
+    message = str(caught.value)
+    assert "builtins.exec" in message and "posix.system" in message and "Payload" in message
+    assert not marker.exists()

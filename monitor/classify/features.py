@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from monitor.text import NEUTRAL_TOKEN, CandidateMasker, KeywordMatcher, Relevance, load_keywords, normalize
+from monitor.text.keywords import KeywordsConfig
 
 # Fact-check / clarification vocabulary: a post carrying these is usually a debunk quoting a hoax.
 DEBUNK_MARKERS = (
@@ -79,6 +80,7 @@ ANNOUNCE_MARKERS = (
     r"dipersilakan|diharap(?:kan)?|dimohon|terbuka (?:untuk|bagi) (?:umum|masyarakat)|dijadwalkan|"
     r"dilaksanakan|digelar|menggelar|melaksanakan|menetapkan|ditetapkan",
     r"#\w+",
+    r"jangan golput|ayo (?:datang|ke tps|memilih|nyoblos|mencoblos)|gunakan hak (?:pilih|suara)(?:mu|nya)?",
     r"^(?:kpu|bawaslu|ppk|pps|kpps|polres|polda|panwascam|pemkab|kapolres|ketua kpu)\b",
 )
 QUESTION_MARKERS = (
@@ -138,9 +140,11 @@ class PreparedBatch:
 class TextPreparer:
     """normalise → keyword relevance → mask candidates, plus the debunk / chain-message signals."""
 
-    def __init__(self, keywords_file: Path) -> None:
+    def __init__(self, keywords_file: Path, keywords: KeywordsConfig | None = None) -> None:
+        """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy)."""
         self.keywords_file = Path(keywords_file)
-        keywords = load_keywords(self.keywords_file)
+        keywords = keywords if keywords is not None else load_keywords(self.keywords_file)
+        self.keywords = keywords
         self.keywords_version = str(getattr(keywords, "version", "unknown"))
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
