@@ -83,8 +83,7 @@ def test_splits_hold_out_by_source_and_time_and_never_leak(real: suites.RealData
     held_out = {dedupe_key(r.text) for rows in real.suites.values() for r in rows}
     assert not held_out & {dedupe_key(r.text) for r in real.train}
     assert len(real.suites["chatter"]) > 5000 and len(real.suites["claims"]) > 1000
-    paths = [s["path"] for s in real.sources]
-    assert all(p.startswith("datasets/") and len(s["sha256"]) == 64 for p, s in zip(paths, real.sources))
+    assert all(s["path"].startswith("datasets/") and len(s["sha256"]) == 64 for s in real.sources)
 
 
 @pytest.mark.shared
