@@ -203,7 +203,12 @@ class HoaxClassifier:
 
     # -- Classifier protocol ------------------------------------------------------------------------
     def fit(
-        self, texts: Sequence[str], labels: Sequence[int], *, fpr_rows: Sequence[bool] | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[int],
+        *,
+        fpr_rows: Sequence[bool] | None = None,
+        sample_weight: Sequence[float] | None = None,
     ) -> HoaxClassifier:
         """Fit; with `target_fpr` set, the threshold is the lowest whose out-of-fold false-positive rate on
         the not-hoax rows marked in `fpr_rows` (real chatter) stays within it — the FPR decides, because at
@@ -222,8 +227,10 @@ class HoaxClassifier:
         if folds < 2:
             raise ValueError("training needs at least two texts of each label")
         oof = np.zeros(len(y), dtype=np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=13).split(X, y):
-            fold_model = self._new_lr().fit(X[train_idx], y[train_idx])
+            fold_weights = None if weights is None else weights[train_idx]
+            fold_model = self._new_lr().fit(X[train_idx], y[train_idx], sample_weight=fold_weights)
             oof[test_idx] = fold_model.decision_function(X[test_idx])
         self.calibrator = fit_platt(oof, y)
         oof_prob = apply_platt(self.calibrator, oof)
@@ -239,7 +246,7 @@ class HoaxClassifier:
             if negatives.size:
                 allowed = int(np.floor(self.target_fpr * negatives.size))
                 self.threshold = float(np.nextafter(negatives[negatives.size - allowed - 1], 1.0))
-        self.lr = self._new_lr().fit(X, y)
+        self.lr = self._new_lr().fit(X, y, sample_weight=weights)
         self.fit_report = {
             "rows": int(len(y)),
             "positives": int(y.sum()),
@@ -269,7 +276,9 @@ class HoaxClassifier:
         return self._vocab_cache
 
     def _new_lr(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
+        return LogisticRegression(
+            C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000, random_state=0
+        )
 
     def add_claims(self, claims: Iterable[KnownClaim]) -> None:
         claims = list(claims)
