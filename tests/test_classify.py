@@ -91,13 +91,22 @@ def test_card_contents(tiny: Path) -> None:
 
 @pytest.mark.skipif(not (DEFAULT_MODEL / "card.json").is_file(), reason="models/default not built")
 def test_default_model_card_records_data_and_metrics() -> None:
-    card = json.loads((DEFAULT_MODEL / "card.json").read_text(encoding="utf-8"))
+    raw = (DEFAULT_MODEL / "card.json").read_text(encoding="utf-8")
+    card = json.loads(raw)
     sources = card["data"]["sources"]
     assert sources[0]["name"] == "seed" and len(sources[0]["sha256"]) == 64 and sources[0]["rows"] > 0
-    for part in ("all", "social", "headline"):
-        assert {"precision", "recall", "f1", "n"} <= set(card["metrics"][part])
+    assert sources[0]["path"] == "data/seed/posts.jsonl"
+    # every public file read is recorded by a path relative to ../shared/datasets, with its hash
+    assert len(sources) > 10 and all(s["path"].startswith("datasets/") for s in sources[1:])
+    assert all(len(s["sha256"]) == 64 for s in sources)
+    assert "/work/" not in raw and "/home/" not in raw and "/tmp/" not in raw
+    assert {"precision", "recall", "f1", "n"} <= set(card["metrics"]["all"])
     assert card["metrics"]["neutrality"]["decision_changes"] == 0
-    assert card["data"]["split_date"] == "2024-02-01"
+    suites = card["suites"]
+    assert set(suites) == {"chatter", "claims", "headlines", "matching", "seed"}
+    for name in ("chatter", "headlines"):
+        assert suites[name]["metric"] == "fpr" and 0 < suites[name]["precision_at_3pct"] < 1
+    assert suites["claims"]["metric"] == "recall" and suites["matching"]["claim_title"]["queries"] > 500
 
 
 PARALLEL = [

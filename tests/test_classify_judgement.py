@@ -118,3 +118,20 @@ def test_a_true_fact_never_raises_a_flag(tmp_path: Path) -> None:
     assert score.claim_status is None or score.matched_claim != fact
     assert any(r.startswith("sesuai fakta") for r in score.reasons), score.reasons
     assert not score.flagged or score.hoax_score >= fresh.threshold
+
+
+def test_active_keywords_mask_at_load_and_a_version_mismatch_is_reported(caplog) -> None:
+    import logging
+
+    from monitor.text import load_keywords
+
+    active = load_keywords(REPO / "config" / "keywords.yml")
+    same = load_classifier(MODEL, keywords=active)
+    assert same.keywords_mismatch is None
+    newer = active.model_copy(update={"version": "2029.1"})
+    with caplog.at_level(logging.WARNING, logger="monitor.classify.model"):
+        model = load_classifier(MODEL, keywords=newer)
+    assert model.keywords_mismatch is not None and "2029.1" in model.keywords_mismatch
+    assert any("keywords version mismatch" in r.getMessage() for r in caplog.records)
+    text = "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing"
+    assert model.predict([text])[0].hoax_score == pytest.approx(same.predict([text])[0].hoax_score)

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 # 2 = set 1 + genre cues (report / announcement / question) and a claim similarity that ignores questions;
 # 3 = set 2 without the relevance columns (off_topic, not_relevant), trained on real text.
 FEATURE_SET = 3
+MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
 # Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
 CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
 
@@ -88,7 +89,7 @@ class HoaxClassifier:
         self.feature_set = feature_set
         self.version = version
         self.keywords_file = Path(keywords_file)
-        self.preparer = TextPreparer(self.keywords_file)
+        self.preparer = TextPreparer(self.keywords_file, strip_markers=feature_set >= 3)
         self.C = C
         self.extra_features = extra_features
         self.claim_features = claim_features
@@ -230,7 +231,9 @@ class HoaxClassifier:
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=13).split(X, y):
             fold_weights = None if weights is None else weights[train_idx]
-            fold_model = self._new_lr().fit(X[train_idx], y[train_idx], sample_weight=fold_weights)
+            fold_model = self._cap_markers(
+                self._new_lr().fit(X[train_idx], y[train_idx], sample_weight=fold_weights)
+            )
             oof[test_idx] = fold_model.decision_function(X[test_idx])
         self.calibrator = fit_platt(oof, y)
         oof_prob = apply_platt(self.calibrator, oof)
@@ -246,7 +249,7 @@ class HoaxClassifier:
             if negatives.size:
                 allowed = int(np.floor(self.target_fpr * negatives.size))
                 self.threshold = float(np.nextafter(negatives[negatives.size - allowed - 1], 1.0))
-        self.lr = self._new_lr().fit(X, y, sample_weight=weights)
+        self.lr = self._cap_markers(self._new_lr().fit(X, y, sample_weight=weights))
         self.fit_report = {
             "rows": int(len(y)),
             "positives": int(y.sum()),
@@ -274,6 +277,15 @@ class HoaxClassifier:
         if self._vocab_cache is None or len(self._vocab_cache) != len(self.word.vocabulary_):
             self._vocab_cache = self.word.get_feature_names_out()
         return self._vocab_cache
+
+    def _cap_markers(self, lr: LogisticRegression) -> LogisticRegression:
+        """Feature set 3: the debunk / chain-message marker columns may inform, never decide (|w| capped)."""
+        if self.feature_set >= 3 and self.extra_features:
+            start = len(self.word.vocabulary_) + len(self.char.vocabulary_)
+            lr.coef_[0, start : start + 2] = np.clip(
+                lr.coef_[0, start : start + 2], -MARKER_WEIGHT_CAP, MARKER_WEIGHT_CAP
+            )
+        return lr
 
     def _new_lr(self) -> LogisticRegression:
         return LogisticRegression(
@@ -320,6 +332,12 @@ class HoaxClassifier:
         asking = (
             batch.genre_features()[:, 2] >= 1.0 if self.feature_set >= 2 else np.zeros(len(probs), dtype=bool)
         )
+        # Feature set 3: an invitation to vote with no debunk match is not flagged on its score alone.
+        invites = (
+            batch.call_to_vote
+            if self.feature_set >= 3 and batch.call_to_vote is not None
+            else np.zeros(len(probs), dtype=bool)
+        )
         # Top terms are only shown for posts at or above the threshold: compute them for those rows only.
         above = np.flatnonzero(probs >= threshold)
         terms: list[list[str]] = [[] for _ in range(len(probs))]
@@ -335,6 +353,8 @@ class HoaxClassifier:
             if status is not None:
                 claim = claim_index.claims[matches.prefer_candidates(i, relevance.candidates, claim_index)]
             debunk_term = batch.debunk_terms[i]
+            if debunk_term is None and batch.fact_checked is not None:
+                debunk_term = batch.fact_checked[i]
             prob = float(probs[i])
             fact = None
             if matches.fact_index is not None and matches.fact_index[i] >= 0:
@@ -343,7 +363,14 @@ class HoaxClassifier:
                     fact = claim_index.claims[int(matches.fact_index[i])]
             # A confirmed match to a debunk flags the post, unless the post itself reads as a debunk quoting
             # the claim, plainly asks whether it is true, or is nearer to a known true fact.
-            flagged = prob >= threshold or (
+            # Feature set 3: a post that reads as a debunk by its content ("tidak benar", "[HOAKS]",
+            # "dibantah"; surface markers like "Faktanya" no longer count) is never flagged on its score.
+            by_score = (
+                prob >= threshold
+                and not (invites[i] and status is None)
+                and not (self.feature_set >= 3 and debunk_term is not None)
+            )
+            flagged = by_score or (
                 status == CLAIM_CONFIRMED and debunk_term is None and not asking[i] and fact is None
             )
             topics = list(relevance.topics) or ["other"]
@@ -450,7 +477,7 @@ class HoaxClassifier:
         version different from the one the model was trained with is logged and kept in
         `keywords_mismatch` for the CLI and dashboard to show."""
         trained = self.preparer.keywords_version
-        self.preparer = TextPreparer(self.keywords_file, keywords)
+        self.preparer = TextPreparer(self.keywords_file, keywords, strip_markers=self.feature_set >= 3)
         active = self.preparer.keywords_version
         self.keywords_mismatch = (
             None
