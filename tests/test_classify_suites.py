@@ -94,3 +94,24 @@ def test_claim_title_pairs_are_real_pairs(shared_datasets: Path) -> None:
     assert all(p.label == 1 and p.query.strip() and p.target.strip() for p in pairs)
     nli = realdata.indonli_pairs(shared_datasets)
     assert {p.label for p in nli} == {0, 1}
+
+
+@pytest.mark.shared
+def test_evaluate_suite_cli_prints_each_suite_with_precision_at_prevalence() -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"{SHARED_DATASETS} is absent")
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--suite", "chatter,claims,seed", "--limit", "120", "--datasets", str(SHARED_DATASETS)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    assert "fpr=" in lines["chatter"] and "precision@3% prevalence=" in lines["chatter"]
+    assert "recall=" in lines["claims"] and "F1=" in lines["seed"]
+    bad = CliRunner().invoke(app, ["evaluate", "--suite", "nonsense"])
+    assert bad.exit_code != 0 and "unknown suite" in bad.output
