@@ -20,7 +20,7 @@ MODULES = (
     "monitor.triage",
     "monitor.store.trends",
     "monitor.operations",
-    "monitor.registry",
+    "monitor.scoring.registry",
     "monitor.reports",
 )
 
