@@ -6,7 +6,7 @@ import importlib
 import sys
 import traceback
 
-ALL = ("ingest", "text", "classify", "narratives", "report", "dashboard")
+ALL = ("ingest", "text", "classify", "narratives", "report", "dashboard", "distributed")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,7 +101,7 @@ class NarrativesConfig(_Section):
 
 
 class DistributedConfig(_Section):
-    """Distributed mode (`monitor worker`, `monitor beat`; monitor/distributed/): the broker and its rhythm."""
+    """Distributed mode (`monitor worker`, `monitor beat`, monitor/distributed/): broker and rhythm."""
 
     # RabbitMQ; a password belongs in MONITOR_DISTRIBUTED__BROKER_URL, not in the file.
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"

@@ -88,19 +88,24 @@ def test_a_second_write_of_the_same_scores_replaces_them(db: Database, settings:
 def test_claimed_pages_are_disjoint_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
     settings = load_settings(REPO / "config" / "monitor.toml", database_url=pg_db.url, home=REPO)
     _ingest(pg_db, settings, 10)
-    with claiming.claimed_posts(pg_db, "v1", 4) as (_, first):
-        with claiming.claimed_posts(pg_db, "v1", 4) as (_, second):
-            with claiming.claimed_posts(pg_db, "v1", 4) as (_, third):
-                pass
+    with (
+        claiming.claimed_posts(pg_db, "v1", 4) as (_, first),
+        claiming.claimed_posts(pg_db, "v1", 4) as (_, second),
+        claiming.claimed_posts(pg_db, "v1", 4) as (_, third),
+    ):
+        pass  # all three claims are open together
     assert [len(first), len(second), len(third)] == [4, 4, 2]
     ids = [row[0] for row in first + second + third]
     assert len(set(ids)) == 10
 
 
 def test_a_named_lock_is_held_by_one_holder_at_a_time(db: Database) -> None:
-    with claiming.hold_lock(db, "collect:masto") as first:
-        with claiming.hold_lock(db, "collect:masto") as second, claiming.hold_lock(db, "collect:x") as other:
-            assert (first, second, other) == (True, False, True)
+    with (
+        claiming.hold_lock(db, "collect:masto") as first,
+        claiming.hold_lock(db, "collect:masto") as second,
+        claiming.hold_lock(db, "collect:x") as other,
+    ):
+        assert (first, second, other) == (True, False, True)
     with claiming.hold_lock(db, "collect:masto") as again:
         assert again
 
