@@ -1,10 +1,11 @@
 """Distributed-mode benchmark: scoring N stored posts with 1 worker process vs 2, and end-to-end posts/s
 (collect → store → score) through RabbitMQ vs the single-machine pipeline, in one run.
 
-- Scoring: N generated posts are imported once into a scratch PostgreSQL database; for 1 and then 2 pool
-  processes (`monitor worker -Q score -c P`) the scores are reset and 4·P scoring tasks split the work
-  (pages claimed with SKIP LOCKED). The rate is taken between 5 % and 95 % of the posts scored, so the
-  workers' start-up (imports, loading the model) is left out; the ratio of the two rates is the scaling.
+- Scoring: N generated posts are imported once into a scratch PostgreSQL database; for 1 and 2 pool
+  processes (`monitor worker -Q score -c P`), in alternating rounds, the scores are reset (and the table
+  vacuumed) and 4·P scoring tasks split the work (pages claimed with SKIP LOCKED). The rate is taken
+  between 5 % and 95 % of the posts scored, so the workers' start-up (imports, loading the model) is left
+  out; the ratio of the median rates is the scaling.
 - End to end: E posts in two inbox sources. Single machine: `monitor collect` then `monitor score` on
   SQLite (the district laptop's way). Distributed: a worker with two processes on the collect and score
   queues, the two collect tasks sent at once, then two scoring tasks; from the first send to the last post
@@ -12,16 +13,18 @@
 
 The machine may be shared with other work: the table says what the load average was.
 
-    python -m bench.distributed [--n 100000] [--e2e 20000] [--keep]
+    python -m bench.distributed [--n 100000] [--e2e 20000] [--rounds 2] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import create_engine, func, select, text, update
 
 from bench.common import emit
@@ -140,11 +144,14 @@ def _counts(db: Any) -> tuple[int, int]:
 
 
 def _reset_scores(db: Any) -> None:
+    """Unscore every post, then VACUUM: each run starts on the same table, not on the last run's dead rows."""
     from monitor.store.schema import Post, Score
 
     with db.session() as session:
         session.execute(Score.__table__.delete())
         session.execute(update(Post).values(scored_version=None, hoax_score=None, flagged=False))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE) posts, scores"))
 
 
 def _sender(home: Path, db_url: str, prefix: str) -> Any:
@@ -161,35 +168,70 @@ def _sender(home: Path, db_url: str, prefix: str) -> Any:
     )
 
 
-def bench_scoring(db: Any, home: Path, prefix: str, n: int, work: Path) -> list[dict[str, Any]]:
+def bench_scoring(db: Any, home: Path, prefix: str, n: int, work: Path, rounds: int) -> list[dict[str, Any]]:
+    """Alternating runs (1, 2, 2, 1, 1, 2, …): a load that drifts during the bench hits both sides alike."""
     rows = []
     sender = _sender(home, db.url, prefix)
-    for processes in (1, 2):
+    order = [p for r in range(rounds) for p in ((1, 2) if r % 2 == 0 else (2, 1))]
+    for run, processes in enumerate(order):
         _reset_scores(db)
-        worker = Worker(_env(home, db.url, prefix), "score", processes, work / f"score-{processes}.log")
+        load = os.getloadavg()[0]
+        worker = Worker(_env(home, db.url, prefix), "score", processes, work / f"score-{run}-{processes}.log")
         try:
             tasks = 4 * processes
             for _ in range(tasks):
                 sender.send_task("monitor.score", kwargs={"limit": -(-n // tasks), "group": False})
-            marks: dict[str, float] = {}
+            marks: dict[str, Any] = {}
 
-            def progress(marks: dict[str, float] = marks) -> bool:
+            def progress(marks: dict[str, Any] = marks, worker: Worker = worker) -> bool:
                 _, scored = _counts(db)
                 now = time.monotonic()
-                if scored >= 0.05 * n:
-                    marks.setdefault("p5", now)
-                    marks.setdefault("n5", scored)
-                if scored >= 0.95 * n:
-                    marks.setdefault("p95", now)
-                    marks.setdefault("n95", scored)
+                for mark, share in (("5", 0.05), ("95", 0.95)):
+                    if scored >= share * n and "p" + mark not in marks:
+                        marks.update({"p" + mark: now, "n" + mark: scored, "cpu" + mark: _cpu(worker, db)})
                 return scored >= n
 
             _poll(progress, 3600, f"scoring with {processes} process(es)", worker)
         finally:
             worker.stop()
-        rate = (marks["n95"] - marks["n5"]) / (marks["p95"] - marks["p5"])
-        rows.append({"run": f"score {n:,} posts, {processes} process(es)", "posts_per_s": rate})
+        posts = marks["n95"] - marks["n5"]
+        (worker_5, pg_5), (worker_95, pg_95) = marks["cpu5"], marks["cpu95"]
+        rows.append(
+            {
+                "run": f"score {n:,} posts, {processes} process(es), run {run + 1}",
+                "processes": processes,
+                "posts_per_s": posts / (marks["p95"] - marks["p5"]),
+                # CPU time per post: the per-core rate the capacity estimate starts from.
+                "worker_cpu_ms_per_post": 1000 * (worker_95 - worker_5) / posts,
+                "postgres_cpu_ms_per_post": 1000 * _delta(pg_5, pg_95) / posts,
+                "load_average": load,
+            }
+        )
     return rows
+
+
+def _cpu(worker: Worker, db: Any) -> tuple[float, dict[int, float]]:
+    """CPU seconds of the worker's process tree, and of each PostgreSQL backend serving the bench database."""
+    root = psutil.Process(worker.popen.pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    backends: dict[int, float] = {}
+    with db.engine.connect() as connection:
+        pids = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                backends[pid] = times.user + times.system
+    return total, backends
+
+
+def _delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def bench_end_to_end(db: Any, home: Path, prefix: str, e2e: int, work: Path) -> list[dict[str, Any]]:
@@ -211,7 +253,14 @@ def bench_end_to_end(db: Any, home: Path, prefix: str, e2e: int, work: Path) -> 
     local = Database(sqlite_url)
     stored, scored = _counts(local)
     local.dispose()
-    rows.append({"run": "end to end, single machine (SQLite)", "posts_per_s": scored / single})
+    rows.append(
+        {
+            "run": "end to end, single machine (SQLite)",
+            "processes": 1,
+            "posts_per_s": scored / single,
+            "load_average": os.getloadavg()[0],
+        }
+    )
     # Distributed: PostgreSQL, one worker with two processes on collect and score.
     _reset_posts(db)
     for i in (1, 2):
@@ -232,7 +281,12 @@ def bench_end_to_end(db: Any, home: Path, prefix: str, e2e: int, work: Path) -> 
     finally:
         worker.stop()
     rows.append(
-        {"run": "end to end, distributed (RabbitMQ + PostgreSQL)", "posts_per_s": stored / distributed}
+        {
+            "run": "end to end, distributed (RabbitMQ + PostgreSQL)",
+            "processes": 2,
+            "posts_per_s": stored / distributed,
+            "load_average": os.getloadavg()[0],
+        }
     )
     return rows
 
@@ -265,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.distributed", description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="posts scored by 1 and by 2 processes")
     ap.add_argument("--e2e", type=int, default=20_000, help="posts collected and scored end to end")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating 1-vs-2 rounds (median taken)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database and folder")
     args = ap.parse_args(argv)
 
@@ -288,8 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         _monitor(["import", str(stream), "--no-score", "--quiet"], env, cwd=home)
         imported = time.monotonic() - start
         db = Database(db_url)
-        rows = bench_scoring(db, home, prefix, args.n, work)
-        ratio = rows[1]["posts_per_s"] / rows[0]["posts_per_s"]
+        rows = bench_scoring(db, home, prefix, args.n, work, args.rounds)
+        two = statistics.median(r["posts_per_s"] for r in rows if r["processes"] == 2)
+        ratio = two / statistics.median(r["posts_per_s"] for r in rows if r["processes"] == 1)
         rows += bench_end_to_end(db, home, prefix, args.e2e, work)
         db.dispose()
         load_after = os.getloadavg()[0]
