@@ -127,3 +127,12 @@ def test_the_compose_file_runs_commands_the_cli_has() -> None:
         assert result.exit_code == 0, f"deploy/compose.yml: service {name}: {result.output}"
         for option in (part for part in service["command"] if part.startswith("--")):
             assert option in result.output, f"deploy/compose.yml: service {name}: no option {option}"
+
+
+def test_an_unreachable_broker_is_a_clear_skip_reason() -> None:
+    from distributed_harness import _broker_reachable
+
+    reason = _broker_reachable("amqp://guest:guest@127.0.0.1:9//")
+    assert reason is not None and reason.startswith(
+        "RabbitMQ not reachable at amqp://guest:guest@127.0.0.1:9//"
+    )
