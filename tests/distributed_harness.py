@@ -111,6 +111,17 @@ def monitor_env(home: Path, db_url: str, broker: Broker, **extra: str) -> dict[s
     return env
 
 
+_LIVE: list[Proc] = []
+
+
+def kill_leftovers() -> None:
+    """SIGKILL every process a test started and did not stop (a failed assertion leaves them running)."""
+    while _LIVE:
+        proc = _LIVE.pop()
+        if proc.popen.poll() is None:
+            proc.kill9()
+
+
 class Proc:
     """A `monitor ...` process in its own process group, its output in a file the test can poll."""
 
@@ -125,6 +136,7 @@ class Proc:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        _LIVE.append(self)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -134,7 +146,8 @@ class Proc:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(30)
-        self._out.close()
+        if not self._out.closed:
+            self._out.close()
 
     def stop(self, timeout: float = 120) -> int:
         """SIGTERM to the main process (a warm shutdown: the task in hand finishes), then wait."""

@@ -21,6 +21,7 @@ from distributed_harness import (
     Broker,
     Proc,
     broker_for_session,
+    kill_leftovers,
     monitor_env,
     purge,
     queue_depth,
@@ -45,6 +46,12 @@ TOTAL = 400
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
     yield from broker_for_session()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_processes() -> Iterator[None]:
+    yield
+    kill_leftovers()
 
 
 def _home(tmp_path: Path, db: Database, sources: list[dict] | None = None) -> Settings:

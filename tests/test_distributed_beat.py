@@ -13,6 +13,7 @@ from distributed_harness import (
     Broker,
     Proc,
     broker_for_session,
+    kill_leftovers,
     monitor_env,
     purge,
     queue_depth,
@@ -30,6 +31,12 @@ from monitor.store import Database, claiming
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
     yield from broker_for_session()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_processes() -> Iterator[None]:
+    yield
+    kill_leftovers()
 
 
 def _sources(tmp_path: Path) -> Path:
