@@ -6,7 +6,19 @@ import importlib
 import sys
 import traceback
 
-ALL = ("ingest", "text", "classify", "narratives", "report", "dashboard", "distributed")
+ALL = (
+    "ingest",
+    "text",
+    "relevance_gaps",
+    "classify",
+    "narratives",
+    "report",
+    "dashboard",
+    "collect",
+    "evidence",
+    "hostile",
+    "distributed",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

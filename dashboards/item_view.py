@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import ui
+from dashboards import evidence_panel, ui
 from monitor import triage
 from monitor.auth import PermissionDenied
 from monitor.i18n import action_label, format_time, status_label
@@ -170,6 +170,7 @@ def render(ctx: ui.Context, post_id: int) -> None:
                 hide_index=True,
                 width="stretch",
             )
+    evidence_panel.render(ctx, post.id)
     _actions(ctx, state, detail)
     with st.expander(ctx.t("item.history")):
         if detail.events:

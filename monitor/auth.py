@@ -41,6 +41,8 @@ ESCALATE_POLRI = "escalate.polri"
 MARK_VIOLATION = "violation.mark"
 FOLLOW_UP = "followup.record"
 CLOSE_POLRI = "close.polri"  # close an item escalated to Polri after the follow-up
+FREEZE_EVIDENCE = "freeze_evidence"  # freeze an evidence packet and download the case file (Polri: its items)
+RELEASE_EVIDENCE = "evidence.release"  # delete the files of a packet of an item decided "bukan hoaks"
 # Running the system
 MODEL_RETRAIN = "model.retrain"
 MODEL_PROMOTE = "model.promote"
@@ -65,6 +67,8 @@ ALL_PERMISSIONS = frozenset(
         MARK_VIOLATION,
         FOLLOW_UP,
         CLOSE_POLRI,
+        FREEZE_EVIDENCE,
+        RELEASE_EVIDENCE,
         MODEL_RETRAIN,
         MODEL_PROMOTE,
         USERS_MANAGE,
@@ -83,14 +87,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # triage any item, publish a clarification note, escalate to Bawaslu or Polri
     "kpu": frozenset(
         {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, CLARIFY}
-        | {ESCALATE_BAWASLU, ESCALATE_POLRI}
+        | {ESCALATE_BAWASLU, ESCALATE_POLRI, FREEZE_EVIDENCE}
     ),
     # triage, mark as election violation, escalate to Polri
     "bawaslu": frozenset(
         {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, MARK_VIOLATION, ESCALATE_POLRI}
+        | {FREEZE_EVIDENCE}
     ),
     # sees items escalated to Polri (and trends), records follow-up
-    "polri": frozenset({QUEUE_READ_POLRI, TRENDS_READ, FOLLOW_UP, CLOSE_POLRI}),
+    "polri": frozenset({QUEUE_READ_POLRI, TRENDS_READ, FOLLOW_UP, CLOSE_POLRI, FREEZE_EVIDENCE}),
 }
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -1,9 +1,15 @@
 """Running a source: collector → pipeline, with the run and the source's health recorded (services floor).
 
-A failing source never stops the others: every error is caught here, recorded in the run and in the
-source's health (last error, consecutive failures), and the next source goes on. When a collector raises
-mid-stream, what it yielded before the error is still committed together with a cursor covering exactly
-that, so the next run continues from there.
+A failing source never stops the others, and inside a source a failing target (channel, hashtag, feed URL)
+never stops the source's other targets: the collector reports each target's outcome, recorded here per
+target (`store.sources.record_target_reports`) and summed up in the source's health. When a collector
+raises mid-stream, what it yielded before the error is still committed together with a cursor covering
+exactly that, so the next run continues from there. A target that hit a rate limit with Retry-After is
+held back until then.
+
+The on/off switch has one home, the `sources.enabled` flag (written by the Sumber page, defaulting to
+config/sources.yml's `enabled`): `monitor run`, `monitor collect` and the page all go through
+`source_enabled` / `set_source_enabled` here.
 """
 
 from __future__ import annotations
@@ -14,13 +20,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.collectors.base import Collector, CollectorError, Interrupted, SourceConfigError
+from sqlalchemy.orm import Session
+
+from monitor.collectors.base import Collector, CollectorError, Interrupted, SourceConfigError, TargetReport
 from monitor.collectors.registry import build_collector
 from monitor.config import Settings, SourceConfig, load_sources
+from monitor.i18n import format_time
 from monitor.pipeline import IngestStats, Pipeline
-from monitor.store import Database, queries
+from monitor.store import Database
+from monitor.store import sources as source_store
+from monitor.store.runs import close_stale_runs
 
 log = logging.getLogger(__name__)
+
+SWITCHED_OFF = "switched off (config/sources.yml or the Sumber page); --force collects it anyway"
 
 
 @dataclass
@@ -35,15 +48,17 @@ class CollectionResult:
     skipped: str | None = None
     interrupted: bool = False
     run_id: int | None = None
+    targets: list[TargetReport] = field(default_factory=list)
 
 
 class _Feed:
     """Wraps a collector's stream: counts posts, stops after the current post on shutdown, and turns a
     collector error into the end of the stream (kept for later), so the pipeline commits what came before."""
 
-    def __init__(self, posts: Iterable[Any], stop_event: threading.Event) -> None:
+    def __init__(self, posts: Iterable[Any], stop_event: threading.Event, source_kind: str | None) -> None:
         self._posts = posts
         self._stop = stop_event
+        self._kind = source_kind
         self.items = 0
         self.error: BaseException | None = None
         self.stopped = False
@@ -52,6 +67,8 @@ class _Feed:
         try:
             for post in self._posts:
                 self.items += 1
+                if self._kind is not None:
+                    post.raw.setdefault("source_kind", self._kind)
                 yield post
                 if self._stop.is_set():
                     self.stopped = True
@@ -77,6 +94,48 @@ def make_collector(settings: Settings, source: SourceConfig) -> Collector:
     )
 
 
+# -- the on/off switch ---------------------------------------------------------------------------------------
+def source_enabled(session: Session, source: SourceConfig) -> bool:
+    """Whether `source` runs: the database switch, defaulting to (and following edits of) the config file."""
+    return source_store.sync_source_switch(session, source.name, source.type, source.enabled)
+
+
+def set_source_enabled(session: Session, name: str, enabled: bool) -> bool:
+    """Switch a source on or off (what the Sumber page calls); returns the value before."""
+    return source_store.set_source_enabled(session, name, enabled)
+
+
+def switch_states(session: Session, settings: Settings) -> dict[str, bool]:
+    """Every configured source's effective on/off by name (for the Sumber page and `monitor sources`)."""
+    return {source.name: source_enabled(session, source) for source in load_sources(settings)}
+
+
+def enabled_sources(db: Database, settings: Settings) -> list[SourceConfig]:
+    """The configured sources whose switch is on, in config order."""
+    configured = load_sources(settings)
+    with db.session() as session:
+        return [source for source in configured if source_enabled(session, source)]
+
+
+def close_crashed_runs(db: Database, settings: Settings) -> list[int]:
+    """Close collection runs left open by a killed process (call while holding the runner lock)."""
+    closed = close_stale_runs(db, source_names=[source.name for source in load_sources(settings)])
+    if closed:
+        log.warning("closed %d collection run(s) left open by a stopped process: %s", len(closed), closed)
+    return closed
+
+
+# -- one run ---------------------------------------------------------------------------------------------
+def _summary(reports: list[TargetReport]) -> str | None:
+    failed = [r for r in reports if r.ok is False]
+    if not failed:
+        return None
+    if len(reports) == 1:
+        return failed[0].error  # the source is its one target: its error says it all
+    detail = "; ".join(f"{r.target}: {r.error}" for r in failed)
+    return f"{len(failed)} of {len(reports)} targets failing: {detail}"
+
+
 def _record(
     db: Database,
     source: SourceConfig,
@@ -86,12 +145,15 @@ def _record(
     error: str | None,
     *,
     run_note: str | None = None,
+    reports: list[TargetReport] | None = None,
 ) -> None:
     with db.session() as session:
-        queries.ensure_source(session, source.name, source.type)
+        source_store.ensure_source(session, source.name, source.type)
         if run_id is not None:
-            queries.finish_run(session, run_id, error or run_note)
-        queries.record_source_health(session, source.name, ok, items, error)
+            source_store.finish_run(session, run_id, error or run_note)
+        source_store.record_source_health(session, source.name, ok, items, error)
+        if reports:
+            source_store.record_target_reports(session, source.name, reports)
 
 
 def collect_source(
@@ -114,15 +176,18 @@ def collect_source(
         return CollectionResult(source.name, ok=False, error=message)
     collector.bind_stop_event(stop_event)
     with db.session() as session:
-        row = queries.ensure_source(session, source.name, source.type)
+        row = source_store.ensure_source(session, source.name, source.type)
         cursor = row.cursor
-        run_id = queries.start_run(session, source.name)
+        held = source_store.held_targets(session, source.name)
+        run_id = source_store.start_run(session, source.name)
+    collector.hold = {t: f"rate limited until {format_time(u, settings.tz)}" for t, u in held.items()}
+    kind = "official" if getattr(collector.options, "official", False) else None
     feed: _Feed | None = None
     stats = IngestStats()
     error: BaseException | None = None
     try:
         pipeline = pipeline or Pipeline(db, settings)
-        feed = _Feed(collector.fetch(cursor), stop_event)
+        feed = _Feed(collector.fetch(cursor), stop_event, kind)
         stats = pipeline.ingest(feed, source=source.name, checkpoint=collector.checkpoint, run_id=run_id)
         error = feed.error
         if error is None or isinstance(error, Interrupted):
@@ -135,6 +200,7 @@ def collect_source(
         collector.close()
     items = feed.items if feed is not None else 0
     interrupted = isinstance(error, Interrupted) or (feed is not None and feed.stopped)
+    reports = [collector.reports.get(t) or TargetReport(t) for t in collector.targets()]
     if error is not None and not isinstance(error, Interrupted):
         if isinstance(error, CollectorError):
             message = str(error)
@@ -142,10 +208,18 @@ def collect_source(
         else:
             message = f"internal error: {error.__class__.__name__}: {error}"
             log.error("source %s failed after %d item(s)", source.name, items, exc_info=error)
-        _record(db, source, run_id, False, items, message)
-        return CollectionResult(source.name, False, items, stats, message, run_id=run_id)
+        for report in reports:
+            if report.ok is None and report.held is None:  # the whole source failed before or at it
+                report.ok, report.error, report.kind = False, message, getattr(error, "kind", "internal")
+        _record(db, source, run_id, False, items, message, reports=reports)
+        return CollectionResult(source.name, False, items, stats, message, run_id=run_id, targets=reports)
+    failing = _summary(reports)
+    if failing is not None:
+        log.warning("source %s: %s", source.name, failing)
+        _record(db, source, run_id, False, items, failing, reports=reports)
+        return CollectionResult(source.name, False, items, stats, failing, run_id=run_id, targets=reports)
     note = "interrupted by shutdown" if interrupted else None
-    _record(db, source, run_id, True, items, None, run_note=note)
+    _record(db, source, run_id, True, items, None, run_note=note, reports=reports)
     log.info(
         "source %s: %d item(s), %d new, %d updated%s",
         source.name,
@@ -154,7 +228,9 @@ def collect_source(
         stats.updated,
         f" ({note})" if note else "",
     )
-    return CollectionResult(source.name, True, items, stats, None, interrupted=interrupted, run_id=run_id)
+    return CollectionResult(
+        source.name, True, items, stats, None, interrupted=interrupted, run_id=run_id, targets=reports
+    )
 
 
 def collect_all(
@@ -162,20 +238,28 @@ def collect_all(
     settings: Settings,
     *,
     only: str | None = None,
+    force: bool = False,
     stop_event: threading.Event | None = None,
 ) -> list[CollectionResult]:
-    """Collect every enabled source once (or just `only`, enabled or not), one after another.
+    """Collect every switched-on source once (or just `only`), one after another.
 
+    A switched-off source is skipped with the reason, also when named with `only`, unless `force`.
     Sources whose credentials are missing are skipped with the reason (unless named with `only`, in
     which case the run fails and health says what to set).
     """
     stop_event = stop_event or threading.Event()
-    sources = [find_source(settings, only)] if only else [s for s in load_sources(settings) if s.enabled]
+    sources = [find_source(settings, only)] if only else load_sources(settings)
     pipeline = Pipeline(db, settings)
     results = []
     for source in sources:
         if stop_event.is_set():
             break
+        with db.session() as session:
+            enabled = source_enabled(session, source)
+        if not enabled and not force:
+            log.info("source %s skipped: switched off", source.name)
+            results.append(CollectionResult(source.name, ok=True, skipped=SWITCHED_OFF))
+            continue
         if not only:
             try:
                 missing = make_collector(settings, source).missing_credentials()

@@ -7,7 +7,9 @@ the environment variable), the key and what was expected, so an officer editing 
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -23,6 +25,47 @@ CONFIG_FILE = Path("config") / "monitor.toml"
 
 class ConfigError(ValueError):
     """A configuration file or variable is invalid; the message names where and what."""
+
+
+# -- secrets never reach a message -----------------------------------------------------------------------
+SECRET_KEY = re.compile(r"token|password|passwd|secret|api[_-]?key|credential|salt", re.IGNORECASE)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?P<at>@)", re.IGNORECASE
+)
+_SECRET_PARAM = re.compile(
+    r"(?P<head>\b[\w.-]*(?:token|password|passwd|secret|api[_-]?key)[\w.-]*\s*[=:]\s*['\"]?)(?P<secret>[^\s&'\",;]+)",
+    re.IGNORECASE,
+)
+_BOT_TOKEN = re.compile(r"(?P<head>/bot)(?P<secret>\d+:[\w-]+)")  # Telegram Bot API URLs carry the token
+HIDDEN = "***"
+
+
+def redact(text: str) -> str:
+    """`text` with passwords in URLs and the values of token/password/secret/api-key settings hidden."""
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + HIDDEN + m["at"], text)
+    text = _BOT_TOKEN.sub(lambda m: m["head"] + HIDDEN, text)
+    return _SECRET_PARAM.sub(lambda m: m["head"] + HIDDEN, text)
+
+
+class RedactingFilter(logging.Filter):
+    """A log handler filter: each record's message (and traceback text) with secrets redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def redact_value(key: str, value: Any) -> Any:
+    """A configuration value as a message may show it: secrets by key name hidden, URLs without passwords."""
+    if SECRET_KEY.search(key):
+        return HIDDEN
+    if isinstance(value, str):
+        return redact(value)  # URL passwords included (the store renders its own URL with SQLAlchemy)
+    return value
 
 
 def find_home(start: Path | None = None) -> Path:
@@ -58,6 +101,9 @@ class PipelineConfig(_Section):
     batch_size: int = Field(1000, ge=1, le=100_000)
     score_batch_size: int = Field(512, ge=1, le=100_000)
     store_irrelevant: bool = False
+    # One input line's bounds (monitor/collectors/files.py Limits): longer text or lines are rejected.
+    max_text_chars: int = Field(100_000, ge=1_000, le=10_000_000)
+    max_line_bytes: int = Field(2_000_000, ge=10_000, le=100_000_000)
 
 
 class ClassifierConfig(_Section):
@@ -85,10 +131,12 @@ class ReportConfig(_Section):
 
 
 class NarrativesConfig(_Section):
-    """Grouping of posts into narratives (monitor/narratives.py)."""
+    """Grouping of posts into narratives (monitor/narratives/)."""
 
-    # Which posts get a narrative: flagged ones, ones matched to a known debunk, and any scored at least this.
+    # Flagged posts and posts matched to a known debunk open narratives; posts scored at least this may join.
     score_floor: float = Field(0.35, ge=0.0, le=1.0)
+    # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ...").
+    official_accounts: list[str] = Field(default_factory=list)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
     # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)
@@ -98,6 +146,25 @@ class NarrativesConfig(_Section):
     batch_size: int = Field(500, ge=1, le=100_000)
     # Texts the TF-IDF fallback learns its vocabulary from (missing files are skipped).
     reference_files: list[Path] = [Path("data/known_hoaxes.jsonl"), Path("data/seed/posts.jsonl")]
+
+
+class EvidenceConfig(_Section):
+    """Evidence packets (monitor/evidence): where the frozen files live and how the page is captured."""
+
+    # Content-addressed files (SHA-256); on PostgreSQL deployments, a folder every server shares.
+    folder: Path = Path("data/evidence")
+    screenshot: bool = True  # full-page screenshot with headless Chromium
+    chromium_path: Path = Path("/usr/bin/chromium")
+    fetch_timeout: float = Field(20.0, gt=0, le=600)  # seconds for connect and for each read
+    fetch_deadline: float = Field(60.0, gt=0, le=3600)  # seconds for the whole page download
+    max_page_bytes: int = Field(10_000_000, ge=1024)  # a larger page is cut here and the packet says so
+    screenshot_timeout: float = Field(45.0, gt=0, le=600)  # seconds for Chromium to load and shoot
+    window_width: int = Field(1280, ge=320, le=4000)
+    # Post URLs come from strangers: hosts resolving to loopback/private/link-local addresses are refused
+    # (the server's own network is not theirs to probe). True only for tests and closed lab setups.
+    allow_private_hosts: bool = False
+    # `monitor run` freezes escalated items without a packet this often (the escalating officer's name).
+    pending_minutes: float = Field(2.0, gt=0, le=1440)
 
 
 class DistributedConfig(_Section):
@@ -129,6 +196,7 @@ class Settings(BaseSettings):
     dashboard: DashboardConfig = DashboardConfig()
     report: ReportConfig = ReportConfig()
     narratives: NarrativesConfig = NarrativesConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     distributed: DistributedConfig = DistributedConfig()
     home: Path = Field(default_factory=find_home, exclude=True)
 
@@ -145,7 +213,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError(f"a sqlite:/// or postgresql+psycopg:// URL, got {value!r}")
+            # The value is shown once, by _describe, with its password hidden.
+            raise ValueError("a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
     @classmethod
@@ -198,11 +267,11 @@ class SourcesFile(BaseModel):
     sources: list[SourceConfig] = Field(default_factory=list)
 
 
-def _problem(err: Any) -> str:
-    """One pydantic error as the reader fixes it: what is wrong, and the value found."""
+def _problem(err: Any, key: str = "") -> str:
+    """One pydantic error as the reader fixes it: what is wrong, and the value found (secrets hidden)."""
     got = err.get("input")
-    got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-    message = err["msg"]
+    got_text = "" if isinstance(got, dict | list) or got is None else f" (got {redact_value(key, got)!r})"
+    message = redact(err["msg"])
     if err["type"] == "extra_forbidden":
         message = "unknown key (check its spelling)"
     elif err["type"] == "missing":
@@ -217,7 +286,7 @@ def _describe(errors: list[Any], where: str, env_keys: set[str]) -> str:
         key = ".".join(loc) or "(top level)"
         env_name = ENV_PREFIX + "__".join(loc).upper()
         origin = f"environment variable {env_name}" if env_name in env_keys else where
-        lines.append(f"{origin}: {key}: {_problem(err)}")
+        lines.append(f"{origin}: {key}: {_problem(err, key)}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
 

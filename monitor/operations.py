@@ -79,8 +79,9 @@ def set_source_enabled(session: Session, actor: Actor, name: str, enabled: bool)
     source = queries.get_source(session, name)
     if source is None:
         raise OperationError(f"unknown source {name!r}")
-    before = {"enabled": source.enabled}
-    source.enabled = enabled
+    from monitor.collection import set_source_enabled as switch  # the switch's one home
+
+    before = {"enabled": switch(session, name, enabled)}
     queries.add_audit_event(
         session,
         actor=actor.username,

@@ -1,15 +1,21 @@
 """`monitor run`: APScheduler in the foreground (interfaces floor).
 
-Jobs (all with coalesce, max_instances=1 and a misfire grace time, in a SQLAlchemy job store on the same
-database, time zone Asia/Jakarta):
+Jobs (all with coalesce, max_instances=1 and a misfire grace time, time zone Asia/Jakarta), rebuilt from
+the configuration at every start and kept in memory only:
 
-- one per enabled source, at its `interval_minutes` (continuing from the source's last run);
+- one per configured source, at its `interval_minutes` (continuing from the source's last run); each run
+  first reads the source's on/off switch (`collection.source_enabled`), so the Sumber page's switch is
+  honoured without a restart. Every source job can run at once (one worker each, plus two for the other
+  jobs): a source whose server drips or never ends holds only its own worker, and only until its deadline;
 - scoring of the backlog;
 - the weekly report (Monday 07:00 WIB by default, `monitor.reports.scheduled_weekly_report`) and the alerts
-  check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries.
+  check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries;
+- freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`).
 
-The job store pickles references to the module-level functions below; what they need (settings,
-database, shutdown event) is in a process-wide context set by `run()`.
+No job is ever read back from the database or a file: APScheduler's SQLAlchemy job store keeps jobs as
+pickles, and unpickling a row someone slipped into its table runs their code. What must survive a restart
+is plain data in our own tables (each source's `last_run_at` sets its first run). What the jobs need
+(settings, database, shutdown event) is in a process-wide context set by `run()`.
 
 SIGTERM/SIGINT set the shutdown event: running collections stop after the post in hand, the pipeline
 commits that batch with its cursor, the scheduler waits for the jobs and `run()` returns 0. A second
@@ -26,13 +32,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import MetaData, Table, delete, inspect
 
-from monitor.collection import collect_source, find_source, make_collector
+from monitor.collection import (
+    close_crashed_runs,
+    collect_source,
+    find_source,
+    make_collector,
+    source_enabled,
+)
 from monitor.collectors.base import CollectorError
 from monitor.config import Settings, load_sources
 from monitor.store import Database, queries
@@ -40,10 +51,10 @@ from monitor.store.locks import RunnerLock
 
 log = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
 SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
+EVIDENCE_JOB = "evidence-pending"
 MISFIRE_GRACE_SECONDS = 600
 # Coalesce missed runs into one, never run a job twice at once, and still run a job that is late by less
 # than the grace time (e.g. after the machine slept). Given per job too, so they show before start().
@@ -70,7 +81,7 @@ def _context() -> SchedulerContext:
     return _CONTEXT
 
 
-# -- jobs (module-level: the job store pickles references to them) ---------------------------------------
+# -- jobs ---------------------------------------------------------------------------------------------------
 def run_source_job(source_name: str) -> None:
     ctx = _context()
     if ctx.stop_event.is_set():
@@ -79,6 +90,11 @@ def run_source_job(source_name: str) -> None:
         source = find_source(ctx.settings, source_name)
     except CollectorError as exc:
         log.error("job for %s: %s", source_name, exc)
+        return
+    with ctx.db.session() as session:
+        enabled = source_enabled(session, source)
+    if not enabled:
+        log.info("source %s is switched off: skipped", source_name)
         return
     collect_source(ctx.db, ctx.settings, source, stop_event=ctx.stop_event)
 
@@ -113,16 +129,19 @@ def alerts_job() -> None:
     scheduled_check(ctx.settings)
 
 
-# -- building --------------------------------------------------------------------------------------------
-def _drop_stale_jobs(db: Database, keep: set[str]) -> None:
-    """Remove jobs of sources no longer configured (the job store outlives config edits)."""
-    if not inspect(db.engine).has_table(JOB_TABLE):
+def evidence_job() -> None:
+    """Freeze escalated items that have no evidence packet since their escalation (issue 16)."""
+    from monitor.evidence import freeze_pending
+
+    ctx = _context()
+    if ctx.stop_event.is_set():
         return
-    table = Table(JOB_TABLE, MetaData(), autoload_with=db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(delete(table).where(table.c.id.not_in(sorted(keep))))
+    frozen = freeze_pending(ctx.db, ctx.settings)
+    if frozen:
+        log.info("froze evidence of %d escalated item(s)", len(frozen))
 
 
+# -- building --------------------------------------------------------------------------------------------
 def _first_run(last_run: datetime | None, interval: timedelta, now: datetime) -> datetime:
     """Continue the source's rhythm across restarts: its last run plus the interval, or now."""
     if last_run is None:
@@ -142,19 +161,17 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """A BlockingScheduler with every job of the configuration (not started)."""
     tz = settings.tz
+    configured = load_sources(settings)
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
-        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=max(workers, min(len(configured) + 2, 32)))},
         job_defaults=JOB_OPTIONS,
         timezone=tz,
     )
     now = datetime.now(UTC)
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
-    wanted: set[str] = {SCORE_JOB, WEEKLY_JOB, ALERTS_JOB}
-    for source in load_sources(settings):
-        if not source.enabled:
-            continue
+    for source in configured:
         try:
             missing = make_collector(settings, source).missing_credentials()
         except CollectorError as exc:
@@ -165,7 +182,6 @@ def build_scheduler(
             continue
         interval = timedelta(minutes=source.interval_minutes)
         job_id = f"source:{source.name}"
-        wanted.add(job_id)
         scheduler.add_job(
             run_source_job,
             IntervalTrigger(seconds=interval.total_seconds(), timezone=tz),
@@ -200,7 +216,14 @@ def build_scheduler(
         replace_existing=True,
         **JOB_OPTIONS,
     )
-    _drop_stale_jobs(db, wanted)
+    scheduler.add_job(
+        evidence_job,
+        IntervalTrigger(seconds=settings.evidence.pending_minutes * 60, timezone=tz),
+        id=EVIDENCE_JOB,
+        name="freeze evidence of escalations",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
     return scheduler
 
 
@@ -219,6 +242,7 @@ def run(
     global _CONTEXT
     stop_event = threading.Event()
     with RunnerLock(db.url):
+        close_crashed_runs(db, settings)  # the lock is ours: any open collection run is a dead process's
         _CONTEXT = SchedulerContext(settings, db, stop_event)
         scheduler = build_scheduler(settings, db, score_minutes=score_minutes, alert_minutes=alert_minutes)
         stopper: list[threading.Thread] = []

@@ -18,7 +18,10 @@ consumed before routes, `times` requests each (None: until cleared):
     delay (seconds), timeout (seconds, longer than the client's timeout), status (any code, e.g. 500),
     429 (with retry_after), truncate (announces the full Content-Length, sends half, closes),
     reset (closes the connection without answering), login_wall (a login HTML page, status 200),
-    bad_json (invalid JSON with a JSON content type), html (an HTML page with status 200).
+    bad_json (invalid JSON with a JSON content type), html (an HTML page with status 200),
+    drip (the route's headers at once, then its body one byte every `seconds`), endless (a 200 without
+    Content-Length whose body never ends: 64 KiB chunks until the client hangs up), cut (the route's body
+    without Content-Length, half of it, then the connection closes: only the document's end tells).
 
 Every request is logged in `server.requests` (method, path, query, headers, body).
 """
@@ -62,6 +65,9 @@ class Reply:
     delay: float = 0.0
     truncate: bool = False
     reset: bool = False
+    drip: float = 0.0  # seconds between body bytes
+    endless: bool = False
+    cut: bool = False  # no Content-Length, half the body, close
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kwargs: Any) -> Reply:
@@ -248,6 +254,12 @@ class RecordedServer:
             )
         elif kind == "html":
             reply = Reply(status=200, body=ERROR_HTML, content_type="text/html; charset=utf-8")
+        elif kind == "drip":
+            reply = Reply(drip=seconds or 1.0)  # filled from the route at request time
+        elif kind == "cut":
+            reply = Reply(cut=True)  # filled from the route at request time
+        elif kind == "endless":
+            reply = Reply(status=200, endless=True, content_type="text/html; charset=utf-8")
         else:
             raise ValueError(f"unknown fault kind {kind!r}")
         if reply is None:
@@ -326,7 +338,7 @@ class RecordedServer:
             with suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
             return
-        if fault is not None and fault.status != -1 and not fault.truncate:
+        if fault is not None and fault.status != -1 and not (fault.truncate or fault.drip or fault.cut):
             reply = fault
         else:
             if route is None:
@@ -343,13 +355,15 @@ class RecordedServer:
                     content_type=reply.content_type,
                     delay=fault.delay,
                 )
-            elif fault is not None and fault.truncate:
+            elif fault is not None:
                 reply = Reply(
                     status=reply.status,
                     body=reply.body,
                     headers=reply.headers,
                     content_type=reply.content_type,
-                    truncate=True,
+                    truncate=fault.truncate,
+                    drip=fault.drip,
+                    cut=fault.cut,
                 )
         self._write(handler, reply, head=request.method == "HEAD")
 
@@ -357,6 +371,9 @@ class RecordedServer:
         if reply.delay:
             time.sleep(reply.delay)
         payload = reply.payload()
+        if reply.endless or reply.cut:
+            self._write_unframed(handler, reply, payload)
+            return
         try:
             handler.send_response(reply.status)
             if reply.content_type:
@@ -375,9 +392,39 @@ class RecordedServer:
                 handler.close_connection = True
                 handler.connection.shutdown(socket.SHUT_RDWR)
                 return
+            if reply.drip:
+                for index in range(len(payload)):
+                    handler.wfile.write(payload[index : index + 1])
+                    handler.wfile.flush()
+                    if self._server is None:
+                        break
+                    time.sleep(reply.drip)
+                return
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError, OSError):
             handler.close_connection = True
+
+    def _write_unframed(self, handler: BaseHTTPRequestHandler, reply: Reply, payload: bytes) -> None:
+        """A body delimited only by the connection closing: endless, or cut in half."""
+        handler.close_connection = True
+        try:
+            handler.send_response(reply.status)
+            if reply.content_type:
+                handler.send_header("Content-Type", reply.content_type)
+            for name, value in reply.headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            if reply.cut:
+                handler.wfile.write(payload[: max(1, len(payload) // 2)])
+            else:
+                chunk = b"<p>" + b"pemilu " * 9360 + b"</p>\n"  # ~64 KiB of page that never ends
+                while self._server is not None:
+                    handler.wfile.write(chunk)
+            handler.wfile.flush()
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
 
 
 @contextmanager

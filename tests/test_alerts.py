@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,17 +48,26 @@ def settings_for(db: Database, alerts_file: Path) -> Settings:
     )
 
 
-def seed_narrative(db: Database, *, burst: bool, topic: str = "sirekap") -> int:
+def seed_narrative(
+    db: Database,
+    *,
+    burst: bool,
+    topic: str = "sirekap",
+    candidates: tuple[str, ...] = (),
+    burst_times: list[datetime] | None = None,
+) -> int:
     """Eight days of one post every two hours, plus (optionally) 12 posts in the hour of BURST."""
     start = BURST - timedelta(days=8)
     times = [start + timedelta(hours=2 * i, minutes=7) for i in range(8 * 12)]
-    if burst:
+    if burst_times is not None:
+        times += burst_times
+    elif burst:
         times += [BURST + timedelta(minutes=4 * i) for i in range(12)]
     with db.session() as session:
         narrative = Narrative(
             label="Server Sirekap KPU ternyata ada di China, data suara dikirim ke luar negeri",
             topic=topic,
-            candidates=[],
+            candidates=list(candidates),
             platforms=["x"],
             first_seen=times[0],
             last_seen=times[-1],
@@ -75,8 +85,8 @@ def seed_narrative(db: Database, *, burst: bool, topic: str = "sirekap") -> int:
                 "reach": 100 + i,
                 "text_hash": f"h{i}",
                 "matched_terms": ["sirekap"],
-                "topics": [topic],
-                "candidates": [],
+                "topics": [topic, *(f"candidate:{c}" for c in candidates)],
+                "candidates": list(candidates),
                 "hoax_score": 0.9,
                 "flagged": True,
                 "narrative_id": narrative.id,
@@ -109,23 +119,96 @@ def test_burst_fires_exactly_one_alert_at_its_hour(db: Database, tmp_path: Path,
     settings = settings_for(db, path)
     config = load_alerts_config(path)
     fired = run_hourly(db, settings, config, BURST - timedelta(hours=6), 12)
-    assert [len(f) for f in fired] == [0] * 6 + [1] + [0] * 5  # at the burst's hour, once
+    assert [len(f) for f in fired] == [0] * 6 + [1] + [0] * 5  # at the first check after it began, once
     with db.session() as session:
         alerts = list(session.scalars(select(Alert)))
         assert len(alerts) == 1
         alert = alerts[0]
-        assert alert.window_start == BURST
+        # The first sliding window that spiked began before the burst's clock hour and holds part of it.
+        assert BURST - timedelta(hours=1) < alert.window_start <= BURST
         assert alert.narrative_id == narrative_id
-        assert alert.observed == 12
-        assert alert.expected == pytest.approx(0.5, abs=0.1)
+        assert 8 <= alert.observed <= 12
+        # One post every two hours: 0.5 an hour overall, 1 in the same hour-long window of the earlier days.
+        assert 0.5 <= alert.expected <= 1.0
         assert f"Narasi #{narrative_id}" in alert.message
-        assert "12 unggahan pada 14 Feb 2024 13.00–14.00 WIB" in alert.message
+        assert re.search(
+            r"Bertambah \d+ unggahan dalam 1 jam \(14 Feb 2024 1[23]\.\d0–1[34]\.\d0 WIB\)", alert.message
+        )
+        assert re.search(r"biasanya [01],\d per 1 jam — naik \d+,\d× lipat", alert.message)
         assert "Contoh:" in alert.message
         assert f"https://pemantau.example/?narrative={narrative_id}" in alert.message
         assert "Untuk: KPU" in alert.message
         assert [d.status for d in alert_store.deliveries_of(session, alert.id)] == ["pending"]
     # Checking again later (or from a second process) never repeats the alert.
     assert check_spikes(db, settings, config, BURST + timedelta(minutes=50)) == []
+
+
+def test_a_burst_across_the_hour_boundary_alerts(db: Database, tmp_path: Path, webhook_server) -> None:
+    """Seven posts from 13.40 to 14.20 WIB: no clock hour holds five, one sliding hour holds all seven."""
+    burst = [BURST + timedelta(minutes=40 + 6 * i) for i in range(7)]
+    assert max(sum(1 for t in burst if t.hour == h) for h in (6, 7)) < 5
+    narrative_id = seed_narrative(db, burst=False, burst_times=burst)
+    path = write_config(
+        tmp_path,
+        {"hook": {"type": "webhook", "url": webhook_server.url + "/hook"}},
+        [{"name": "narasi", "subject": "narrative", "channels": ["hook"], "role": "kpu"}],
+    )
+    fired = run_hourly(db, settings_for(db, path), load_alerts_config(path), BURST - timedelta(hours=2), 5)
+    assert sum(len(f) for f in fired) == 1
+    with db.session() as session:
+        (alert,) = session.scalars(select(Alert))
+        assert alert.narrative_id == narrative_id and alert.observed == 7
+        assert "Bertambah 7 unggahan dalam 1 jam" in alert.message
+
+
+def test_candidate_rule_fires_for_a_procedure_narrative_naming_the_pair(
+    db: Database, tmp_path: Path, webhook_server
+) -> None:
+    """The shipped Polri rule lists candidate:01..03; a narrative's primary topic is "procedure"."""
+    narrative_id = seed_narrative(db, burst=True, topic="procedure", candidates=("02",))
+    shipped = [
+        r for r in load_alerts_config(REPO / "config" / "alerts.yml").rules if r.name == "narasi-paslon"
+    ]
+    (rule,) = shipped
+    assert rule.matches_narrative("procedure", ["02"]) and not rule.matches_narrative("procedure", [])
+    path = write_config(
+        tmp_path,
+        {"hook": {"type": "webhook", "url": webhook_server.url + "/hook"}},
+        [
+            {
+                "name": "narasi-paslon",
+                "subject": "narrative",
+                "topics": rule.topics,
+                "candidates": rule.candidates,
+                "min_score": rule.min_score,
+                "channels": ["hook"],
+                "role": "polri",
+            },
+            {
+                "name": "lama",
+                "subject": "narrative",
+                "topics": ["candidate:02"],
+                "channels": ["hook"],
+                "role": "kpu",
+            },
+            {
+                "name": "paslon-saja",
+                "subject": "narrative",
+                "candidates": ["01"],
+                "channels": ["hook"],
+                "role": "polri",
+            },
+        ],
+    )
+    ids = check_spikes(db, settings_for(db, path), load_alerts_config(path), BURST + timedelta(minutes=55))
+    with db.session() as session:
+        alerts = [session.get(Alert, i) for i in ids]
+        assert sorted((a.rule, a.narrative_id) for a in alerts) == [
+            ("lama", narrative_id),
+            ("narasi-paslon", narrative_id),
+        ]
+        alerts = [a for a in alerts if a.rule == "narasi-paslon"]
+        assert "Paslon: 02" in alerts[0].message and "Untuk: Polri" in alerts[0].message
 
 
 def test_flat_baseline_fires_nothing(db: Database, tmp_path: Path, webhook_server) -> None:

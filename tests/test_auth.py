@@ -112,6 +112,7 @@ def test_permission_table_matches_the_issue() -> None:
         auth.TRENDS_READ,
         auth.FOLLOW_UP,
         auth.CLOSE_POLRI,
+        auth.FREEZE_EVIDENCE,
     }
     for role in ("kpu", "bawaslu", "polri"):
         assert not auth.can(role, auth.MODEL_PROMOTE) and not auth.can(role, auth.USERS_MANAGE)

@@ -60,8 +60,10 @@ def test_collect_then_sources_table(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert "tbh" in collected.output and "failed" in collected.output
         one = runner.invoke(app, ["collect", "--source", "rusak"], env={"COLUMNS": "200"})
         assert one.exit_code == 1
-        table = runner.invoke(app, ["sources"], env={"COLUMNS": "220"})
+        table = runner.invoke(app, ["sources", "--no-targets"], env={"COLUMNS": "220"})
+        targets = runner.invoke(app, ["sources"], env={"COLUMNS": "220"})
     assert table.exit_code == 0, table.output
+    assert targets.exit_code == 0 and "/broken.xml" in targets.output and "failing" in targets.output
     lines = {line.split("│")[1].strip(): line for line in table.output.splitlines() if line.count("│") > 5}
     assert "WIB" in lines["tbh"] and "HTTP 500" in lines["rusak"]
     assert [cell.strip() for cell in lines["rusak"].split("│")[6:8]] == ["2", "0"]  # failures, items

@@ -12,7 +12,7 @@ import yaml
 from httpserver import RecordedServer, Reply, Request, serve
 from sqlalchemy import func, select
 
-from monitor.collection import collect_all, collect_source
+from monitor.collection import SWITCHED_OFF, collect_all, collect_source
 from monitor.collectors.telegram import TelegramCollector
 from monitor.config import Settings, SourceConfig, load_settings
 from monitor.pipeline import Pipeline
@@ -22,6 +22,7 @@ from monitor.store.schema import IngestRun, KnownClaim, Post
 REPO = Path(__file__).resolve().parent.parent
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 CHANNEL = "infopemilu_kalbar"
+META = {"title": "Info Pemilu Kalbar 🗳️", "subscribers": 12_800}
 TG_PATH = f"/s/{CHANNEL}"
 FAST = {"requests_per_minute": None, "backoff_base": 0.01, "backoff_max": 0.02, "timeout": 2, "retries": 1}
 
@@ -91,7 +92,7 @@ def test_a_fault_is_recorded_and_the_next_run_continues(
     assert row.consecutive_failures == 1 and "HTTP 500" in row.last_error and row.last_success_at is None
     assert row.items_last_run == 10
     # What came before the fault was committed with a cursor covering exactly it.
-    assert row.cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 206, "extra": {}}
+    assert row.cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 206, "extra": META}
     stored_early = count_posts(db, "telegram")
     assert stored_early > 0
     with db.session() as session:
@@ -156,7 +157,7 @@ def test_stop_request_commits_the_batch_in_hand(
         "done": None,
         "top": 215,
         "low": 215,
-        "extra": {},
+        "extra": META,
     }
     server.route(TG_PATH, file="telegram/latest.html")
     rest = collect_source(db, settings, telegram_source(server))
@@ -195,14 +196,15 @@ def test_one_failing_source_never_stops_the_others(
         REPO / "config" / "monitor.toml", database_url=db.url, home=REPO, paths={"sources_file": str(path)}
     )
     results = {r.source: r for r in collect_all(db, cfg)}
-    assert set(results) == {"masto", "broken", "x-search", "tg"}
+    assert set(results) == {"masto", "broken", "x-search", "off", "tg"}
+    assert results["off"].skipped == SWITCHED_OFF and results["off"].run_id is None
     assert not results["masto"].ok and "503" in results["masto"].error
     assert not results["broken"].ok and "options.retries" in results["broken"].error
     assert results["x-search"].skipped and "NO_SUCH_X_TOKEN" in results["x-search"].skipped
     assert results["tg"].ok and results["tg"].items == 15
     assert source_row(db, "masto").consecutive_failures == 1
     assert "options.retries" in source_row(db, "broken").last_error
-    assert source_row(db, "x-search") is None  # skipped sources are not run at all
+    assert source_row(db, "x-search").last_run_at is None  # skipped sources are not run at all
     named = collect_all(db, cfg, only="x-search")
     assert not named[0].ok and "NO_SUCH_X_TOKEN" in named[0].error
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collecting import strict
 from httpserver import RecordedServer, serve
 
 from monitor.collectors.base import LoginWall, SourceUnavailable, UnexpectedContent
@@ -27,6 +28,39 @@ def server() -> Iterator[RecordedServer]:
 def factcheck(server: RecordedServer, **options: object) -> FeedCollector:
     opts = {"base_url": server.url, "feeds": ["/feed/"], "kind": "factcheck", "publisher": "TurnBackHoax"}
     return FeedCollector.from_config("tbh", {**opts, **FAST, **options})
+
+
+def test_verdicts_from_titles_categories_and_claimreview_and_the_full_article() -> None:
+    with serve(RECORDED) as srv:
+        srv.route("/wp/feed/", file="cekfakta_wordpress.xml", content_type=RSS)
+        fc = FeedCollector.from_config(
+            "cf",
+            {
+                "base_url": srv.url,
+                "feeds": ["/wp/feed/"],
+                "kind": "factcheck",
+                "publisher": "Cek Fakta",
+                **FAST,
+            },
+        )
+        posts = {p.native_id.rsplit("=", 1)[-1]: p for p in fc.fetch(None)}
+    claims = {key: post.raw["known_claim"] for key, post in posts.items()}
+    # "Menyesatkan, …" loses its prefix and keeps its verdict (not the source's default).
+    assert claims["9001"]["claim"] == "Video KPU Sekadau Menghapus Suara Paslon di Sirekap"
+    assert (claims["9001"]["verdict"], claims["9001"]["debunk"]) == ("menyesatkan", True)
+    # A true fact-check is kept as a fact, never a debunk.
+    assert (claims["9002"]["verdict"], claims["9002"]["debunk"]) == ("benar", False)
+    assert claims["9002"]["claim"] == "KPU Perpanjang Masa Tanggapan Masyarakat atas DCT"
+    # No verdict in the title: the category says it; then a ClaimReview in the article body.
+    assert (claims["9003"]["verdict"], claims["9003"]["debunk"]) == ("salah", True)
+    assert (claims["9004"]["verdict"], claims["9004"]["debunk"]) == ("hoaks", True)
+    assert claims["9004"]["claim"] == "Jutaan surat suara tambahan sudah dicoblos di gudang KPU"
+    # The full article (content:encoded), not the excerpt cut with "[…]"; language from the text.
+    assert "sudah dijelaskan oleh KPU" in posts["9001"].text and "[…]" not in posts["9001"].text
+    assert "ld+json" not in posts["9004"].text and "ClaimReview" not in posts["9004"].text
+    assert {p.lang for p in posts.values()} == {"id"}  # the feed says en-US
+    # Fact-check articles report hoaxes; they are marked so the triage queue leaves them out.
+    assert {p.raw["source_kind"] for p in posts.values()} == {"factcheck"}
 
 
 def test_split_verdict() -> None:
@@ -58,6 +92,7 @@ def test_factcheck_items_carry_known_claims(server: RecordedServer) -> None:
         "date": "2024-02-16",
         "source": "TurnBackHoax",
         "source_url": "https://turnbackhoax.id/2024/02/16/salah-sirekap-tambah-800-suara-untuk-paslon-03-di-tps-12-sekadau/",
+        "debunk": True,
     }
     assert posts[0].raw["known_claim"]["verdict"] == "hoaks"
     assert "🗳️" in posts[0].text
@@ -120,23 +155,23 @@ def test_atom_news_feed(server: RecordedServer) -> None:
 def test_content_faults(server: RecordedServer, fault: str, error: type, message: str) -> None:
     server.fault("/feed/", fault, times=None)
     with pytest.raises(error, match=message):
-        list(factcheck(server).fetch(None))
+        strict(factcheck(server))
 
 
 def test_truncated_xml_without_length(server: RecordedServer) -> None:
     body = (RECORDED / "turnbackhoax_feed.xml").read_bytes()
     server.route("/feed/", body=body[: len(body) * 2 // 3], content_type=RSS)
     with pytest.raises(UnexpectedContent, match="truncated feed"):
-        list(factcheck(server).fetch(None))
+        strict(factcheck(server))
 
 
 def test_server_error_and_timeout(server: RecordedServer) -> None:
     server.fault("/feed/", "status", status=500, times=None)
     with pytest.raises(SourceUnavailable, match="HTTP 500"):
-        list(factcheck(server).fetch(None))
+        strict(factcheck(server))
     server.clear_faults()
     server.fault("/feed/", "timeout", seconds=1.0, times=None)
     with pytest.raises(SourceUnavailable, match="timed out|Read timed out"):
-        list(factcheck(server, timeout=0.3, retries=0).fetch(None))
+        strict(factcheck(server, timeout=0.3, retries=0))
     server.clear_faults()
     assert len(list(factcheck(server).fetch(None))) == 4

@@ -85,7 +85,13 @@ def test_unreadable_file_fails_at_once(tmp_path: Path) -> None:
     assert all(isinstance(r, RejectedLine) for r in records)
     box.finish()
     failed = sorted(p.name for p in (inbox / "failed").iterdir())
-    assert failed == ["biner.jsonl", "biner.jsonl.reason.txt", "kosong.csv", "kosong.csv.reason.txt"]
+    assert failed == [
+        "biner.jsonl",
+        "biner.jsonl.reason.txt",
+        "biner.jsonl.rejects.jsonl",
+        "kosong.csv",
+        "kosong.csv.reason.txt",
+    ]
     assert "no records" in (inbox / "failed" / "kosong.csv.reason.txt").read_text(encoding="utf-8")
 
 
@@ -128,3 +134,33 @@ def test_a_new_file_with_the_same_name_is_imported_again(tmp_path: Path) -> None
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(SourceUnavailable, match="does not exist"):
         list(collector(tmp_path / "nowhere").fetch(None))
+
+
+def test_a_file_that_cannot_be_finished_goes_to_failed_and_the_next_is_read(tmp_path: Path) -> None:
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    unreadable = inbox / "kepala_rusak.csv"
+    unreadable.write_bytes(b"id,te\xffxt,created_at\n1,Cek DPT pemilu,2024-02-14T08:00:00Z\n")
+    os.utime(unreadable, (1_700_000_000, 1_700_000_000))
+    hostile = inbox / "campur.jsonl"
+    good = {"platform": "x", "text": "Cek DPT pemilu", "created_at": "2024-02-14T08:00:00Z"}
+    lines = [json.dumps({**good, "native_id": f"ok-{i}"}) for i in range(3)]
+    lines += ['{"a":' * 10_000 + "1" + "}" * 10_000] * 250  # more rejects than the summary shows
+    hostile.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.utime(hostile, (1_700_000_100, 1_700_000_100))
+    box = collector(inbox)
+    records = list(box.fetch(None))
+    assert [r.native_id for r in records if isinstance(r, RawPost)] == ["ok-0", "ok-1", "ok-2"]
+    assert sum(isinstance(r, RejectedLine) for r in records) == 250
+    failed = inbox / "failed"
+    assert (failed / "kepala_rusak.csv").is_file()
+    reason = (failed / "kepala_rusak.csv.reason.txt").read_text(encoding="utf-8")
+    assert "kepala_rusak.csv:1" in reason and "not UTF-8" in reason
+    box.finish()
+    done = inbox / "done"
+    entries = (done / "campur.jsonl.rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(e)["line"] for e in entries] == list(range(4, 254))
+    assert all("nested too deeply" in json.loads(e)["reason"] for e in entries)
+    assert not list((inbox / ".rejects").iterdir())

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collecting import strict
 from httpserver import RecordedServer, serve
 
 from monitor.collectors.base import (
@@ -122,7 +123,7 @@ def test_429_retry_after_is_honoured(server: RecordedServer) -> None:
 def test_long_429_is_rate_limited(server: RecordedServer) -> None:
     server.fault(TAG, "429", retry_after=900, times=None)
     with pytest.raises(RateLimited):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_500_after_retries(server: RecordedServer) -> None:
@@ -130,7 +131,7 @@ def test_500_after_retries(server: RecordedServer) -> None:
     m = collector(server)
     got = []
     with pytest.raises(SourceUnavailable, match="HTTP 503"):
-        got.extend(m.fetch(None))
+        strict(m, None, into=got)
     assert short_ids(got) == [107, 106, 105, 104]
     server.clear_faults()
     assert short_ids(list(collector(server).fetch(m.checkpoint()))) == [103, 102, 101]
@@ -148,13 +149,13 @@ def test_500_after_retries(server: RecordedServer) -> None:
 def test_content_faults_are_typed(server: RecordedServer, fault: str, error: type, message: str) -> None:
     server.fault(TAG, fault, times=None)
     with pytest.raises(error, match=message):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_timeout(server: RecordedServer) -> None:
     server.fault(TAG, "timeout", seconds=1.0, times=None)
     with pytest.raises(SourceUnavailable, match="timed out|Read timed out"):
-        list(collector(server, timeout=0.3, retries=0).fetch(None))
+        strict(collector(server, timeout=0.3, retries=0))
 
 
 def test_rejected_and_missing_token(server: RecordedServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,11 +164,11 @@ def test_rejected_and_missing_token(server: RecordedServer, monkeypatch: pytest.
     )
     monkeypatch.setenv("TEST_MASTODON_TOKEN", "wrong")
     with pytest.raises(CredentialsRejected, match="401"):
-        list(collector(server, access_token_env="TEST_MASTODON_TOKEN").fetch(None))
+        strict(collector(server, access_token_env="TEST_MASTODON_TOKEN"))
     assert server.requests[-1].headers["Authorization"] == "Bearer wrong"
     monkeypatch.delenv("TEST_MASTODON_TOKEN")
     with pytest.raises(CredentialsMissing, match="TEST_MASTODON_TOKEN"):
-        list(collector(server, access_token_env="TEST_MASTODON_TOKEN").fetch(None))
+        strict(collector(server, access_token_env="TEST_MASTODON_TOKEN"))
 
 
 def test_options_need_a_target() -> None:
@@ -175,3 +176,17 @@ def test_options_need_a_target() -> None:
         MastodonCollector.from_config("m", {"base_url": "https://mastodon.social"})
     with pytest.raises(SourceConfigError, match=r"options\.base_url"):
         MastodonCollector.from_config("m", {"base_url": "mastodon.social", "hashtags": ["pemilu"]})
+
+
+def test_a_hostile_status_is_skipped_and_the_page_kept(server: RecordedServer) -> None:
+    """A NUL in one status fails the record checks: that status is skipped, its neighbours are collected."""
+    import json
+
+    page = json.loads((RECORDED / "tag_pemilu_page1.json").read_text(encoding="utf-8"))
+    page[1]["content"] = "<p>Server Sirekap\u0000 di luar negeri</p>"
+    bad_id = int(page[1]["id"]) - BASE
+    server.route(TAG, body=json.dumps(page), content_type="application/json")
+    posts = list(collector(server, max_pages=1).fetch(None))
+    ids = short_ids(posts)
+    assert bad_id not in ids
+    assert len(ids) == len(page) - 1

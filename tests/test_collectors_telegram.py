@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collecting import strict
 from httpserver import RecordedServer, serve
 
 from monitor.collectors.base import LoginWall, RateLimited, SourceUnavailable, UnexpectedContent
@@ -70,7 +71,10 @@ def test_backfill_walks_every_page_through_snscrape(server: RecordedServer) -> N
     # Media-only posts: no text, the media kind is kept.
     assert by_id[203].text == "" and by_id[203].raw["media"] == ["photo"]
     assert by_id[208].text == "" and by_id[208].raw["media"] == ["video"]
-    assert tg.checkpoint() == {"channels": {CHANNEL: {"done": 215, "top": None, "low": None, "extra": {}}}}
+    assert tg.checkpoint() == {"channels": {CHANNEL: {"done": 215, "top": None, "low": None, "extra": META}}}
+
+
+META = {"title": "Info Pemilu Kalbar 🗳️", "subscribers": 12_800}
 
 
 def test_next_run_fetches_only_new_posts(server: RecordedServer) -> None:
@@ -88,7 +92,7 @@ def test_page_budget_leaves_the_pass_open_and_the_next_run_fills_the_gap(server:
     first = collector(server, max_pages=1)
     assert ids(list(first.fetch(None))) == [215, 214, 213, 212, 211]
     cursor = first.checkpoint()
-    assert cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 211, "extra": {}}
+    assert cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 211, "extra": META}
     second = collector(server)
     assert ids(list(second.fetch(cursor))) == list(range(210, 200, -1))
     assert second.checkpoint()["channels"][CHANNEL]["done"] == 215
@@ -105,7 +109,7 @@ def test_checkpoint_mid_stream_covers_exactly_what_was_yielded(server: RecordedS
     stream = tg.fetch(None)
     taken = [next(stream) for _ in range(7)]
     cursor = tg.checkpoint()
-    assert cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 209, "extra": {}}
+    assert cursor["channels"][CHANNEL] == {"done": None, "top": 215, "low": 209, "extra": META}
     rest = list(collector(server).fetch(cursor))
     assert sorted(ids(taken) + ids(rest)) == list(range(201, 216))
 
@@ -122,8 +126,7 @@ def test_persistent_500_raises_after_the_posts_before_it(server: RecordedServer)
     tg = collector(server)
     got = []
     with pytest.raises(SourceUnavailable, match="HTTP 500"):
-        for post in tg.fetch(None):
-            got.append(post)
+        strict(tg, None, into=got)
     assert ids(got) == [215, 214, 213, 212, 211]
     server.clear_faults()
     rest = list(collector(server).fetch(tg.checkpoint()))
@@ -133,7 +136,7 @@ def test_persistent_500_raises_after_the_posts_before_it(server: RecordedServer)
 def test_timeout_is_a_typed_error(server: RecordedServer) -> None:
     server.fault(PATH, "timeout", seconds=1.5, times=None)
     with pytest.raises(SourceUnavailable, match="timed out"):
-        list(collector(server, timeout=0.3, retries=1).fetch(None))
+        strict(collector(server, timeout=0.3, retries=1))
 
 
 def test_429_waits_for_retry_after(server: RecordedServer) -> None:
@@ -146,33 +149,33 @@ def test_429_waits_for_retry_after(server: RecordedServer) -> None:
 def test_429_with_a_long_retry_after_is_rate_limited(server: RecordedServer) -> None:
     server.fault(PATH, "429", retry_after=3600, times=None)
     with pytest.raises(RateLimited) as caught:
-        list(collector(server).fetch(None))
+        strict(collector(server))
     assert caught.value.retry_after == 3600
 
 
 def test_truncated_page(server: RecordedServer) -> None:
     server.fault(PATH, "truncate", times=None)
     with pytest.raises(UnexpectedContent, match="truncated"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_truncated_page_without_length_is_caught_by_its_missing_end(server: RecordedServer) -> None:
     html = (RECORDED / "latest.html").read_text(encoding="utf-8")
     server.route(PATH, body=html[: len(html) // 2], content_type="text/html; charset=utf-8")
     with pytest.raises(UnexpectedContent, match="truncated page"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_login_wall(server: RecordedServer) -> None:
     server.fault(PATH, "login_wall")
     with pytest.raises(LoginWall):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_unknown_html_is_unexpected_content(server: RecordedServer) -> None:
     server.fault(PATH, "html")
     with pytest.raises(UnexpectedContent, match="not a Telegram channel preview"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_channel_without_public_preview_redirects(server: RecordedServer) -> None:
@@ -180,7 +183,7 @@ def test_channel_without_public_preview_redirects(server: RecordedServer) -> Non
     server.route("/private_chan", body="<html><body>tgme_page</body></html>", content_type="text/html")
     tg = TelegramCollector.from_config("tg", {"base_url": server.url, "channels": ["private_chan"], **FAST})
     with pytest.raises(LoginWall, match="no public web preview"):
-        list(tg.fetch(None))
+        strict(tg)
 
 
 def test_bad_channel_name_is_a_config_error() -> None:

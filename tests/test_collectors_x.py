@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collecting import strict
 from httpserver import RecordedServer, serve
 
 from monitor.collectors.base import CredentialsMissing, CredentialsRejected, RateLimited, UnexpectedContent
@@ -76,12 +77,12 @@ def test_interrupted_pass_resumes_with_until_id(server: RecordedServer) -> None:
 def test_missing_and_rejected_token(server: RecordedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.route(SEARCH, file="unauthorized.json", status=401)
     with pytest.raises(CredentialsRejected, match=f"{TOKEN_ENV}.*401"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
     monkeypatch.delenv(TOKEN_ENV)
     x = collector(server)
     assert TOKEN_ENV in (x.missing_credentials() or "")
     with pytest.raises(CredentialsMissing, match=TOKEN_ENV):
-        list(x.fetch(None))
+        strict(x)
 
 
 def test_429_with_rate_limit_reset_header(server: RecordedServer) -> None:
@@ -93,7 +94,7 @@ def test_429_with_rate_limit_reset_header(server: RecordedServer) -> None:
         headers={"x-rate-limit-reset": "4102444800"},
     )
     with pytest.raises(RateLimited) as caught:
-        list(collector(server).fetch(None))
+        strict(collector(server))
     assert caught.value.retry_after is not None and caught.value.retry_after > 3600
 
 
@@ -101,4 +102,4 @@ def test_429_with_rate_limit_reset_header(server: RecordedServer) -> None:
 def test_bad_bodies(server: RecordedServer, fault: str) -> None:
     server.fault(SEARCH, fault, times=None)
     with pytest.raises(UnexpectedContent):
-        list(collector(server).fetch(None))
+        strict(collector(server))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collecting import strict
 from httpserver import RecordedServer, serve
 
 from monitor.collectors.base import CredentialsMissing, CredentialsRejected, RateLimited, UnexpectedContent
@@ -71,13 +72,13 @@ def test_interrupted_pass_skips_what_it_already_has(server: RecordedServer) -> N
 def test_key_errors(server: RecordedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.route(THREADS, file="error_key_invalid.json", status=400)
     with pytest.raises(CredentialsRejected, match="API key not valid"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
     server.route(THREADS, file="error_quota.json", status=403)
     with pytest.raises(RateLimited, match="quotaExceeded"):
-        list(collector(server).fetch(None))
+        strict(collector(server))
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(CredentialsMissing, match=KEY_ENV):
-        list(collector(server).fetch(None))
+        strict(collector(server))
 
 
 def test_comments_disabled_skips_the_video(server: RecordedServer) -> None:
@@ -89,4 +90,4 @@ def test_comments_disabled_skips_the_video(server: RecordedServer) -> None:
 def test_bad_json(server: RecordedServer) -> None:
     server.fault(THREADS, "bad_json")
     with pytest.raises(UnexpectedContent, match="JSON"):
-        list(collector(server).fetch(None))
+        strict(collector(server))

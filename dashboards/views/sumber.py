@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards import ui
 from monitor import auth, operations
+from monitor.collection import switch_states
 from monitor.i18n import format_time
 from monitor.store import trends
 from monitor.text import KeywordsError, load_keywords
@@ -17,12 +18,13 @@ ui.show_flashes()
 
 with ctx.db.session() as session:
     sources = trends.sources_health(session)
+    switches = switch_states(session, ctx.settings)  # the on/off the scheduler and `monitor collect` read
     runs = trends.recent_runs(session, limit=50)
     source_rows = [
         {
             ctx.t("sources.col.name"): s.name,
             ctx.t("sources.col.type"): s.type,
-            ctx.t("sources.col.enabled"): bool(s.enabled),
+            ctx.t("sources.col.enabled"): switches.get(s.name, bool(s.enabled)),
             ctx.t("sources.col.last_run"): format_time(s.last_run_at, ctx.tz),
             ctx.t("sources.col.last_success"): format_time(s.last_success_at, ctx.tz),
             ctx.t("sources.col.last_error"): (s.last_error or "")[:300],
@@ -70,7 +72,7 @@ def _toggle(name: str, enabled: bool) -> None:
 if sources and ctx.actor.can(auth.SOURCES_MANAGE):
     names = [s.name for s in sources]
     chosen = st.selectbox(ctx.t("sources.col.name"), names, key="src_choice")
-    enabled = next(s.enabled for s in sources if s.name == chosen)
+    enabled = switches.get(chosen, next(bool(s.enabled) for s in sources if s.name == chosen))
     st.button(
         ctx.t("sources.disable" if enabled else "sources.enable"),
         key="src_toggle",

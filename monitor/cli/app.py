@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from monitor.config import ConfigError, Settings, load_settings
+from monitor.config import ConfigError, RedactingFilter, Settings, load_settings, redact
 from monitor.store import Database, DatabaseNotInitialised
 
 app = typer.Typer(
@@ -26,22 +28,34 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 class UserError(Exception):
     """An error the user can fix; printed without a traceback, exit code 2."""
 
 
+def fail(message: str, code: int = 2) -> typer.Exit:
+    # The message may hold file names or values with Rich markup ("[/]"): escaped, it prints literally.
+    err_console.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
 def handles_errors(func: F) -> F:
-    """Turn known errors into a one-line message and exit code 2 instead of a traceback."""
+    """Turn errors into a one-line message instead of a traceback: exit code 2 for known errors, 1 for
+    unexpected ones (whose traceback goes to the debug log, shown with --verbose). Secrets are redacted."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except (ConfigError, DatabaseNotInitialised, UserError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-            raise typer.Exit(2) from None
+            raise fail(str(exc)) from None
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # exits and usage errors the command chose
+        except Exception as exc:
+            log.debug("unexpected error", exc_info=True)
+            raise fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)", code=1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -71,5 +85,7 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:  # no token or password reaches the terminal or a log file
+        handler.addFilter(RedactingFilter())
     for noisy in ("httpx", "urllib3", "sentence_transformers", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,13 +10,14 @@ import typer
 from rich.table import Table
 
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
-from monitor.collection import collect_all
+from monitor.collection import close_crashed_runs, collect_all, switch_states
 from monitor.collectors.base import SourceConfigError
 from monitor.collectors.registry import collector_class, validate_sources
 from monitor.config import Settings, load_sources
 from monitor.i18n import format_time
 from monitor.store import queries
 from monitor.store.locks import LockHeld, RunnerLock
+from monitor.store.sources import target_health
 
 
 def _short(text: str | None, width: int = 70) -> str:
@@ -40,6 +41,9 @@ def collect(
         True, "--once/--loop", help="One pass over the sources (default), or repeat until Ctrl-C."
     ),
     pause: float = typer.Option(60.0, "--pause", help="Seconds between passes with --loop."),
+    force: bool = typer.Option(
+        False, "--force", help="Collect switched-off sources too (switch: config or the Sumber page)."
+    ),
 ) -> None:
     """Collect from the configured sources without the scheduler. Mengumpulkan unggahan dari sumber."""
     cfg = settings()
@@ -58,9 +62,10 @@ def collect(
             except LockHeld as exc:
                 raise UserError(str(exc)) from None
             try:
+                close_crashed_runs(db, cfg)  # the lock is ours: an open run is a killed process's
                 while True:
                     try:
-                        results = collect_all(db, cfg, only=source, stop_event=stop)
+                        results = collect_all(db, cfg, only=source, force=force, stop_event=stop)
                     except SourceConfigError as exc:
                         raise UserError(exc.message) from None
                     table = Table(title="Hasil pengumpulan / collection results")
@@ -119,12 +124,16 @@ def run(
 
 @app.command()
 @handles_errors
-def sources() -> None:
-    """Show each source's health. Menampilkan kesehatan setiap sumber."""
+def sources(
+    targets: bool = typer.Option(True, "--targets/--no-targets", help="Also list each target's health."),
+) -> None:
+    """Show each source's health, and each target's. Menampilkan kesehatan setiap sumber dan targetnya."""
     cfg = settings()
     configured = {s.name: s for s in load_sources(cfg)}
     with open_database(cfg) as db, db.session() as session:
+        switches = switch_states(session, cfg)
         rows = {row.name: row for row in queries.list_sources(session)}
+        per_target = target_health(session) if targets else []
     table = Table(title="Sumber / sources")
     for column in (
         "name",
@@ -140,9 +149,9 @@ def sources() -> None:
     for name in sorted(set(configured) | set(rows)):
         config = configured.get(name)
         row = rows.get(name)
-        enabled = "no (removed from config)" if config is None else ("yes" if config.enabled else "no")
+        enabled = "no (removed from config)" if config is None else ("yes" if switches.get(name) else "no")
         note = None
-        if config is not None and config.enabled:
+        if config is not None and switches.get(name):
             try:
                 cls = collector_class(config.type, source=name)
                 note = cls.from_config(name, config.options).missing_credentials()
@@ -161,3 +170,22 @@ def sources() -> None:
             _short(row.last_error if row and row.consecutive_failures else None),
         )
     console.print(table)
+    if not per_target:
+        return
+    detail = Table(title="Target / targets")
+    for column in ("source", "target", "state", "last success", "failures", "posts", "last error"):
+        detail.add_column(column, overflow="fold")
+    for health in per_target:
+        state = {"ok": "ok", "never": "never run", "failing": "[red]failing[/]"}[health.state]
+        if health.retry_at is not None:
+            state += f" (retry {format_time(health.retry_at, cfg.tz)})"
+        detail.add_row(
+            health.source,
+            health.target,
+            state,
+            format_time(health.last_success_at, cfg.tz),
+            str(health.consecutive_failures),
+            str(health.posts_total),
+            _short(health.last_error),
+        )
+    console.print(detail)

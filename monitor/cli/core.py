@@ -8,42 +8,41 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from monitor.cli.app import UserError, app, console, err_console, handles_errors, open_database, settings
-from monitor.collectors.files import FileFormatError, RejectedLine, parse_mapping, read_records
+from monitor.collectors.files import (
+    FileFormatError,
+    RejectedLine,
+    parse_mapping,
+    read_records,
+)
+from monitor.collectors.rejects import RejectLog, default_rejects_path
 from monitor.config import Settings
 from monitor.pipeline import IngestStats, Pipeline
-from monitor.records import iter_json_objects
 from monitor.store import Database, queries
+from monitor.store.runs import close_stale_runs, tracked_run
 
-MAX_REJECTS_SHOWN = 100
+MAX_REJECTS_SHOWN = 20  # on the terminal; the reject file lists them all
 
 
 def seed_known_claims(db: Database, cfg: Settings) -> int:
-    """Load the project's known debunked claims (data/known_hoaxes.jsonl) into the store."""
-    path = cfg.path(cfg.paths.known_claims)
+    """Load the project's known debunked claims (data/known_hoaxes.jsonl) through the claim importer."""
+    from monitor.claims import ClaimFileError, import_claims, seed_file
+
+    path = seed_file(cfg)
     if not path.is_file():
         return 0
-    rows = []
-    for line_no, item in iter_json_objects(path, UserError):
-        if not isinstance(item.get("id"), str) or not isinstance(item.get("claim"), str):
-            raise UserError(f"{path}:{line_no}: a known claim needs string fields 'id' and 'claim'")
-        rows.append(
-            {
-                "key": item["id"],
-                "claim": item["claim"],
-                "verdict": item.get("verdict", "salah"),
-                "claim_date": item.get("date"),
-                "source": item.get("source"),
-                "source_url": item.get("source_url"),
-                "explanation": item.get("explanation"),
-                "topics": item.get("topics", []),
-            }
-        )
-    with db.session() as session:
-        return queries.upsert_known_claims(session, rows)
+    try:
+        summary = import_claims(db, path, "jsonl")
+    except ClaimFileError as exc:
+        raise UserError(str(exc)) from None
+    if summary.rejected_items:
+        first = summary.rejected_items[0]
+        raise UserError(f"{path}: {first.where}: {first.reason}")
+    return summary.new
 
 
 @app.command()
@@ -98,10 +97,16 @@ def import_file(
     fmt: str = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)."),
     platform: str = typer.Option(None, "--platform", help="Platform of every row (overrides the file)."),
     mapping: list[str] = typer.Option(None, "--map", help="field=column, e.g. --map text=isi (repeatable)."),
+    rejects: Path = typer.Option(
+        None, "--rejects", help="Where to list every rejected line (default: <file>.rejects.jsonl)."
+    ),
     score: bool = typer.Option(True, "--score/--no-score", help="Score the new posts after importing."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Import an exported file: stores relevant posts once, updates engagement on re-import."""
+    """Import an exported file: stores relevant posts once, updates engagement on re-import.
+
+    A line that cannot be imported is rejected with its number and reason and the import goes on; every
+    rejected line is listed in the reject file."""
     cfg = settings()
     if fmt is not None and fmt not in ("jsonl", "csv"):
         raise UserError(f"--format must be jsonl or csv, got {fmt!r}")
@@ -110,29 +115,36 @@ def import_file(
         read_records(file, fmt, platform, column_of)  # type: ignore[arg-type]  (file and format, early)
     except FileFormatError as exc:
         raise UserError(str(exc)) from None
-    shown = 0
+    reject_log = RejectLog(rejects or default_rejects_path(file))
 
     def report_reject(rejected: RejectedLine) -> None:
-        nonlocal shown
-        shown += 1
-        if shown <= MAX_REJECTS_SHOWN:
+        reject_log.write(rejected)
+        if reject_log.count <= MAX_REJECTS_SHOWN:
             err_console.print(f"rejected {rejected}", highlight=False, markup=False)
 
     with open_database(cfg) as db:
+        crashed = close_stale_runs(db, prefix="import:")
+        if crashed:
+            err_console.print(
+                f"closed {len(crashed)} earlier import run(s) left unfinished by a crash", highlight=False
+            )
         pipeline = Pipeline(db, cfg)
-        with db.session() as session:
-            run_id = queries.start_run(session, f"import:{file.name}")
         total = _count_lines(file)
-        with Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=quiet,
-            transient=True,
-        ) as progress:
+        with (
+            tracked_run(db, f"import:{file.name}"[:200]) as run_id,
+            reject_log,
+            Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                disable=quiet,
+                transient=True,
+            ) as progress,
+        ):
             task = progress.add_task("import", total=total)
+            error: str | None = None
             try:
                 stats = pipeline.ingest_file(
                     file,
@@ -144,13 +156,27 @@ def import_file(
                     on_batch=lambda b: progress.advance(task, b.read + b.rejected),
                 )
             except FileFormatError as exc:
+                error = str(exc)
                 raise UserError(str(exc)) from None
+            except BaseException as exc:
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                raise
             finally:
                 with db.session() as session:
-                    queries.finish_run(session, run_id)
-        if shown > MAX_REJECTS_SHOWN:
-            err_console.print(f"... and {shown - MAX_REJECTS_SHOWN} more rejected lines", highlight=False)
-        console.print(_summary_table(stats, f"import {file}"))
+                    queries.finish_run(session, run_id, error)
+        if reject_log.count > MAX_REJECTS_SHOWN:
+            err_console.print(
+                f"... and {reject_log.count - MAX_REJECTS_SHOWN} more rejected lines",
+                highlight=False,
+                markup=False,
+            )
+        if reject_log.count:
+            err_console.print(
+                f"all {reject_log.count} rejected lines (number, reason, excerpt): {reject_log.path}",
+                highlight=False,
+                markup=False,
+            )
+        console.print(_summary_table(stats, escape(f"import {file}")))
         console.print(
             f"read={stats.read} relevant={stats.relevant} new={stats.new} updated={stats.updated} "
             f"rejected={stats.rejected}",

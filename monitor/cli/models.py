@@ -82,8 +82,11 @@ def classify(
     model: str = typer.Option(None, "--model", help="Model version or folder (default: the active model)."),
 ) -> None:
     """Score posts from a JSONL file. Menilai unggahan dari berkas JSONL."""
+    from monitor.claims import claims_for_model, load_claim_base
+
     cfg = settings()
     classifier = _load_model(cfg, model)
+    classifier.add_claims(claims_for_model(classifier, load_claim_base(cfg)))
     source = str(input_file)
     if source != "-" and not input_file.is_file():
         raise UserError(f"{input_file}: input file not found")

@@ -1,8 +1,10 @@
-"""`monitor narratives ...` (list, show, assign) and `monitor alerts ...` (test, check)."""
+"""`monitor narratives ...`: list, show, assign, and an analyst's merge and split."""
 
 from __future__ import annotations
 
+import getpass
 import json
+from datetime import timedelta
 
 import typer
 from rich.table import Table
@@ -10,12 +12,10 @@ from rich.table import Table
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
 from monitor.i18n import format_time
 from monitor.store import narratives as store
-from monitor.store.schema import Narrative
+from monitor.store.schema import Narrative, utcnow
 
 narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
-alerts_app = typer.Typer(help="Spike alerts and their channels. Peringatan lonjakan.", no_args_is_help=True)
 app.add_typer(narratives_app, name="narratives")
-app.add_typer(alerts_app, name="alerts")
 
 
 def _narrative_dict(n: Narrative) -> dict[str, object]:
@@ -40,16 +40,25 @@ def _narrative_dict(n: Narrative) -> dict[str, object]:
 def list_(
     limit: int = typer.Option(20, "--limit", min=1, help="How many narratives."),
     topic: str = typer.Option(None, "--topic", help="Only this topic (sidalih, sirekap, procedure, ...)."),
-    order: str = typer.Option("last_seen", "--order", help="last_seen, posts or reach."),
+    order: str = typer.Option(
+        "rank", "--order", help="rank (flagged posts × reach × growth), last_seen, posts or reach."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
-    """The most recent (or biggest) narratives."""
+    """The narratives that matter most (or the most recent, or biggest)."""
     cfg = settings()
     with open_database(cfg) as db, db.session() as session:
-        try:
-            rows = store.list_narratives(session, limit=limit, topic=topic, order=order)
-        except ValueError as exc:
-            raise UserError(f"--order: {exc}") from None
+        if order == "rank":
+            from monitor.narratives.ranking import top_narratives
+
+            newest = store.newest_activity(session)
+            now = (newest + timedelta(seconds=1)) if newest else utcnow()
+            rows = [r.narrative for r in top_narratives(session, now=now, limit=limit, topic=topic)]
+        else:
+            try:
+                rows = store.list_narratives(session, limit=limit, topic=topic, order=order)
+            except ValueError as exc:
+                raise UserError(f"--order: rank, {exc}") from None
         if as_json:
             for n in rows:
                 typer.echo(json.dumps(_narrative_dict(n), ensure_ascii=False))
@@ -87,9 +96,13 @@ def show(
             raise UserError(f"no narrative with id {narrative_id}")
         claim = store.known_claim_text(session, n.known_claim_id)
         members = store.narrative_posts(session, narrative_id, limit=posts)
+        responses = store.narrative_responses(session, narrative_id, limit=posts)
         if as_json:
             data = _narrative_dict(n)
             data["known_claim"] = claim.claim if claim else None
+            data["responses"] = [
+                {"id": p.id, "kind": kind, "platform": p.platform, "text": p.text} for p, kind in responses
+            ]
             data["posts"] = [
                 {
                     "id": p.id,
@@ -130,6 +143,8 @@ def show(
                 _short(p.text, 60),
             )
         console.print(table)
+        for p, kind in responses:
+            console.print(f"response ({kind}) #{p.id}: {_short(p.text, 90)}", highlight=False)
 
 
 @narratives_app.command("assign")
@@ -151,32 +166,51 @@ def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at mos
     )
 
 
-@alerts_app.command("test")
+@narratives_app.command("merge")
 @handles_errors
-def test(channel: str = typer.Argument(..., help="A channel name from config/alerts.yml.")) -> None:
-    """Send a test message through one channel."""
-    from monitor import alerts as alerting
-    from monitor.alert_channels import DeliveryError
+def merge(
+    keep: int = typer.Argument(..., help="The narrative that stays."),
+    absorb: int = typer.Argument(..., help="The narrative whose posts move into it (it is left empty)."),
+    by: str = typer.Option(None, "--by", help="Who merges (for the audit log; default: your login)."),
+    note: str = typer.Option(None, "--note", help="Why (kept in the audit log)."),
+) -> None:
+    """Merge two narratives that retell one claim (audited)."""
+    from monitor.narratives.curation import CurationError, merge_narratives
 
     cfg = settings()
-    try:
-        answer = alerting.send_test(cfg, channel)
-    except DeliveryError as exc:
-        raise UserError(f"channel {channel!r}: {exc}") from None
-    console.print(f"sent via {channel}: {answer}", highlight=False)
+    with open_database(cfg) as db:
+        try:
+            result = merge_narratives(db, keep, absorb, actor=by or getpass.getuser(), note=note)
+        except CurationError as exc:
+            raise UserError(str(exc)) from None
+    console.print(f"merged narrative {absorb} into {keep}: {result.moved} post(s) moved", highlight=False)
 
 
-@alerts_app.command("check")
+@narratives_app.command("split")
 @handles_errors
-def check(as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
-    """Group waiting posts, fire alerts for new spikes and deliver what is due (what the scheduler runs)."""
-    from monitor import alerts as alerting
+def split(
+    narrative_id: int = typer.Argument(..., help="The narrative to split."),
+    posts: str = typer.Option(..., "--posts", help="Comma-separated ids of the member posts to move out."),
+    by: str = typer.Option(None, "--by", help="Who splits (for the audit log; default: your login)."),
+    note: str = typer.Option(None, "--note", help="Why (kept in the audit log)."),
+) -> None:
+    """Move some posts of a narrative into a new narrative (audited)."""
+    from monitor.narratives.curation import CurationError, split_narrative
 
-    report = alerting.scheduled_check(settings())
-    if as_json:
-        typer.echo(json.dumps(report.as_dict()))
-    else:
-        console.print(" ".join(f"{k}={v}" for k, v in report.as_dict().items()), highlight=False)
+    try:
+        post_ids = [int(part) for part in posts.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UserError(f"--posts: expected comma-separated post ids, got {posts!r}") from None
+    cfg = settings()
+    with open_database(cfg) as db:
+        try:
+            result = split_narrative(db, narrative_id, post_ids, actor=by or getpass.getuser(), note=note)
+        except CurationError as exc:
+            raise UserError(str(exc)) from None
+    console.print(
+        f"split {result.moved} post(s) off narrative {narrative_id} into new narrative {result.narrative_id}",
+        highlight=False,
+    )
 
 
 def _short(text: str, limit: int) -> str:

@@ -5,20 +5,35 @@ last post of each batch, asks `checkpoint()` for a cursor that covers exactly wh
 commits that cursor in the same transaction as the batch. So a crash anywhere loses nothing (the next run
 resumes from the last committed cursor) and duplicates nothing (posts are unique on platform + native id).
 
+A source usually watches several targets (channels, accounts, hashtags, feed URLs). `Collector.walk_targets`
+collects each one on its own: a target that fails is reported in `reports` with its typed error and the next
+target goes on; only errors that concern the whole source (shutdown, credentials, configuration) stop it.
+
 Collectors raise only the typed errors below; the collection service records them in the source's health.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from monitor.records import RawPost
+from monitor.collectors.paging import (  # noqa: F401  (re-exported: collectors import them from base)
+    NewestFirstCursor,
+    PageBudget,
+    PageBudgetExhausted,
+    walk_newest_first,
+)
+from monitor.config import redact_value
+from monitor.records import RawPost, RecordError
+
+log = logging.getLogger(__name__)
 
 
 # -- typed errors ------------------------------------------------------------------------------------------
@@ -52,6 +67,15 @@ class RateLimited(CollectorError):
         self.retry_after = retry_after
 
 
+class DeadlineExceeded(SourceUnavailable):
+    """A request did not finish (connect, headers and body) within the source's `deadline`.
+
+    Not retried within the run: a server that drips its answer would hold the collector for every attempt.
+    """
+
+    kind = "deadline"
+
+
 class LoginWall(CollectorError):
     """The platform answered with a login or consent page instead of public content."""
 
@@ -62,6 +86,12 @@ class UnexpectedContent(CollectorError):
     """HTML where JSON was expected, invalid JSON/XML, a truncated page, or a layout we do not know."""
 
     kind = "unexpected_content"
+
+
+class ResponseTooLarge(UnexpectedContent):
+    """The response body grew past the source's `max_bytes`; reading stopped there (not retried)."""
+
+    kind = "too_large"
 
 
 class CredentialsMissing(CollectorError):
@@ -104,6 +134,26 @@ def find_collector_error(exc: BaseException) -> CollectorError | None:
     return None
 
 
+# -- per-target outcome -------------------------------------------------------------------------------------
+@dataclass
+class TargetReport:
+    """What one run did with one target: collected (ok), failed with a typed error, or held back."""
+
+    target: str
+    ok: bool | None = None  # None: not tried this run (held back, or the run stopped before it)
+    items: int = 0
+    error: str | None = None
+    kind: str | None = None
+    retry_after: float | None = None  # seconds, from a RateLimited error
+    held: str | None = None  # why the target was not tried this run
+    exception: Exception | None = field(default=None, repr=False)  # the typed error itself
+
+
+def _source_wide(exc: BaseException) -> bool:
+    """Errors that concern every target of the source, so walking the other targets is pointless."""
+    return isinstance(exc, (Interrupted, CredentialsMissing, CredentialsRejected, SourceConfigError))
+
+
 # -- options -----------------------------------------------------------------------------------------------
 class CollectorOptions(BaseModel):
     """Options shared by every collector. Unknown keys are refused so a typo is never silently ignored."""
@@ -112,6 +162,11 @@ class CollectorOptions(BaseModel):
 
     max_items: int | None = Field(
         None, ge=1, description="Stop a run after this many posts (the cursor keeps the rest for later)."
+    )
+    official: bool = Field(
+        False,
+        description="An election body's own account (KPU, Bawaslu): its posts are kept and searchable but "
+        "marked source_kind=official, so they never enter the triage queue as hoaxes.",
     )
 
 
@@ -129,7 +184,7 @@ def describe_validation_error(exc: ValidationError, *, origin: str, source: str)
         got_text = (
             ""
             if err["type"] in ("missing", "extra_forbidden") or isinstance(got, dict)
-            else f" (got {got!r})"
+            else f" (got {redact_value(loc, got)!r})"  # a token's value never reaches a message
         )
         lines.append(f"{origin}: source {source!r}: options.{loc}: {message}{got_text}")
     return "\n".join(lines)
@@ -157,6 +212,9 @@ class Collector(ABC):
         self._cursor: dict[str, Any] | None = None
         # Set by the collection service on shutdown; collectors check it while waiting.
         self.stop_event = threading.Event()
+        # Per-target outcome of the current run, and targets the service holds back (e.g. rate limited).
+        self.reports: dict[str, TargetReport] = {}
+        self.hold: dict[str, str] = {}
 
     @classmethod
     def parse_options(
@@ -175,6 +233,56 @@ class Collector(ABC):
     @abstractmethod
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[RawPost]:
         """Yield posts newer than `cursor` (None: first run). Raises only CollectorError subclasses."""
+
+    def try_map(self, item: Any) -> RawPost | None:
+        """`map_item(item)`, or None (logged) when the item fails the record checks (a NUL in a message, a
+        date in year 9999): one hostile post from a live source is skipped, the rest of the page is kept."""
+        try:
+            return self.map_item(item)  # type: ignore[attr-defined]
+        except RecordError as exc:
+            log.warning("source %s: an item was skipped: %s", self.name, exc)
+            return None
+
+    def targets(self) -> list[str]:
+        """The targets this source watches, as shown in health (e.g. '@kpu_ri', 'tag:pemilu', a feed URL)."""
+        return []
+
+    def typed_error(self, exc: Exception, target: str) -> Exception:
+        """Map a client library's exception to a CollectorError (collectors override for their library)."""
+        return find_collector_error(exc) or exc
+
+    def walk_targets(self, collect_one: Callable[[str], Iterable[RawPost]]) -> Iterator[RawPost]:
+        """Collect every target in turn with `collect_one(target)`; one failing target never stops the rest.
+
+        The target's cursor must be updated by `collect_one` before each yield (as for `fetch`). A failure
+        is recorded in `reports[target]` and logged; errors that concern the whole source are re-raised.
+        """
+        for target in self.targets():
+            report = self.reports.setdefault(target, TargetReport(target))
+            if target in self.hold:
+                report.held = self.hold[target]
+                continue
+            if self.stop_event.is_set():
+                return
+            try:
+                for post in collect_one(target):
+                    report.items += 1
+                    yield post
+            except Exception as exc:
+                typed = self.typed_error(exc, target)
+                if _source_wide(typed):
+                    raise typed from exc
+                report.ok = False
+                report.exception = typed
+                if isinstance(typed, CollectorError):
+                    report.error, report.kind = str(typed), typed.kind
+                    report.retry_after = getattr(typed, "retry_after", None)
+                    log.warning("source %s, target %s: %s", self.name, target, typed)
+                else:
+                    report.error, report.kind = f"internal error: {exc.__class__.__name__}: {exc}", "internal"
+                    log.error("source %s, target %s failed", self.name, target, exc_info=exc)
+            else:
+                report.ok = True
 
     def checkpoint(self) -> dict[str, Any] | None:
         """A copy of the cursor covering everything yielded so far and nothing more."""
@@ -202,100 +310,3 @@ class Collector(ABC):
             yield post
             if limit is not None and count >= limit:
                 return
-
-
-# -- the descending-listing cursor -------------------------------------------------------------------------
-class PageBudgetExhausted(Exception):  # noqa: N818  (a signal, not an error)
-    """Raised by a page generator when the run's page budget is spent: the pass stays open for next run."""
-
-
-class NewestFirstCursor:
-    """Incremental cursor for listings served newest first and paged towards older items.
-
-    Telegram channel previews, Mastodon timelines, X recent search and YouTube comment threads all look
-    like this. The state per target is:
-
-    - ``done``: every item with key <= done has been collected (None: nothing yet);
-    - ``top``/``low``: a pass in progress collected keys from ``top`` down to ``low`` (both inclusive).
-
-    A run first finishes an interrupted pass (resuming below ``low``), then starts a new pass from the
-    newest item down to ``done``. When a pass reaches ``done`` (or the end of the listing, or the
-    configured start date), ``done`` becomes ``top``. A crash in the middle of a pass therefore leaves a
-    state from which the next run fills exactly the gap. Keys are ints (message/status ids) or strings
-    that sort in time order (ISO timestamps).
-    """
-
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        self.done = state.get("done")
-        self.top = state.get("top")
-        self.low = state.get("low")
-        self.extra: dict[str, Any] = dict(state.get("extra") or {})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"done": self.done, "top": self.top, "low": self.low, "extra": dict(self.extra)}
-
-    @property
-    def in_pass(self) -> bool:
-        return self.top is not None
-
-    def is_new(self, key: Any) -> bool:
-        """Whether an item still needs collecting (newer than `done`, and not inside the current pass)."""
-        if self.done is not None and key <= self.done:
-            return False
-        return not (self.low is not None and self.top is not None and self.low <= key <= self.top)
-
-    def record(self, key: Any) -> None:
-        """Note that the item with `key` is about to be yielded (call before `yield`)."""
-        if self.top is None:
-            self.top = key
-            self.low = key
-        else:
-            self.top = max(self.top, key)
-            self.low = key if self.low is None else min(self.low, key)
-
-    def close_pass(self) -> None:
-        """The pass reached `done`, the end of the listing or the start date: everything up to top is in."""
-        if self.top is not None:
-            self.done = self.top if self.done is None else max(self.done, self.top)
-        self.top = None
-        self.low = None
-
-
-def walk_newest_first(
-    cursor: NewestFirstCursor,
-    pages: Callable[[Any | None], Iterator[tuple[Any, Any]]],
-    *,
-    stop_before: Any | None = None,
-    on_state: Callable[[], None] | None = None,
-) -> Iterator[Any]:
-    """Drive one target's listing with a NewestFirstCursor.
-
-    `pages(before)` yields (key, item) newest first, starting just below `before` (None: the newest).
-    Items with key < `stop_before` (e.g. older than the configured start date) end the pass. `on_state` is
-    called whenever the cursor changed without a yield (pass closed), so the owner can publish it.
-    Yields items to collect, with the cursor already updated for each.
-    """
-
-    def one_pass(before: Any | None) -> Iterator[Any]:
-        for key, item in pages(before):
-            if stop_before is not None and key < stop_before:
-                break
-            if cursor.done is not None and key <= cursor.done:
-                break
-            if not cursor.is_new(key):
-                continue
-            cursor.record(key)
-            yield item
-        cursor.close_pass()
-        if on_state is not None:
-            on_state()
-
-    try:
-        if cursor.in_pass:
-            # Finish the interrupted pass: everything below `low` down to `done`.
-            yield from one_pass(cursor.low)
-        yield from one_pass(None)
-    except PageBudgetExhausted:
-        # The pass stays open; the next run resumes below `low`.
-        return

@@ -23,21 +23,25 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from requests.adapters import HTTPAdapter
 
 from monitor import __version__ as _monitor_version
 from monitor.collectors.base import (
+    Collector,
     CollectorOptions,
+    DeadlineExceeded,
     Interrupted,
     LoginWall,
     RateLimited,
+    ResponseTooLarge,
     SourceUnavailable,
     UnexpectedContent,
 )
+from monitor.collectors.body import TruncatedBody, read_body
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,15 @@ class HttpOptions(CollectorOptions):
     requests_per_minute: float | None = Field(
         30.0, gt=0, le=6000, description="Per-source rate limit; null for none."
     )
-    user_agent: str | None = Field(None, description="Override the polite default User-Agent.")
+    user_agent: str | None = Field(
+        None, description="Override the polite default User-Agent (sent on every request, library ones too)."
+    )
+    deadline: float = Field(
+        60.0, gt=0, le=3600, description="Total seconds for one request: connect, headers and the whole body."
+    )
+    max_bytes: int = Field(
+        20_000_000, ge=1024, le=2_000_000_000, description="Largest response body accepted, in bytes."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -153,11 +165,13 @@ class HttpSession(requests.Session):
         agent = options.user_agent or default_user_agent
         if agent:
             self.headers["User-Agent"] = agent
-        self._force_agent = options.user_agent is not None
         self._min_interval = 60.0 / options.requests_per_minute if options.requests_per_minute else 0.0
         self._last_request = 0.0
         self._lock = threading.Lock()
         self.attempts = 0  # requests actually sent, for tests and logs
+        # Collectors want the whole body read here (deadline + cap, typed errors). An evidence capture wants
+        # the raw stream instead, to keep the exact bytes and whatever part arrived before a cut.
+        self.read_bodies = True
 
     # -- waiting -------------------------------------------------------------------------------------------
     def _sleep(self, seconds: float) -> None:
@@ -178,11 +192,18 @@ class HttpSession(requests.Session):
         return random.uniform(ceiling / 2, ceiling)  # jitter, never less than half the step
 
     # -- sending -------------------------------------------------------------------------------------------
+    @property
+    def user_agent(self) -> str | None:
+        return self.headers.get("User-Agent")  # type: ignore[return-value]
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        # The source's configured timeout wins over whatever a client library passes (snscrape: 10 s).
-        kwargs["timeout"] = self.options.timeout
-        if self._force_agent:
-            request.headers["User-Agent"] = self.options.user_agent  # type: ignore[assignment]
+        # Our policy wins over whatever a client library passes: snscrape sends a browser User-Agent and a
+        # 10 s timeout of its own. The body is always read here, within the deadline and the size cap.
+        kwargs["timeout"] = (self.options.timeout, min(self.options.timeout, self.options.deadline))
+        kwargs["stream"] = True
+        agent = self.user_agent
+        if agent:
+            request.headers["User-Agent"] = agent
         url = request.url or ""
         attempts = self.options.retries + 1
         last_problem = ""
@@ -191,13 +212,27 @@ class HttpSession(requests.Session):
                 raise Interrupted("shutdown requested", url=url)
             self._pace()
             self.attempts += 1
+            started = time.monotonic()
             try:
                 response = super().send(request, **kwargs)
+                if (
+                    self.read_bodies
+                    and response.status_code not in (429, *RETRY_STATUSES)
+                    and request.method != "HEAD"
+                ):
+                    read_body(
+                        response,
+                        started=started,
+                        seconds=self.options.deadline,
+                        max_bytes=self.options.max_bytes,
+                    )
+            except (DeadlineExceeded, ResponseTooLarge):
+                raise
             except requests.Timeout as exc:
                 last_problem = f"timed out after {self.options.timeout:g}s"
                 error: Exception = SourceUnavailable(f"{url}: {last_problem}", url=url)
                 log.info("%s: %s (attempt %d/%d)", url, exc, attempt + 1, attempts)
-            except requests.exceptions.ChunkedEncodingError as exc:
+            except (requests.exceptions.ChunkedEncodingError, TruncatedBody) as exc:
                 last_problem = f"response body was cut off ({exc.__class__.__name__})"
                 error = UnexpectedContent(f"{url}: truncated response: the connection closed early", url=url)
                 log.info("%s: truncated body (attempt %d/%d)", url, attempt + 1, attempts)
@@ -220,6 +255,7 @@ class HttpSession(requests.Session):
                         response.close()
                         self._sleep(wait)
                         continue
+                    response.close()
                     hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""
                     raise RateLimited(
                         f"{url}: HTTP 429 Too Many Requests{hint}", retry_after=retry_after, url=url
@@ -237,6 +273,21 @@ class HttpSession(requests.Session):
             if attempt + 1 < attempts:
                 self._sleep(self._backoff(attempt))
         raise error
+
+
+class HttpCollector(Collector):
+    """A collector that talks HTTP: owns one `HttpSession` (the source's retry policy, deadline, size cap and
+    User-Agent), shares the shutdown event with it, and closes it."""
+
+    Options: ClassVar[type[BaseModel]] = HttpOptions
+
+    def __init__(self, name: str, options: BaseModel) -> None:
+        super().__init__(name, options)
+        assert isinstance(options, HttpOptions)
+        self.session = HttpSession(options, stop_event=self.stop_event)
+
+    def close(self) -> None:
+        self.session.close()
 
 
 def _short(exc: Exception) -> str:

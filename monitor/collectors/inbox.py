@@ -6,7 +6,9 @@ resumes on the next line. Only after the pipeline has committed a file's last re
 by the collection service after a successful run — or at the start of the next run, from the committed
 cursor) is the file moved to `done/`; a file that cannot be read, or has no valid record at all, goes to
 `failed/` with a `<name>.reason.txt` saying why. Files with some rejected lines go to `done/` with a
-`<name>.rejected.txt` listing them.
+`<name>.rejected.txt` summing them up (the first 200) and `<name>.rejects.jsonl` listing every one (line,
+reason, excerpt; written as the file is read, in `.rejects/` until the file moves). Whatever goes wrong
+while reading one file (not only a format error) sends that file to `failed/`; the next file is read.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from pydantic import Field
 
 from monitor.collectors.base import Collector, CollectorOptions, SourceUnavailable
-from monitor.collectors.files import FileFormatError, RejectedLine, read_records
+from monitor.collectors.files import RejectedLine, read_records
+from monitor.collectors.rejects import RejectLog
 from monitor.records import RawPost
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,7 @@ class InboxCollector(Collector):
                 continue
             skip = int(state.get("consumed") or 0)
             rejections = self._rejections.setdefault(path.name, [])
+            reject_log = self._reject_log(path.name, fresh=skip == 0)
             try:
                 for index, record in enumerate(
                     read_records(path, platform=self.options.platform, mapping=self.options.mapping)
@@ -124,16 +128,19 @@ class InboxCollector(Collector):
                     state["consumed"] = index + 1
                     if isinstance(record, RejectedLine):
                         state["rejected"] = int(state.get("rejected") or 0) + 1
+                        reject_log.write(record)
                         if len(rejections) < _MAX_REPORTED:
                             rejections.append(f"line {record.line_no}: {record.reason}")
                     else:
                         state["good"] = int(state.get("good") or 0) + 1
                     yield record
-            except (FileFormatError, UnicodeDecodeError, OSError) as exc:
+            except Exception as exc:  # any failure to read this file: it goes to failed/, the next is read
                 log.warning("inbox: %s cannot be read: %s", path.name, exc)
                 self._move(path, "failed", reason=f"{path.name}: the file cannot be read: {exc}\n")
                 files_state.pop(path.name, None)
                 continue
+            finally:
+                reject_log.close()
             state["complete"] = True
 
     def finish(self) -> None:
@@ -163,6 +170,9 @@ class InboxCollector(Collector):
                 )
             self._move(path, "done", report=report)
 
+    def _reject_log(self, name: str, *, fresh: bool) -> RejectLog:
+        return RejectLog(self.folder / ".rejects" / f"{name}.rejects.jsonl", fresh=fresh)
+
     def _move(
         self, path: Path, outcome: str, *, reason: str | None = None, report: str | None = None
     ) -> Path:
@@ -170,6 +180,9 @@ class InboxCollector(Collector):
         folder.mkdir(parents=True, exist_ok=True)
         target = _unique_target(folder, path.name)
         shutil.move(str(path), str(target))
+        pending = self._reject_log(path.name, fresh=False).path
+        if pending.is_file():
+            shutil.move(str(pending), str(folder / f"{target.name}.rejects.jsonl"))
         if reason is not None:
             (folder / f"{target.name}.reason.txt").write_text(reason, encoding="utf-8")
         if report is not None:

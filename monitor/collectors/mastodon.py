@@ -19,21 +19,21 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from monitor.collectors.base import (
-    Collector,
     CredentialsMissing,
     CredentialsRejected,
     LoginWall,
     NewestFirstCursor,
-    PageBudgetExhausted,
+    PageBudget,
     RateLimited,
     SourceUnavailable,
     UnexpectedContent,
     find_collector_error,
     walk_newest_first,
 )
-from monitor.collectors.http import DEFAULT_USER_AGENT, HttpOptions, HttpSession
+from monitor.collectors.http import DEFAULT_USER_AGENT, HttpCollector, HttpOptions
 from monitor.collectors.markup import html_to_text
 from monitor.records import RawPost
+from monitor.text.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-class MastodonCollector(Collector):
+class MastodonCollector(HttpCollector):
     """Public Mastodon hashtag and account timelines."""
 
     type = "mastodon"
@@ -98,7 +98,6 @@ class MastodonCollector(Collector):
     def __init__(self, name: str, options: MastodonOptions) -> None:
         super().__init__(name, options)
         self.options: MastodonOptions = options
-        self.session = HttpSession(options, stop_event=self.stop_event)
         self._client: Any = None
 
     def _api(self) -> Any:
@@ -132,21 +131,20 @@ class MastodonCollector(Collector):
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[RawPost]:
         state_by_target: dict[str, Any] = dict((cursor or {}).get("timelines") or {})
         self._cursor = {"timelines": state_by_target}
-        return self._limited(self._fetch_all(state_by_target))
+        return self._limited(self.walk_targets(lambda target: self._timeline(target, state_by_target)))
 
-    def _fetch_all(self, state_by_target: dict[str, Any]) -> Iterator[RawPost]:
-        for target in self.targets():
-            state = NewestFirstCursor(state_by_target.get(target))
+    def _timeline(self, target: str, state_by_target: dict[str, Any]) -> Iterator[RawPost]:
+        state = NewestFirstCursor(state_by_target.get(target))
 
-            def publish(target: str = target, state: NewestFirstCursor = state) -> None:
-                state_by_target[target] = state.as_dict()
+        def publish() -> None:
+            state_by_target[target] = state.as_dict()
 
-            try:
-                for post in walk_newest_first(state, self._pages(target, state), on_state=publish):
-                    publish()
-                    yield post
-            except Exception as exc:
-                raise self._typed(exc, target) from exc
+        for post in walk_newest_first(state, self._pages(target, state), on_state=publish):
+            publish()
+            yield post
+
+    def typed_error(self, exc: Exception, target: str) -> Exception:
+        return self._typed(exc, target)
 
     def _typed(self, exc: Exception, target: str) -> Exception:
         typed = find_collector_error(exc)
@@ -185,9 +183,11 @@ class MastodonCollector(Collector):
     def _pages(self, target: str, state: NewestFirstCursor) -> Any:
         kind, _, value = target.partition(":")
         since = self.options.since
+        budget = PageBudget(self.options.max_pages)  # per run, shared by the resumed and the new pass
 
         def pages(before: int | None) -> Iterator[tuple[int, RawPost]]:
             api = self._api()
+            budget.spend(target)
             params: dict[str, Any] = {"limit": self.options.page_size}
             if before is not None:
                 params["max_id"] = before
@@ -201,26 +201,26 @@ class MastodonCollector(Collector):
                     account = state.extra.get("account_id") or api.account_lookup(value)["id"]
                     state.extra["account_id"] = str(account)
                     page = api.account_statuses(account, **params)
-            fetched = 1
             while page:
                 if not isinstance(page, list):
                     raise UnexpectedContent(f"{self.options.base_url} {target}: expected a list of statuses")
                 for status in page:
-                    post = self.to_post(status)
+                    post = self.try_map(status)
+                    if post is None:
+                        continue
                     if since is not None and post.created_at.date() < since:
                         return
                     yield int(_get(status, "id")), post
-                if fetched >= self.options.max_pages:
-                    if getattr(page, "_pagination_next", None):
-                        raise PageBudgetExhausted(target)
+                if not getattr(page, "_pagination_next", None):
                     return
+                budget.spend(target)
                 page = api.fetch_next(page)
-                fetched += 1
 
         return pages
 
-    def to_post(self, status: Any) -> RawPost:
-        """Map one Mastodon 4.x status (a boost maps to the boosted status)."""
+    @staticmethod
+    def map_item(status: Any) -> RawPost:
+        """Map one Mastodon 4.x status (a boost maps to the boosted status); pure, for recorded JSON."""
         original = _get(status, "reblog") or status
         account = _get(original, "account") or {}
         created = _get(original, "created_at")
@@ -258,12 +258,9 @@ class MastodonCollector(Collector):
             author_handle=_get(account, "acct"),
             author_name=_get(account, "display_name") or _get(account, "username"),
             author_followers=_get(account, "followers_count"),
-            lang=_get(original, "language"),
+            lang=detect_language(text) or _get(original, "language"),
             likes=_get(original, "favourites_count"),
             shares=_get(original, "reblogs_count"),
             replies=_get(original, "replies_count"),
             raw=raw,
         )
-
-    def close(self) -> None:
-        self.session.close()

@@ -1,6 +1,7 @@
 """Source type names → collector classes.
 
-Every module in `monitor/collectors/` is scanned once for `Collector` subclasses with a `type`, so adding
+Every module in `monitor/collectors/` is imported once and `Collector` subclasses with a `type` are kept
+(helpers such as `http.HttpCollector` have none), so adding
 a source is one new file plus one entry in config/sources.yml. A type may also be a dotted path
 (`mypackage.mymodule:MyCollector`) for collectors that live outside this package.
 """
@@ -15,7 +16,6 @@ from typing import Any
 
 from monitor.collectors.base import Collector, SourceConfigError
 
-_SKIP_MODULES = {"base", "http", "registry", "files", "markup"}
 _REGISTRY: dict[str, type[Collector]] | None = None
 
 
@@ -34,7 +34,7 @@ def collector_types() -> dict[str, type[Collector]]:
         import monitor.collectors as package
 
         for module in pkgutil.iter_modules(package.__path__):
-            if module.name not in _SKIP_MODULES and not module.name.startswith("_"):
+            if not module.name.startswith("_"):
                 importlib.import_module(f"{package.__name__}.{module.name}")
         registry: dict[str, type[Collector]] = {}
         for cls in _all_subclasses(Collector):

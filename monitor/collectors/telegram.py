@@ -20,17 +20,23 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from monitor.collectors.base import (
-    Collector,
     LoginWall,
     NewestFirstCursor,
-    PageBudgetExhausted,
+    PageBudget,
     SourceUnavailable,
     UnexpectedContent,
     find_collector_error,
     walk_newest_first,
 )
-from monitor.collectors.http import HttpOptions, HttpSession, looks_like_login_wall, mount_rewrite
+from monitor.collectors.http import (
+    HttpCollector,
+    HttpOptions,
+    HttpSession,
+    looks_like_login_wall,
+    mount_rewrite,
+)
 from monitor.records import RawPost
+from monitor.text.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -133,15 +139,28 @@ def _scraper_class() -> type:
         from snscrape.modules.telegram import TelegramChannelScraper
 
     class ChannelScraper(TelegramChannelScraper):
-        """snscrape's scraper, starting below a message id, validating pages and keeping the extras."""
+        """snscrape's scraper, starting below a message id, validating pages and keeping the extras.
 
-        def __init__(self, channel: str, session: HttpSession, *, before: int | None, max_pages: int) -> None:
+        Channel info (title, subscribers) is read from every page that has it and otherwise kept from
+        `known` (the target's cursor), so posts from a page without the header keep their reach.
+        """
+
+        def __init__(
+            self,
+            channel: str,
+            session: HttpSession | None,
+            *,
+            before: int | None,
+            budget: PageBudget,
+            known: dict[str, Any] | None = None,
+        ) -> None:
             super().__init__(channel, retries=0)  # our session retries; snscrape's own sleeps are 1-4 s
-            self._session = session
+            if session is not None:
+                self._session = session
             self._before = before
-            self._pages_left = max_pages
+            self._budget = budget
             self.extras: dict[str, dict[str, Any]] = {}
-            self.channel_meta: dict[str, Any] = {"title": None, "subscribers": None}
+            self.channel_meta: dict[str, Any] = {"title": None, "subscribers": None, **(known or {})}
 
         def _initial_page(self) -> Any:
             if self._initialPage is None:
@@ -149,25 +168,39 @@ def _scraper_class() -> type:
                 if self._before is not None:
                     url += f"?before={self._before}"
                 response = self._get(url, headers=self._headers)
-                soup = bs4.BeautifulSoup(response.text, "lxml")
-                self.channel_meta = _channel_meta(soup)
-                self._initialPage, self._initialPageSoup = response, soup
+                self._initialPage = response
+                self._initialPageSoup = bs4.BeautifulSoup(response.text, "lxml")
             return self._initialPage, self._initialPageSoup
 
         def _request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            if self._pages_left <= 0:
-                raise PageBudgetExhausted(url)
-            self._pages_left -= 1
+            self._budget.spend(url)
             response = super()._request(method, url, *args, **kwargs)
             _check_page(response, self._name)
             return response
 
         def _soup_to_items(self, soup: Any, pageUrl: str, onlyUsername: bool = False) -> Any:  # noqa: N803
+            meta = _channel_meta(soup)
+            self.channel_meta.update({k: v for k, v in meta.items() if v is not None})
             for post in soup.find_all("div", attrs={"class": "tgme_widget_message", "data-post": True}):
                 self.extras[post["data-post"]] = _extras(post)
-            return super()._soup_to_items(soup, pageUrl, onlyUsername)
+            for item in super()._soup_to_items(soup, pageUrl, onlyUsername):
+                if onlyUsername:
+                    yield item
+                    continue
+                path = item.url.split("/s/", 1)[-1]
+                extra = self.extras.get(path, {})
+                yield {"message": item, "extra": extra, "channel": dict(self.channel_meta)}
 
     return ChannelScraper
+
+
+def page_items(html: str, channel: str, url: str | None = None) -> list[dict[str, Any]]:
+    """The items of one recorded channel page, newest first, as `TelegramCollector.map_item` takes them."""
+    import bs4
+
+    scraper = _scraper_class()(channel, None, before=None, budget=PageBudget(0))
+    soup = bs4.BeautifulSoup(html, "lxml")
+    return list(scraper._soup_to_items(soup, url or f"{TELEGRAM_ORIGIN}/s/{channel}"))
 
 
 def _check_page(response: Any, channel: str) -> None:
@@ -188,7 +221,7 @@ def _check_page(response: Any, channel: str) -> None:
         raise UnexpectedContent(f"{url}: truncated page (it ends before </html>)", url=url)
 
 
-class TelegramCollector(Collector):
+class TelegramCollector(HttpCollector):
     """Public Telegram channels via the t.me/s web preview."""
 
     type = "telegram"
@@ -198,57 +231,68 @@ class TelegramCollector(Collector):
     def __init__(self, name: str, options: TelegramOptions) -> None:
         super().__init__(name, options)
         self.options: TelegramOptions = options
-        self.session = HttpSession(options, stop_event=self.stop_event)
         mount_rewrite(self.session, TELEGRAM_ORIGIN, options.base_url)
+
+    def targets(self) -> list[str]:
+        return list(self.options.channels)
 
     def fetch(self, cursor: dict[str, Any] | None) -> Iterator[RawPost]:
         channels_state: dict[str, Any] = dict((cursor or {}).get("channels") or {})
         self._cursor = {"channels": channels_state}
-        return self._limited(self._fetch_all(channels_state))
+        return self._limited(self.walk_targets(lambda channel: self._channel(channel, channels_state)))
 
-    def _fetch_all(self, channels_state: dict[str, Any]) -> Iterator[RawPost]:
-        for channel in self.options.channels:
-            state = NewestFirstCursor(channels_state.get(channel))
+    def typed_error(self, exc: Exception, target: str) -> Exception:
+        typed = find_collector_error(exc)
+        if typed is not None:
+            return typed
+        if exc.__class__.__module__.startswith("snscrape"):
+            return UnexpectedContent(f"@{target}: snscrape could not read the page: {exc}")
+        return exc
 
-            def publish(channel: str = channel, state: NewestFirstCursor = state) -> None:
-                channels_state[channel] = state.as_dict()
+    def _channel(self, channel: str, channels_state: dict[str, Any]) -> Iterator[RawPost]:
+        state = NewestFirstCursor(channels_state.get(channel))
 
-            try:
-                for post in walk_newest_first(state, self._pages_for(channel, state), on_state=publish):
-                    publish()
-                    yield post
-            except Exception as exc:
-                typed = find_collector_error(exc)
-                if typed is not None:
-                    raise typed from exc
-                if exc.__class__.__module__.startswith("snscrape"):
-                    raise UnexpectedContent(f"@{channel}: snscrape could not read the page: {exc}") from exc
-                raise
+        def publish() -> None:
+            channels_state[channel] = state.as_dict()
+
+        for post in walk_newest_first(state, self._pages_for(channel, state), on_state=publish):
+            # Channel info travels in the cursor: a resumed run's pages may not carry the header.
+            state.extra["title"] = post.raw.get("channel_title") or state.extra.get("title")
+            state.extra["subscribers"] = post.author_followers or state.extra.get("subscribers")
+            publish()
+            yield post
 
     def _pages_for(self, channel: str, state: NewestFirstCursor) -> Any:
         scraper_class = _scraper_class()
         since = self.options.since
+        budget = PageBudget(self.options.max_pages)  # per run, shared by the resumed and the new pass
 
         def pages(before: int | None) -> Iterator[tuple[int, RawPost]]:
-            budget = self.options.max_pages
-            scraper = scraper_class(channel, self.session, before=before, max_pages=budget)
+            known = {k: state.extra[k] for k in ("title", "subscribers") if state.extra.get(k) is not None}
+            scraper = scraper_class(channel, self.session, before=before, budget=budget, known=known)
             for item in scraper.get_items():
-                if since is not None and item.date.date() < since:
+                post = self.try_map(item)
+                if post is None:
+                    continue
+                if since is not None and post.created_at.date() < since:
                     return
-                post = self._to_post(item, scraper)
                 yield int(post.raw["message_id"]), post
 
         return pages
 
-    def _to_post(self, item: Any, scraper: Any) -> RawPost:
-        # item.url is https://t.me/s/<channel>/<id>; the canonical link drops the /s/.
-        path = item.url.split("/s/", 1)[-1]
+    @staticmethod
+    def map_item(item: dict[str, Any]) -> RawPost:
+        """One channel message: {"message": snscrape TelegramPost, "extra": what snscrape leaves out,
+        "channel": {"title", "subscribers"}} → RawPost (see `page_items` for recorded pages)."""
+        message = item["message"]
+        extra = item.get("extra") or {}
+        meta = item.get("channel") or {}
+        # message.url is https://t.me/s/<channel>/<id>; the canonical link drops the /s/.
+        path = message.url.split("/s/", 1)[-1]
         handle, _, message_id = path.partition("/")
-        extra = scraper.extras.get(path, {})
-        meta = scraper.channel_meta
         preview = None
-        if item.linkPreview is not None:
-            lp = item.linkPreview
+        if message.linkPreview is not None:
+            lp = message.linkPreview
             preview = {
                 "href": lp.href,
                 "site_name": lp.siteName,
@@ -258,8 +302,8 @@ class TelegramCollector(Collector):
             }
         text = extra.get("text")
         if text is None:
-            text = item.content or ""
-        created: datetime = item.date
+            text = message.content or ""
+        created: datetime = message.date
         return RawPost(
             platform="telegram",
             native_id=path,
@@ -270,17 +314,15 @@ class TelegramCollector(Collector):
             author_name=extra.get("signed_by") or meta.get("title"),
             author_followers=meta.get("subscribers"),
             views=extra.get("views"),
+            lang=detect_language(text),
             raw={
                 "channel": handle,
                 "message_id": int(message_id),
                 "channel_title": meta.get("title"),
-                "outlinks": list(item.outlinks or []),
+                "outlinks": list(message.outlinks or []),
                 "link_preview": preview,
                 "media": extra.get("media", []),
                 "forwarded_from": extra.get("forwarded_from"),
                 "signed_by": extra.get("signed_by"),
             },
         )
-
-    def close(self) -> None:
-        self.session.close()

@@ -16,16 +16,15 @@ from typing import Any
 from pydantic import Field
 
 from monitor.collectors.base import (
-    Collector,
     CredentialsMissing,
     CredentialsRejected,
     NewestFirstCursor,
-    PageBudgetExhausted,
+    PageBudget,
     SourceUnavailable,
     UnexpectedContent,
     walk_newest_first,
 )
-from monitor.collectors.http import HttpOptions, HttpSession, json_body
+from monitor.collectors.http import HttpCollector, HttpOptions, json_body
 from monitor.records import RawPost
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class XOptions(HttpOptions):
     requests_per_minute: float | None = Field(30.0, gt=0, le=6000)
 
 
-class XCollector(Collector):
+class XCollector(HttpCollector):
     """X API v2 recent search."""
 
     type = "x"
@@ -58,7 +57,6 @@ class XCollector(Collector):
     def __init__(self, name: str, options: XOptions) -> None:
         super().__init__(name, options)
         self.options: XOptions = options
-        self.session = HttpSession(options, stop_event=self.stop_event)
 
     def missing_credentials(self) -> str | None:
         if os.environ.get(self.options.bearer_token_env):
@@ -75,21 +73,24 @@ class XCollector(Collector):
         token = self._token()
         state_by_query: dict[str, Any] = dict((cursor or {}).get("queries") or {})
         self._cursor = {"queries": state_by_query}
-        return self._limited(self._fetch_all(state_by_query, token))
+        return self._limited(self.walk_targets(lambda query: self._query(query, state_by_query, token)))
 
-    def _fetch_all(self, state_by_query: dict[str, Any], token: str) -> Iterator[RawPost]:
-        for query in self.options.queries:
-            state = NewestFirstCursor(state_by_query.get(query))
+    def targets(self) -> list[str]:
+        return list(self.options.queries)
 
-            def publish(query: str = query, state: NewestFirstCursor = state) -> None:
-                state_by_query[query] = state.as_dict()
+    def _query(self, query: str, state_by_query: dict[str, Any], token: str) -> Iterator[RawPost]:
+        state = NewestFirstCursor(state_by_query.get(query))
 
-            for post in walk_newest_first(state, self._pages(query, state, token), on_state=publish):
-                publish()
-                yield post
+        def publish() -> None:
+            state_by_query[query] = state.as_dict()
+
+        for post in walk_newest_first(state, self._pages(query, state, token), on_state=publish):
+            publish()
+            yield post
 
     def _pages(self, query: str, state: NewestFirstCursor, token: str) -> Any:
         url = f"{self.options.base_url}/2/tweets/search/recent"
+        budget = PageBudget(self.options.max_pages)  # per run, shared by the resumed and the new pass
 
         def pages(before: int | None) -> Iterator[tuple[int, RawPost]]:
             params: dict[str, Any] = {
@@ -104,9 +105,8 @@ class XCollector(Collector):
                 params["until_id"] = str(before)
             if state.done is not None:
                 params["since_id"] = str(state.done)
-            for page_no in range(1, self.options.max_pages + 2):
-                if page_no > self.options.max_pages:
-                    raise PageBudgetExhausted(query)
+            while True:
+                budget.spend(query)
                 response = self.session.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
                 data = self._check(response)
                 users = {u.get("id"): u for u in (data.get("includes") or {}).get("users", [])}
@@ -115,7 +115,9 @@ class XCollector(Collector):
                 if not isinstance(tweets, list):
                     raise UnexpectedContent(f"{url}: 'data' is not a list of tweets")
                 for tweet in tweets:
-                    post = self.to_post(tweet, users, media, query)
+                    post = self.try_map({"tweet": tweet, "users": users, "media": media, "query": query})
+                    if post is None:
+                        continue
                     yield int(post.native_id), post
                 next_token = (data.get("meta") or {}).get("next_token")
                 if not next_token:
@@ -148,9 +150,15 @@ class XCollector(Collector):
             )
         return data
 
-    def to_post(
-        self, tweet: dict[str, Any], users: dict[str, Any], media: dict[str, Any], query: str
-    ) -> RawPost:
+    @staticmethod
+    def map_item(item: dict[str, Any]) -> RawPost:
+        """One tweet with what it needs from the page: {"tweet", "users" by id, "media" by key, "query"}."""
+        tweet, users, media, query = (
+            item["tweet"],
+            item.get("users") or {},
+            item.get("media") or {},
+            item["query"],
+        )
         try:
             tweet_id = str(tweet["id"])
             created = datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00"))
@@ -193,6 +201,3 @@ class XCollector(Collector):
                 "verified": author.get("verified"),
             },
         )
-
-    def close(self) -> None:
-        self.session.close()

@@ -18,17 +18,16 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from monitor.collectors.base import (
-    Collector,
     CredentialsMissing,
     CredentialsRejected,
     NewestFirstCursor,
-    PageBudgetExhausted,
+    PageBudget,
     RateLimited,
     SourceUnavailable,
     UnexpectedContent,
     walk_newest_first,
 )
-from monitor.collectors.http import HttpOptions, HttpSession, json_body
+from monitor.collectors.http import HttpCollector, HttpOptions, json_body
 from monitor.collectors.markup import html_to_text
 from monitor.records import RawPost
 
@@ -64,7 +63,7 @@ class CommentsDisabled(SourceUnavailable):
     """The video has comments turned off (skipped; the other videos continue)."""
 
 
-class YouTubeCollector(Collector):
+class YouTubeCollector(HttpCollector):
     """Comments on YouTube videos through the Data API v3."""
 
     type = "youtube"
@@ -74,7 +73,6 @@ class YouTubeCollector(Collector):
     def __init__(self, name: str, options: YouTubeOptions) -> None:
         super().__init__(name, options)
         self.options: YouTubeOptions = options
-        self.session = HttpSession(options, stop_event=self.stop_event)
 
     def missing_credentials(self) -> str | None:
         if os.environ.get(self.options.api_key_env):
@@ -88,24 +86,24 @@ class YouTubeCollector(Collector):
         key = os.environ[self.options.api_key_env]
         state_by_video: dict[str, Any] = dict((cursor or {}).get("videos") or {})
         self._cursor = {"videos": state_by_video}
-        return self._limited(self._fetch_all(state_by_video, key))
+        return self._limited(self.walk_targets(lambda video: self._video(video, state_by_video, key)))
 
-    def _fetch_all(self, state_by_video: dict[str, Any], key: str) -> Iterator[RawPost]:
-        for video in self.options.videos:
-            state = NewestFirstCursor(state_by_video.get(video))
+    def targets(self) -> list[str]:
+        return list(self.options.videos)
 
-            def publish(video: str = video, state: NewestFirstCursor = state) -> None:
-                state_by_video[video] = state.as_dict()
+    def _video(self, video: str, state_by_video: dict[str, Any], key: str) -> Iterator[RawPost]:
+        state = NewestFirstCursor(state_by_video.get(video))
 
-            try:
-                for post in walk_newest_first(state, self._pages(video, key), on_state=publish):
-                    publish()
-                    yield post
-            except CommentsDisabled as exc:
-                log.warning("%s", exc)
+        def publish() -> None:
+            state_by_video[video] = state.as_dict()
+
+        for post in walk_newest_first(state, self._pages(video, key), on_state=publish):
+            publish()
+            yield post
 
     def _pages(self, video: str, key: str) -> Any:
         url = f"{self.options.base_url}/youtube/v3/commentThreads"
+        budget = PageBudget(self.options.max_pages)  # per run, shared by the resumed and the new pass
 
         def pages(before: str | None) -> Iterator[tuple[str, RawPost]]:
             params: dict[str, Any] = {
@@ -116,15 +114,16 @@ class YouTubeCollector(Collector):
                 "textFormat": "plainText",
                 "key": key,
             }
-            for page_no in range(1, self.options.max_pages + 2):
-                if page_no > self.options.max_pages:
-                    raise PageBudgetExhausted(video)
+            while True:
+                budget.spend(video)
                 data = self._check(self.session.get(url, params=params), video)
                 items = data.get("items")
                 if not isinstance(items, list):
                     raise UnexpectedContent(f"{url}: 'items' missing from the commentThreads answer")
                 for item in items:
-                    post = self.to_post(item)
+                    post = self.try_map(item)
+                    if post is None:
+                        continue
                     order_key = f"{post.raw['published_at']}|{post.native_id}"
                     if before is not None and order_key >= before:
                         continue  # already collected by the interrupted pass
@@ -164,7 +163,9 @@ class YouTubeCollector(Collector):
             raise UnexpectedContent(f"{url}: expected a JSON object")
         return data
 
-    def to_post(self, thread: dict[str, Any]) -> RawPost:
+    @staticmethod
+    def map_item(thread: dict[str, Any]) -> RawPost:
+        """One commentThreads item (its top-level comment) → RawPost; pure, for recorded JSON."""
         try:
             snippet = thread["snippet"]
             comment = snippet["topLevelComment"]
@@ -195,6 +196,3 @@ class YouTubeCollector(Collector):
                 "author_channel_id": (cs.get("authorChannelId") or {}).get("value"),
             },
         )
-
-    def close(self) -> None:
-        self.session.close()

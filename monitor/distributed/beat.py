@@ -1,10 +1,10 @@
 """`monitor beat`: the distributed mode's periodic schedule, on Celery beat with a store-backed scheduler.
 
-The schedule is built from the configuration: one `monitor.collect` entry per enabled source of
-`config/sources.yml` at its `interval_minutes` (sources without their credentials are left out, as in
-`monitor run`), scoring every `distributed.score_minutes`, the alert check every
-`distributed.alert_minutes`, and the weekly report at `report.weekday`/`report.hour` (in the configured
-time zone).
+The schedule is built from the configuration: one `monitor.collect` entry per source of
+`config/sources.yml` at its `interval_minutes` (sources without their credentials are left out, and the
+task reads the source's on/off switch at every run, as in `monitor run`), scoring every
+`distributed.score_minutes`, the alert check every `distributed.alert_minutes`, and the weekly report at
+`report.weekday`/`report.hour` (in the configured time zone).
 
 Why not Celery's default scheduler: it keeps its state in a `celerybeat-schedule` shelve (pickle) file on
 the beat machine — lost with the container, unsafe to share, and a restarted beat with a fresh file sends
@@ -43,8 +43,6 @@ def build_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     """Celery beat entries for the configuration (see the module docstring)."""
     entries: dict[str, dict[str, Any]] = {}
     for source in load_sources(settings):
-        if not source.enabled:
-            continue
         try:
             missing = make_collector(settings, source).missing_credentials()
         except CollectorError as exc:

@@ -2,7 +2,8 @@
 
 - `monitor.collect(source)`: one source through `monitor.collection.collect_source`, under the store-wide
   lock of its target (a PostgreSQL advisory lock), so two workers never collect one target at once and
-  its rate limit and cursor hold across the cluster; a second task finding the lock held skips.
+  its rate limit and cursor hold across the cluster; a second task finding the lock held skips, and so
+  does a task for a source switched off (the switch is read at every run, as `monitor run` does).
 - `monitor.score(limit)`: a bounded slice of the backlog through `monitor.scoring.score_backlog` (pages
   claimed with SKIP LOCKED, scores upserted); a full slice enqueues the next one.
 - `monitor.alerts()`, `monitor.weekly_report()`: the alert check and the Monday report.
@@ -22,11 +23,12 @@ from typing import Any
 
 from celery import Task
 
-from monitor.collection import collect_source, find_source
+from monitor.collection import collect_source, find_source, source_enabled
 from monitor.collectors.base import CollectorError
 from monitor.config import Settings, load_settings
 from monitor.distributed.app import app
 from monitor.store import Database, claiming
+from monitor.store.runs import close_stale_runs
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,13 @@ def collect(self: Task, source: str) -> dict[str, Any]:
         if not got:
             log.info("collect %s: another worker is collecting it now; skipped", source)
             return {"source": source, "ok": True, "skipped": "busy"}
+        with ctx.db.session() as session:
+            enabled = source_enabled(session, config)  # the Sumber page's switch, read at every run
+        if not enabled:
+            log.info("collect %s: the source is switched off; skipped", source)
+            return {"source": source, "ok": True, "skipped": "switched off"}
+        # Under the source's lock, a run of it still open belongs to a worker that died mid-collection.
+        close_stale_runs(ctx.db, source_names=[source])
         result = collect_source(ctx.db, ctx.settings, config, stop_event=ctx.stop_event)
     redelivered = bool(self.request.delivery_info and self.request.delivery_info.get("redelivered"))
     return {

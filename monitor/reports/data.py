@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
+from monitor.narratives.ranking import rank_score
 from monitor.reports.method import ModelCard, keywords_version, load_card
 from monitor.reports.rules import (
     count_escalations,
@@ -25,7 +26,11 @@ from monitor.reports.rules import (
     week_precision,
 )
 from monitor.store import Database, weekly
+from monitor.store import narratives as narrative_store
 from monitor.store.weekly import TOPIC_GROUPS, WeekWindow
+
+TOP_GROUPS = 5  # narratives shown in the report
+CANDIDATE_GROUPS = 50  # the week's largest groups, ranked to find those five
 
 
 @dataclass
@@ -33,6 +38,8 @@ class WeekFigures:
     """The Ringkasan numbers of one week."""
 
     collected: int = 0  # items read by collection runs/imports started in the week
+    collected_relevant: int = 0  # of those, election-relevant (the same runs: comparable with `collected`)
+    runs: int = 0  # collection runs/imports started in the week
     relevant: int = 0  # election-relevant posts stored, created in the week
     flagged: int = 0
     hoax: int = 0  # of the week's posts, confirmed hoaxes (triage status "hoax")
@@ -63,6 +70,8 @@ class TopGroup:
     claim_url: str | None
     status: str | None  # the narrative's own status, when it has one
     statuses: dict[str, int] = field(default_factory=dict)  # triage status of its flagged posts
+    # Debunks, news and official posts answering the narrative (never counted as its posts), by kind.
+    responses: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,6 +204,8 @@ def _figures(
     escalations = count_escalations(weekly.triage_events(session, window))
     return WeekFigures(
         collected=sum(row["read"] for row in runs),
+        collected_relevant=sum(row["relevant"] for row in runs),
+        runs=sum(row["runs"] for row in runs),
         relevant=int(daily["posts"].sum()),
         flagged=int(daily["flagged"].sum()),
         hoax=int(daily["hoax"].sum()),
@@ -236,11 +247,21 @@ def _sources(session: Session, window: WeekWindow) -> list[SourceHealth]:
 
 def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None, list[TopGroup]]:
     kind = "narrative" if weekly.week_has_narratives(session, window) else "text_hash"
-    top = weekly.top_groups(session, window, kind)
+    candidates = weekly.top_groups(session, window, kind, limit=CANDIDATE_GROUPS)
+    previous = weekly.group_counts(session, window.previous(), kind, [group["key"] for group in candidates])
+    # Ranked by flagged posts × reach × growth (monitor.narratives.ranking), never by size alone: a group
+    # without a flagged post is not a hoax narrative and is not listed.
+    ranked = sorted(
+        (g for g in candidates if g["flagged"] > 0),
+        key=lambda g: (
+            -rank_score(g["flagged"], g["reach"], g["posts"], previous.get(g["key"], 0)),
+            str(g["key"]),
+        ),
+    )
+    top = ranked[:TOP_GROUPS]
     if not top:
         return None, []
     keys = [group["key"] for group in top]
-    previous = weekly.group_counts(session, window.previous(), kind, keys)
     statuses = weekly.group_statuses(session, window, kind, keys)
     claims_of = weekly.group_claims(session, window, kind, keys)
     narratives = weekly.narratives_by_id(session, keys) if kind == "narrative" else {}
@@ -248,6 +269,7 @@ def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None
         if narrative["known_claim_id"] is not None:
             claims_of[narrative["id"]] = narrative["known_claim_id"]
     examples = weekly.posts_by_id(session, [g["example_id"] for g in top if g["example_id"] is not None])
+    responses = narrative_store.response_counts(session, keys) if kind == "narrative" else {}
     claims = weekly.claims_by_id(session, sorted(set(claims_of.values())))
     groups = []
     for group in top:
@@ -274,6 +296,7 @@ def _groups(session: Session, window: WeekWindow, salt: str) -> tuple[str | None
                 claim_url=claim.get("source_url"),
                 status=narrative.get("status"),
                 statuses=statuses.get(group["key"], {}),
+                responses=responses.get(group["key"], {}),
             )
         )
     return kind, groups

@@ -84,14 +84,18 @@ def _cover(data: WeeklyData) -> list[tuple[str, str]]:
 def _summary(data: WeeklyData) -> Table:
     cur, prev = data.figures, data.previous_figures
     rows = [
-        ("Pos terkumpul (dibaca kolektor/impor)", cur.collected, prev.collected),
-        ("Pos relevan pemilu (tersimpan)", cur.relevant, prev.relevant),
+        ("Pos terkumpul (dibaca minggu ini)", cur.collected, prev.collected),
+        ("… di antaranya relevan pemilu", cur.collected_relevant, prev.collected_relevant),
+        ("Pos relevan pemilu menurut tanggal unggahan", cur.relevant, prev.relevant),
         ("Pos ditandai model", cur.flagged, prev.flagged),
         ("Hoaks terkonfirmasi petugas", cur.hoax, prev.hoax),
         ("Eskalasi ke Bawaslu", cur.escalated_bawaslu, prev.escalated_bawaslu),
         ("Eskalasi ke Polri", cur.escalated_polri, prev.escalated_polri),
     ]
     table_rows = [[label, w.number(a), w.number(b), w.change(a, b)] for label, a, b in rows]
+    if not cur.runs:  # nothing was collected during the week: say so instead of a misleading 0
+        for row in table_rows[:2]:
+            row[1] = row[3] = "-"
     table_rows.append(
         [
             "Median waktu dari ditandai sampai diputuskan",
@@ -110,6 +114,17 @@ def _summary(data: WeeklyData) -> Table:
 def _summary_notes(data: WeeklyData) -> list[str]:
     cur = data.figures
     notes = []
+    if cur.runs:
+        notes.append(
+            f"Kolektor dan impor minggu ini membaca {w.number(cur.collected)} pos; "
+            f"{w.number(cur.collected_relevant)} di antaranya relevan pemilu. Pos relevan menurut tanggal "
+            "unggahan juga mencakup pos minggu ini yang dikumpulkan kemudian."
+        )
+    elif cur.relevant:
+        notes.append(
+            f"Tidak ada pengumpulan yang berjalan minggu ini; {w.number(cur.relevant)} pos relevan dengan "
+            "tanggal unggahan minggu ini diimpor di luar minggu tersebut."
+        )
     if cur.relevant:
         notes.append(
             f"Dari {w.number(cur.relevant)} pos relevan, {w.number(cur.flagged)} "
@@ -150,6 +165,12 @@ def _top_items(data: WeeklyData) -> list[Item]:
             ("Bantahan yang cocok", claim),
             ("Status", status or "-"),
         ]
+        if data.group_kind == "narrative":
+            kinds = (("debunk", "bantahan"), ("news", "berita"), ("official", "unggahan resmi"))
+            answered = [
+                f"{w.number(group.responses[k])} {label}" for k, label in kinds if group.responses.get(k)
+            ]
+            facts.insert(5, ("Ditanggapi", ", ".join(answered) if answered else "belum ada tanggapan"))
         when = w.moment(group.example_at, data.week.tz) if group.example_at else "-"
         items.append(
             Item(
@@ -165,8 +186,10 @@ def _top_items(data: WeeklyData) -> list[Item]:
 def _top_intro(data: WeeklyData) -> str:
     if data.group_kind == "narrative":
         return (
-            "Narasi dengan pos terbanyak minggu ini (pengelompokan pos yang menceritakan ulang klaim yang "
-            "sama). Contoh dikutip singkat; nama akun disamarkan dan tautan dihapus."
+            "Narasi hoaks yang paling perlu diperhatikan minggu ini (pos yang menceritakan ulang satu klaim "
+            "yang sama), diurutkan menurut jumlah pos ditandai × jangkauan × pertumbuhan, bukan sekadar "
+            "banyaknya pos. Bantahan, berita dan unggahan resmi tidak dihitung sebagai anggota narasi. "
+            "Contoh dikutip singkat; nama akun disamarkan dan tautan dihapus."
         )
     if data.group_kind == "text_hash":
         return (
@@ -227,7 +250,7 @@ def _sources_section(data: WeeklyData) -> Subsection:
         table = Table(
             headers=["Sumber", "Status", "Putaran", "Dibaca", "Relevan", "Gagal", "Hari tanpa data"],
             rows=rows,
-            widths=[0.22, 0.1, 0.11, 0.1, 0.1, 0.08, 0.29],
+            widths=[0.2, 0.1, 0.12, 0.11, 0.12, 0.09, 0.26],
         )
     return Subsection(title="Sumber dan kesehatannya", paragraphs=paragraphs, table=table, bullets=gaps)
 
@@ -266,7 +289,12 @@ def _model_section(data: WeeklyData) -> Subsection:
         + ".",
     ]
     if card.data_sources:
-        facts.append("Data latih: " + ", ".join(card.data_sources) + ".")
+        facts.append("Data latih: " + "; ".join(card.data_sources) + ".")
+    if card.split_date and card.train_rows is not None and card.test_rows is not None:
+        facts.append(
+            f"Data dibagi menurut waktu pada {card.split_date}: {w.number(card.train_rows)} pos untuk "
+            f"melatih, {w.number(card.test_rows)} pos sesudahnya untuk menguji (angka validasi di atas)."
+        )
     return Subsection(title="Model klasifikasi", paragraphs=facts)
 
 

@@ -23,6 +23,9 @@ class ModelCard:
     recall: float | None
     f1: float | None
     data_sources: list[str]
+    split_date: str | None = None
+    train_rows: int | None = None
+    test_rows: int | None = None
 
 
 # -- model card and keywords --------------------------------------------------------------------------------
@@ -39,10 +42,17 @@ def _find_number(tree: Any, name: str) -> float | None:
     return None
 
 
+def _rows_text(rows: Any) -> str:
+    return f" ({int(rows):,} baris)".replace(",", ".") if isinstance(rows, int) else ""
+
+
 def _data_sources(card: dict[str, Any]) -> list[str]:
+    """Readable names of the training data (never the card's raw keys such as split_date or train)."""
     for key in ("data_sources", "data", "training_data", "datasets"):
         items = card.get(key)
-        if isinstance(items, dict):
+        if isinstance(items, dict) and isinstance(items.get("sources"), list):
+            items = items["sources"]  # {"sources": [...], "split_date": ..., "train": {...}, ...}
+        elif isinstance(items, dict):
             items = [{"name": k, **v} if isinstance(v, dict) else {"name": k} for k, v in items.items()]
         if isinstance(items, list) and items:
             names = []
@@ -50,9 +60,9 @@ def _data_sources(card: dict[str, Any]) -> list[str]:
                 if isinstance(item, str):
                     names.append(item)
                 elif isinstance(item, dict):
-                    label = item.get("name") or item.get("path") or item.get("source")
+                    label = item.get("name") or item.get("source") or item.get("path")
                     if label:
-                        names.append(str(label))
+                        names.append(str(label) + _rows_text(item.get("rows")))
             return names
     return []
 
@@ -69,7 +79,20 @@ def summarise_card(card: dict[str, Any], origin: str) -> ModelCard:
         recall=_find_number(metrics, "recall") or _find_number(card, "recall"),
         f1=_find_number(metrics, "f1") or _find_number(card, "f1"),
         data_sources=_data_sources(card),
+        **_split(card.get("data")),
     )
+
+
+def _split(data: Any) -> dict[str, Any]:
+    """The time split of the training data, when the card records it."""
+    if not isinstance(data, dict):
+        return {}
+    train, test = data.get("train"), data.get("test")
+    return {
+        "split_date": str(data["split_date"]) if data.get("split_date") else None,
+        "train_rows": train.get("rows") if isinstance(train, dict) else None,
+        "test_rows": test.get("rows") if isinstance(test, dict) else None,
+    }
 
 
 def load_card(session: Session, settings: Settings) -> tuple[str | None, ModelCard | None]:

@@ -2,6 +2,11 @@
 
 `invariant=1` fixes the creation date and document id reportlab would otherwise take from the clock, so
 the same document gives the same bytes.
+
+Emoji: a PDF font cannot draw colour emoji, and DejaVu has only a few pictographs, so any emoji the font
+lacks is written as its Indonesian name in brackets ("🙏" -> "[melipat tangan]", from the `emoji` package's
+CLDR names) instead of an empty box: the officer still reads what the post showed. The HTML report keeps them.
+The method section is kept together so the last page never holds a lone sentence.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import io
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import emoji
 import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -105,8 +111,22 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def printable(text: str, font: str = "DejaVuSans") -> str:
+    """`text` with every emoji the font cannot draw replaced by its Indonesian name in brackets."""
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    emoji.config.load_language("id")  # the Indonesian names load on demand (once per process)
+
+    def name(chars: str, data: dict[str, str]) -> str:
+        if all(ord(c) in glyphs for c in chars if c not in "\ufe0f\u200d"):
+            return chars
+        label = (data.get("id") or data.get("en") or "").strip(":").replace("_", " ")
+        return f"[{label}]" if label else ""
+
+    return emoji.replace_emoji(text, replace=name)
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(escape(printable(text, style.fontName)), style)
 
 
 GRID = TableStyle(
@@ -185,13 +205,24 @@ def _story(doc: d.ReportDocument) -> list[Flowable]:
                     ]
                 )
             )
-    story.append(_p(d.SECTION_METHOD, s["h2"]))
-    for sub in doc.method:
-        story.append(_p(sub.title, s["h3"]))
-        story.extend(_p(paragraph, s["body"]) for paragraph in sub.paragraphs)
+    method: list[Flowable] = [_p(d.SECTION_METHOD, s["h2"])]
+    if not doc.method:
+        story.extend(method)
+    for index, sub in enumerate(doc.method):
+        part = [_p(sub.title, s["h3"]), *(_p(paragraph, s["body"]) for paragraph in sub.paragraphs)]
         if sub.table is not None:
-            story.append(_table(sub.table, s, range(2, 6)))
-        story.extend(_p(f"• {bullet}", s["body"]) for bullet in sub.bullets)
+            part.append(_table(sub.table, s, range(2, 6)))
+        part.extend(_p(f"• {bullet}", s["body"]) for bullet in sub.bullets)
+        if index == 0:
+            method.extend(part)  # the section heading stays with its first subsection
+            story.append(KeepTogether(method))
+        else:
+            story.append(KeepTogether(part))
+    # The closing subsections travel together: a page break moves all of them, never one sentence.
+    tail = story[-2:] if len(doc.method) > 2 else []
+    if tail:
+        del story[-2:]
+        story.append(KeepTogether(tail))
     return story
 
 

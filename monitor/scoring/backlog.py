@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from monitor import narratives
-from monitor.classify import Classifier, KnownClaim
+from monitor.claims import claims_for_model, load_claim_base
+from monitor.classify import Classifier
 from monitor.config import Settings
 from monitor.scoring.registry import load_active_classifier
 from monitor.store import Database, claiming, queries
@@ -30,9 +30,8 @@ def score_pending(
 ) -> int:
     """Score every stored post `model`'s version has not scored yet (at most `limit`); returns how many."""
     with db.session() as session:
-        known = queries.known_claims(session)
         claim_ids = queries.claim_ids_by_key(session)
-    model.add_claims(as_classifier_claims(known))
+    model.add_claims(claims_for_model(model, load_claim_base(settings, db)))
     size = settings.pipeline.score_batch_size
     done = last_id = 0
     while limit is None or done < limit:
@@ -77,19 +76,9 @@ def score_backlog(
     `model` is the active classifier when the caller already holds it (a worker keeps it between tasks)."""
     model = model or load_active_classifier(settings, db)
     scored = score_pending(db, settings, model, limit=limit, on_batch=on_batch)
-    if group and scored:
+    if group:  # also when nothing was scored: a run killed after scoring left posts waiting for a narrative
         # One grouper at a time across processes: two would both assign the same waiting post.
         with claiming.hold_lock(db, claiming.NARRATIVES_LOCK, wait=True):
             grouped = narratives.assign_new_posts(db, settings)
         log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
     return scored
-
-
-def as_classifier_claims(rows: list[Any]) -> list[KnownClaim]:
-    """Stored known-claim rows as the classifier's `KnownClaim` (keyed by the row's `key`)."""
-    return [
-        KnownClaim(
-            id=row.key, claim=row.claim, verdict=row.verdict, source_url=row.source_url, date=row.claim_date
-        )
-        for row in rows
-    ]

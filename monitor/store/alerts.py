@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,14 +103,46 @@ def recent_alerts(session: Session, limit: int = 20) -> list[Alert]:
     return list(session.scalars(select(Alert).order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit)))
 
 
-def narrative_topics(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
-    found: dict[int, str | None] = {}
+def narrative_facets(session: Session, ids: Sequence[int]) -> dict[int, tuple[str | None, list[str]]]:
+    """Per narrative: (primary topic, candidate pairs it names) — what a narrative rule filters on."""
+    found: dict[int, tuple[str | None, list[str]]] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        found.update(
-            session.execute(select(Narrative.id, Narrative.topic).where(Narrative.id.in_(chunk))).all()
-        )
+        query = select(Narrative.id, Narrative.topic, Narrative.candidates).where(Narrative.id.in_(chunk))
+        for narrative_id, topic, candidates in session.execute(query):
+            found[int(narrative_id)] = (topic, list(candidates or []))
     return found
+
+
+def spike_source_rows(
+    session: Session, since: datetime, *, min_score: float | None = None
+) -> Iterator[tuple[datetime, list[str], int | None]]:
+    """(created_at, topics, narrative_id) of posts created since `since` (for the spike series)."""
+    query = select(Post.created_at, Post.topics, Post.narrative_id).where(Post.created_at >= since)
+    if min_score is not None:
+        query = query.where(and_(Post.hoax_score.is_not(None), Post.hoax_score >= min_score))
+    for created_at, topics, narrative_id in session.execute(query.execution_options(yield_per=5000)):
+        yield created_at, list(topics or []), narrative_id
+
+
+def alerted_near(
+    session: Session,
+    rule: str,
+    *,
+    narrative_id: int | None,
+    topic: str | None,
+    start: datetime,
+    margin: timedelta,
+) -> bool:
+    """Whether this rule already alerted this subject for a window starting within `margin` of `start`.
+
+    Posts collected late can move an episode's first window earlier; this keeps it one alert."""
+    query = select(Alert.id).where(
+        Alert.rule == rule, Alert.window_start >= start - margin, Alert.window_start <= start + margin
+    )
+    query = query.where(Alert.narrative_id == narrative_id) if narrative_id is not None else query
+    query = query.where(Alert.topic == topic) if topic is not None else query
+    return session.scalar(query.limit(1)) is not None
 
 
 def posts_in_window(

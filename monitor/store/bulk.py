@@ -9,18 +9,22 @@ column types in schema.py would: naive-UTC ISO strings for SQLite datetimes, JSO
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.store.schema import Post
+
+if TYPE_CHECKING:
+    from monitor.store.db import Database
 
 # Columns a second sighting of a post refreshes; text and authorship stay as first seen.
 ENGAGEMENT_COLUMNS = ("likes", "shares", "replies", "views", "author_followers", "reach")
@@ -126,7 +130,9 @@ def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: dat
     base = {**DEFAULTS, **dict.fromkeys(extra)}
     pick = itemgetter(*names)
     prepared: list[Any] = []
-    for row in rows:
+    # Rows in key order: two imports writing overlapping posts then take row locks in the same order and
+    # cannot deadlock on each other (PostgreSQL), whatever order their files list the posts in.
+    for row in sorted(rows, key=itemgetter("platform", "native_id")):
         values = {**base, **row, "collected_at": when, "last_seen_at": when}
         for column in JSON_COLUMNS:
             values[column] = _dumps(values[column])
@@ -139,3 +145,46 @@ def insert_or_refresh(session: Session, rows: Sequence[dict[str, Any]], now: dat
                     values[column] = moment.replace(tzinfo=UTC)
         prepared.append(pick(values) if order is not None else dict(zip(names, pick(values), strict=True)))
     connection.exec_driver_sql(sql, prepared)
+
+
+# -- what a failed write means ---------------------------------------------------------------------------
+# SQLSTATEs of a transaction that lost to a concurrent one and may simply be run again.
+TRANSIENT = {"40P01": "deadlock", "40001": "serialization failure"}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """The transaction lost a deadlock or a serialization check: running it again is the cure."""
+    return isinstance(exc, DBAPIError) and _sqlstate(exc) in TRANSIENT
+
+
+def transient_kind(exc: BaseException) -> str:
+    return TRANSIENT.get(_sqlstate(exc) or "", "transient failure")
+
+
+def refusal(exc: BaseException) -> str | None:
+    """The database's one-line reason when `exc` is it refusing a value (too long, out of range, a
+    constraint), not a lost connection or a deadlock; None otherwise."""
+    if not isinstance(exc, DataError | IntegrityError):
+        return None
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (message[0] if message else type(exc).__name__)[:300]
+
+
+def probe(db: Database, write: Callable[[Session], Any]) -> str | None:
+    """Run `write` in a transaction that is always rolled back: None if the database accepts it, else
+    its reason for refusing. Used to find the one row of a batch that failed the whole batch."""
+    session = Session(db.engine)
+    try:
+        write(session)
+        session.flush()
+        return None
+    except (DataError, IntegrityError) as exc:
+        return refusal(exc)
+    finally:
+        session.rollback()
+        session.close()

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, Post, utcnow
+from monitor.store.schema import (
+    KnownClaim,
+    Narrative,
+    NarrativeMember,
+    NarrativeResponse,
+    Post,
+    utcnow,
+)
 
 CHUNK = 500
 
@@ -29,10 +36,27 @@ class PostToGroup:
     candidates: list[str]
     topics: list[str]
     matched_claim_id: int | None
+    flagged: bool = False
+    hoax_score: float | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+
+
+def _waiting(score_floor: float) -> list[Any]:
+    """Scored, not yet a member nor a response, and flagged, matched to a debunk or scoring >= floor.
+
+    Grouping progress is exactly this condition: a run killed half-way leaves its unsaved posts waiting."""
+    done = select(NarrativeResponse.post_id).where(NarrativeResponse.post_id == Post.id).exists()
+    return [
+        Post.narrative_id.is_(None),
+        Post.hoax_score.is_not(None),
+        or_(Post.flagged.is_(True), Post.matched_claim_id.is_not(None), Post.hoax_score >= score_floor),
+        ~done,
+    ]
 
 
 def posts_to_group(session: Session, score_floor: float, limit: int) -> list[PostToGroup]:
-    """Scored posts without a narrative that are flagged, matched to a known debunk, or score >= floor."""
+    """The waiting posts (see `_waiting`), oldest first."""
     query = (
         select(
             Post.id,
@@ -42,12 +66,12 @@ def posts_to_group(session: Session, score_floor: float, limit: int) -> list[Pos
             Post.candidates,
             Post.topics,
             Post.matched_claim_id,
+            Post.flagged,
+            Post.hoax_score,
+            Post.author_handle,
+            Post.author_name,
         )
-        .where(
-            Post.narrative_id.is_(None),
-            Post.hoax_score.is_not(None),
-            or_(Post.flagged.is_(True), Post.matched_claim_id.is_not(None), Post.hoax_score >= score_floor),
-        )
+        .where(*_waiting(score_floor))
         .order_by(Post.created_at, Post.id)
         .limit(limit)
     )
@@ -60,18 +84,50 @@ def posts_to_group(session: Session, score_floor: float, limit: int) -> list[Pos
             list(r.candidates or []),
             list(r.topics or []),
             r.matched_claim_id,
+            bool(r.flagged),
+            r.hoax_score,
+            r.author_handle,
+            r.author_name,
         )
         for r in session.execute(query)
     ]
 
 
 def count_posts_to_group(session: Session, score_floor: float) -> int:
-    query = select(func.count()).where(
-        Post.narrative_id.is_(None),
-        Post.hoax_score.is_not(None),
-        or_(Post.flagged.is_(True), Post.matched_claim_id.is_not(None), Post.hoax_score >= score_floor),
+    return session.scalar(select(func.count()).where(*_waiting(score_floor))) or 0
+
+
+def save_responses(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows: post_id, narrative_id (or None), kind (debunk | news | official | none), similarity."""
+    if rows:
+        now = utcnow()
+        session.execute(NarrativeResponse.__table__.insert(), [{**row, "linked_at": now} for row in rows])
+
+
+def narrative_responses(session: Session, narrative_id: int, limit: int = 20) -> list[tuple[Post, str]]:
+    """Debunks, news and official posts answering a narrative, earliest first, with their kind."""
+    query = (
+        select(Post, NarrativeResponse.kind)
+        .join(NarrativeResponse, NarrativeResponse.post_id == Post.id)
+        .where(NarrativeResponse.narrative_id == narrative_id)
+        .order_by(Post.created_at, Post.id)
+        .limit(limit)
     )
-    return session.scalar(query) or 0
+    return [(post, kind) for post, kind in session.execute(query)]
+
+
+def response_counts(session: Session, narrative_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per narrative: how many responses of each kind."""
+    result: dict[int, dict[str, int]] = {}
+    for chunk in _chunks(sorted(set(narrative_ids))):
+        query = (
+            select(NarrativeResponse.narrative_id, NarrativeResponse.kind, func.count())
+            .where(NarrativeResponse.narrative_id.in_(chunk))
+            .group_by(NarrativeResponse.narrative_id, NarrativeResponse.kind)
+        )
+        for narrative_id, kind, n in session.execute(query):
+            result.setdefault(int(narrative_id), {})[kind] = int(n)
+    return result
 
 
 # -- loading the index ---------------------------------------------------------------------------------------
@@ -228,10 +284,12 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
                 claims[narrative_id] = (claim_id, n)
         for narrative_id, row in stats.items():
             best_claim = claims.get(narrative_id)
+            label = _claim_or_central_text(session, narrative_id, best_claim[0] if best_claim else None)
             session.execute(
                 update(Narrative)
                 .where(Narrative.id == narrative_id)
                 .values(
+                    **({"label": label[:1000]} if label else {}),
                     post_count=row.n,
                     first_seen=row.first,
                     last_seen=row.last,
@@ -243,6 +301,68 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
                 )
                 .execution_options(synchronize_session=False)
             )
+
+
+def _claim_or_central_text(session: Session, narrative_id: int, claim_id: int | None) -> str | None:
+    """A narrative's title: the matched debunk's wording of the claim, else its most central member.
+
+    "Most central" is the paraphrase that joined closest to the narrative's centroid (the founder when no
+    paraphrase joined yet: then None is returned and the founder's text stays)."""
+    if claim_id is not None:
+        claim = session.scalar(select(KnownClaim.claim).where(KnownClaim.id == claim_id))
+        if claim:
+            return " ".join(str(claim).split())
+    text = session.scalar(
+        select(Post.text)
+        .join(NarrativeMember, NarrativeMember.post_id == Post.id)
+        .where(NarrativeMember.narrative_id == narrative_id, NarrativeMember.method.in_(("similar", "claim")))
+        .order_by(NarrativeMember.similarity.desc(), Post.id)
+        .limit(1)
+    )
+    return " ".join(text.split()) if text else None
+
+
+# -- ranking -------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class RankRow:
+    narrative: Narrative
+    flagged: int
+    reach: int
+    recent: int  # member posts in the recent window
+    previous: int  # member posts in the window before it
+
+
+def rank_inputs(
+    session: Session, *, now: datetime, window: timedelta, topic: str | None = None, limit: int = 500
+) -> list[RankRow]:
+    """Flagged posts, reach and posts per window for narratives active in the last two windows."""
+    start = now - 2 * window
+    middle = now - window
+    flagged_n = func.sum(case((Post.flagged.is_(True), 1), else_=0))
+    recent_n = func.sum(case((Post.created_at >= middle, 1), else_=0))
+    query = (
+        select(
+            Post.narrative_id,
+            flagged_n.label("flagged"),
+            func.coalesce(func.sum(Post.reach), 0).label("reach"),
+            recent_n.label("recent"),
+            func.count().label("n"),
+        )
+        .where(Post.narrative_id.is_not(None), Post.created_at >= start, Post.created_at < now)
+        .group_by(Post.narrative_id)
+        .order_by(flagged_n.desc())
+        .limit(limit)
+    )
+    rows = {r.narrative_id: r for r in session.execute(query)}
+    narratives = {n.id: n for n in narratives_by_id(session, rows)}
+    out = []
+    for narrative_id, r in rows.items():
+        narrative = narratives.get(narrative_id)
+        if narrative is None or (topic and narrative.topic != topic):
+            continue
+        recent = int(r.recent or 0)
+        out.append(RankRow(narrative, int(r.flagged or 0), int(r.reach or 0), recent, int(r.n) - recent))
+    return out
 
 
 # -- reading for people --------------------------------------------------------------------------------------
@@ -262,7 +382,7 @@ def list_narratives(
     }
     if order not in orders:
         raise ValueError(f"order must be one of {', '.join(orders)}, got {order!r}")
-    query = select(Narrative).where(Narrative.post_count >= min_posts)
+    query = select(Narrative).where(Narrative.post_count >= max(min_posts, 1))
     if topic:
         query = query.where(Narrative.topic == topic)
     if since is not None:
@@ -288,14 +408,3 @@ def narrative_posts(session: Session, narrative_id: int, limit: int = 20) -> lis
 
 def known_claim_text(session: Session, claim_id: int | None) -> KnownClaim | None:
     return session.get(KnownClaim, claim_id) if claim_id is not None else None
-
-
-def hourly_source_rows(
-    session: Session, since: datetime, *, min_score: float | None = None
-) -> Iterator[tuple[datetime, list[str], int | None]]:
-    """(created_at, topics, narrative_id) of posts created since `since` (for the spike series)."""
-    query = select(Post.created_at, Post.topics, Post.narrative_id).where(Post.created_at >= since)
-    if min_score is not None:
-        query = query.where(and_(Post.hoax_score.is_not(None), Post.hoax_score >= min_score))
-    for created_at, topics, narrative_id in session.execute(query.execution_options(yield_per=5000)):
-        yield created_at, list(topics or []), narrative_id

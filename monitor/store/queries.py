@@ -14,13 +14,21 @@ from sqlalchemy.orm import Session
 
 from monitor.store import bulk
 from monitor.store.schema import (
-    IngestRun,
     KnownClaim,
     Post,
     Score,
-    Source,
     TriageEvent,
     utcnow,
+)
+from monitor.store.sources import (  # noqa: F401  (re-exported: callers use queries.<name>)
+    add_to_run,
+    ensure_source,
+    finish_run,
+    get_source,
+    list_sources,
+    record_source_health,
+    save_cursor,
+    start_run,
 )
 
 
@@ -87,6 +95,15 @@ def posts_to_score(
     return [(row.id, row.text, row.reach) for row in session.execute(query)]
 
 
+# Posts a fact-checker or an election body published: they report or answer hoaxes, they are not hoaxes.
+OWN_VOICE_KINDS = frozenset({"factcheck", "official"})
+
+
+def reports_hoaxes(platform: str | None, raw: dict[str, Any] | None) -> bool:
+    """Whether a post is a fact-check or an official source's own post (never queued as a hoax)."""
+    return platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS
+
+
 def save_scores(session: Session, model_version: str, results: Sequence[dict[str, Any]]) -> int:
     """Write one model version's scores and copy them onto the posts (the queue reads those).
 
@@ -135,7 +152,9 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
     current = {
         row.id: row
         for row in session.execute(
-            select(Post.id, Post.triage_status, Post.flagged_at).where(Post.id.in_(ids))
+            select(Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw).where(
+                Post.id.in_(ids)
+            )
         )
     }
     updates = []
@@ -145,7 +164,7 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
             continue
         status = state.triage_status
         flagged_at = state.flagged_at
-        if r["flagged"] and status is None:
+        if r["flagged"] and status is None and not reports_hoaxes(state.platform, state.raw):
             status, flagged_at = "new", now
         elif not r["flagged"] and status == "new":
             status = None  # un-flagged before anyone touched it: leaves the queue
@@ -224,70 +243,6 @@ def known_claims(session: Session) -> list[KnownClaim]:
 
 def claim_ids_by_key(session: Session) -> dict[str, int]:
     return {key: cid for cid, key in session.execute(select(KnownClaim.id, KnownClaim.key))}
-
-
-# -- sources, runs and health ----------------------------------------------------------------------------
-def get_source(session: Session, name: str) -> Source | None:
-    return session.scalar(select(Source).where(Source.name == name))
-
-
-def ensure_source(session: Session, name: str, type_: str) -> Source:
-    source = get_source(session, name)
-    if source is None:
-        source = Source(name=name, type=type_, enabled=True, consecutive_failures=0, items_last_run=0)
-        session.add(source)
-        session.flush()
-    return source
-
-
-def save_cursor(session: Session, name: str, cursor: dict[str, Any] | None) -> None:
-    session.execute(update(Source).where(Source.name == name).values(cursor=cursor))
-
-
-def list_sources(session: Session) -> list[Source]:
-    return list(session.scalars(select(Source).order_by(Source.name)))
-
-
-def record_source_health(session: Session, name: str, ok: bool, items: int, error: str | None) -> None:
-    source = get_source(session, name)
-    if source is None:
-        raise KeyError(f"unknown source {name!r}")
-    now = utcnow()
-    source.last_run_at = now
-    source.items_last_run = items
-    if ok:
-        source.last_success_at = now
-        source.consecutive_failures = 0
-    else:
-        source.last_error = error
-        source.last_error_at = now
-        source.consecutive_failures = (source.consecutive_failures or 0) + 1
-
-
-def start_run(session: Session, source_name: str) -> int:
-    run = IngestRun(source_name=source_name, started_at=utcnow())
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def add_to_run(session: Session, run_id: int, stats: Any) -> None:
-    """Add a batch's counts to a run (in the batch's own transaction, so counts survive a crash)."""
-    session.execute(
-        update(IngestRun)
-        .where(IngestRun.id == run_id)
-        .values(
-            read=IngestRun.read + stats.read,
-            relevant=IngestRun.relevant + stats.relevant,
-            new=IngestRun.new + stats.new,
-            updated=IngestRun.updated + stats.updated,
-            rejected=IngestRun.rejected + stats.rejected,
-        )
-    )
-
-
-def finish_run(session: Session, run_id: int, error: str | None = None) -> None:
-    session.execute(update(IngestRun).where(IngestRun.id == run_id).values(finished_at=utcnow(), error=error))
 
 
 # -- audit, labels and models ----------------------------------------------------------------------------

@@ -86,6 +86,9 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     items_last_run: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # `enabled` is the one on/off switch (the Sumber page writes it); this is config/sources.yml's
+    # `enabled` as last seen, so an edit of the file still switches the source (the later change wins).
+    config_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class IngestRun(Base):
@@ -103,6 +106,14 @@ class IngestRun(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Touched with every committed batch; a run without one for long was killed (closed as "crashed").
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+def _verdict_kind(context: Any) -> str:
+    from monitor.text.verdicts import verdict_kind
+
+    return verdict_kind(context.get_current_parameters().get("verdict") or "salah")
 
 
 class KnownClaim(Base):
@@ -120,6 +131,14 @@ class KnownClaim(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     topics: Mapped[list[str]] = mapped_column(JSONType, default=list)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "false" (a debunk: the only kind that may raise a score), "true" (a confirmed fact) or "other"
+    # (clarification, news, satire); derived from `verdict` when not given (monitor.text.verdicts).
+    kind: Mapped[str] = mapped_column(String(10), default=_verdict_kind, server_default="false", index=True)
+    language: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Where the claim circulated (ClaimReview itemReviewed.appearance / firstAppearance URLs).
+    appearances: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)  # ClaimReview as published
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Narrative(Base):
@@ -250,7 +269,8 @@ class User(Base):
 class TriageEvent(Base):
     """Append-only audit trail: who did what to which item, with the state before and after.
 
-    Database triggers (see the initial migration) refuse UPDATE and DELETE on this table."""
+    Database triggers refuse UPDATE and DELETE (migration 0001), SQLite's INSERT OR REPLACE and PostgreSQL's
+    TRUNCATE (migration 0004) on this table."""
 
     __tablename__ = "triage_events"
     __table_args__ = (Index("ix_triage_events_created_at", "created_at"),)
@@ -314,6 +334,71 @@ class AlertDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SourceTarget(Base):
+    """Health of one target of a source (a channel, account, hashtag, query, video or feed URL).
+
+    Each target is collected and reported on its own, so one renamed channel shows here as failing while
+    the source's other targets stay ok. `retry_at` holds a rate-limited target back until then.
+    """
+
+    __tablename__ = "source_targets"
+    __table_args__ = (UniqueConstraint("source_name", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(100), index=True)
+    target: Mapped[str] = mapped_column(String(500))
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    posts_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EvidencePacket(Base):
+    """One link of the evidence hash chain: a frozen packet of an item, or the release of an earlier one.
+
+    `manifest` holds the manifest's exact bytes (UTF-8 JSON); `manifest_sha256` is their hash and the next
+    link's `previous_sha256`. The unique `seq` and `previous_sha256` keep the chain a single line (two
+    freezes racing for the same head: one fails and retries). Triggers (migration 0008) refuse UPDATE and
+    DELETE: a release is a new link, never an edit."""
+
+    __tablename__ = "evidence_packets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # packet | release
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), nullable=True, index=True)
+    # For a release link: the seq of the packet whose files were deleted.
+    releases_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    trigger: Mapped[str] = mapped_column(String(40))  # escalation | on_demand | release
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NarrativeResponse(Base):
+    """A grouped post that is not a member: a debunk, news or official post answering a narrative, or a post
+    that found no narrative (kind "none"). Members live in `narrative_members`; a post is in one or the other,
+    and being in either means grouping is done with it (a killed run resumes with the rest)."""
+
+    __tablename__ = "narrative_responses"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    narrative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("narratives.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # debunk | news | official | none
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BeatEntry(Base):

@@ -6,9 +6,11 @@ A broken file fails with one message that names the file, the line and the key p
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,10 +18,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from monitor.text.patterns import term_key
 
 __all__ = [
+    "AmbiguousTerm",
     "Candidate",
     "KeywordsConfig",
     "KeywordsError",
     "NumberContext",
+    "Parties",
     "Topic",
     "Topics",
     "load_keywords",
@@ -126,17 +130,64 @@ class NumberContext(_Strict):
     weak: list[Term] = []
 
 
+class Parties(_Strict):
+    """Party names, masked like candidate references (parties line up with pairs, so they would leak a pair).
+
+    `names` are masked in any case ("gerindra", "pdi perjuangan"); `acronyms` only when written in capitals
+    in mixed-case text, because in lowercase they are ordinary words ("pan", "pbb" = the United Nations).
+    Party names alone do not make a post election-relevant: parties are in the news all year.
+    """
+
+    names: list[Term] = []
+    acronyms: list[Acronym] = []
+
+
+class AmbiguousTerm(_Strict):
+    """A topic term that is also an everyday chat abbreviation ("dpt" = "dapat").
+
+    It counts only when written in capitals in mixed-case text ("DPT", if `capitals` is true: the term is an
+    acronym), right after a `before` word ("cek dpt", "di dpt"), right before an `after` word ("dpt ganda",
+    "dpt pemilu"), or when the post also has another term of the same topic.
+    """
+
+    capitals: bool = False
+    before: list[Term] = []
+    after: list[Term] = []
+
+
 class KeywordsConfig(_Strict):
     """The validated content of config/keywords.yml."""
 
     version: Label
+    # "national": the candidates are presidential pairs, and a pair number in a post that names a regional
+    # election ("pilbup paslon 02") is a regional pair, not one of them. "regional": the candidates are
+    # the pairs of that regional election (a Pilkada with four pairs), so its words do not change numbers.
+    scope: Literal["national", "regional"] = "national"
     topics: Topics
     candidates: dict[str, Candidate] = Field(min_length=1)
     number_context: NumberContext
+    # Words naming a regional election (pilkada, pilbup, cagub). They are election terms (topic "general").
+    regional_terms: list[Term] = []
+    parties: Parties = Parties()
+    ambiguous: dict[str, AmbiguousTerm] = {}
     off_topic: list[Term] = []
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the whole vocabulary: it changes with any term, even when `version` does not.
+
+        Compare a model's `fingerprint` with the active file's to tell whether masking and relevance at
+        scoring time are the ones the model was trained with (see `compare_keywords`).
+        """
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @model_validator(mode="after")
     def _cross_check(self) -> KeywordsConfig:
+        topic_keys = {term_key(t) for _k, topic in self.topics.items() for t in topic.terms}
+        for term in self.ambiguous:
+            if term_key(term) not in topic_keys:
+                raise _PathError(("ambiguous", term), "an ambiguous term must also be listed in a topic")
         owner_of_term: dict[str, tuple[str, str, int]] = {}
         owner_of_number: dict[str, str] = {}
         for cand_key, cand in self.candidates.items():
@@ -168,6 +219,13 @@ class KeywordsConfig(_Strict):
                         f"term {term!r} is already listed for candidate {other_owner[0]} "
                         "(one term cannot refer to two pairs)",
                     )
+        for i, name in enumerate(self.parties.names):
+            owner = owner_of_term.get(term_key(name))
+            if owner is not None:
+                raise _PathError(
+                    ("parties", "names", i),
+                    f"party name {name!r} is already listed for candidate {owner[0]}",
+                )
         return self
 
 

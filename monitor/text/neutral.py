@@ -1,5 +1,8 @@
 """Candidate masking: every reference to a candidate pair becomes one neutral token before scoring.
 
+The masker is built from the *active* keywords (config/keywords.yml), so a new election's pairs are masked
+without retraining. Party names become a second token (PARTY_TOKEN), because a party tells its pair apart.
+
 If a post about pair 01 and the same post rewritten about pair 02 or 03 mask to the same string, no model
 trained on masked text can score one pair differently from another. References are names, nicknames,
 slogans and coalition/campaign-team labels from keywords.yml, candidate numbers in context ("paslon 02",
@@ -15,9 +18,20 @@ from monitor.text.keywords import KeywordsConfig
 from monitor.text.normalize import NormalizedText, normalize
 from monitor.text.patterns import CandidateNumbers, NumberContext, TermPattern, term_key
 
-__all__ = ["NEUTRAL_TOKEN", "CandidateMasker"]
+__all__ = ["NEUTRAL_TOKEN", "PARTY_TOKEN", "CandidateMasker"]
 
 NEUTRAL_TOKEN = "paslonx"
+PARTY_TOKEN = "partaix"
+# Pair numbers of any election, so that a Pilkada's "paslon 04" or "nomor urut 5" is masked even when the
+# active keywords list fewer pairs; masking them costs nothing where they number something else.
+_ANY_PAIR_NUMBERS = {
+    **{f"0{n}": "xx" for n in range(1, 10)},
+    **{str(n): "xx" for n in range(1, 10)},
+    **{
+        word: "xx"
+        for word in ("satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
+    },
+}
 
 # Several references in a row ("prabowo-gibran", "anies & cak imin", "ganjar / mahfud md") are one reference:
 # pairs are named with one or two names in many styles, and the count must not tell pairs apart.
@@ -76,9 +90,12 @@ class CandidateMasker:
                 if len(number) == 2 and number.startswith("0"):
                     bare.add(number)
         # Masking may over-apply (a masked "nomor 2" costs nothing) while relevance must not, so the masker
-        # also treats a bare ordinal ("nomor 2", "no. 1") and "calon 3" as candidate numbers.
+        # also treats a bare ordinal ("nomor 2", "no. 1") and "calon 3" as candidate numbers, and any pair
+        # number 1-9 after a context word (a regional election's "paslon 04").
         self._numbers = CandidateNumbers(
-            numbers, [*keywords.number_context.strong, *_MASK_ONLY_CONTEXTS], keywords.number_context.weak
+            {**_ANY_PAIR_NUMBERS, **numbers},
+            [*keywords.number_context.strong, *_MASK_ONLY_CONTEXTS],
+            keywords.number_context.weak,
         )
         # One pass finds both the references and the context words that numbers follow; a key that is only
         # a context word ("pendukung") is not masked itself.
@@ -88,7 +105,8 @@ class CandidateMasker:
             context = self._numbers.context_of(term)
             if context is not None:
                 self._contexts[term_key(term)] = context
-        self._terms = TermPattern([*terms, *self._numbers.context_terms])
+        # Party names share the one pass: "koalisi pdip" (a coalition) still wins over "pdip" (a party).
+        self._terms = TermPattern([*terms, *self._numbers.context_terms, *keywords.parties.names])
         if bare:
             alternation = "|".join(sorted(bare))
             # The optional preceding word is captured so that the replacement can leave "tps 01" alone.
@@ -101,6 +119,10 @@ class CandidateMasker:
         acronyms = sorted({a for cand in keywords.candidates.values() for a in cand.acronyms})
         self._acronym_set = frozenset(acronyms)
         self._acronym_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in acronyms}
+        # Parties: names in any case, acronyms only when written in capitals (see keywords.yml).
+        self._party_keys = frozenset(term_key(n) for n in keywords.parties.names) - self._reference_keys
+        self._party_acronyms = frozenset(keywords.parties.acronyms)
+        self._party_words = {a: re.compile(rf"(?<!\w){a.lower()}(?!\w)") for a in keywords.parties.acronyms}
 
     def mask(self, text: str | NormalizedText) -> str:
         """The normalised text with every candidate reference replaced by NEUTRAL_TOKEN.
@@ -110,17 +132,19 @@ class CandidateMasker:
         """
         nt = normalize(text) if isinstance(text, str) else text
         s = nt.text
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[int, int, str]] = []
         references = self._reference_keys
         contexts = self._contexts
         for start, body_end, end, key in self._terms.finditer(s):
             if key in references:
-                spans.append((start, end))
+                spans.append((start, end, NEUTRAL_TOKEN))
+            elif key in self._party_keys:
+                spans.append((start, end, PARTY_TOKEN))
             context = contexts.get(key)
             if context is not None:
                 hit = self._numbers.after(s, context, start, body_end)
                 if hit is not None:
-                    spans.append((hit.start, hit.end))
+                    spans.append((hit.start, hit.end, NEUTRAL_TOKEN))
         out = _replace(s, spans) if spans else s
         if nt.acronyms and self._acronym_set:
             # After the terms, so that a listed phrase containing the word ("timnas amin") masks whole.
@@ -128,8 +152,11 @@ class CandidateMasker:
                 out = self._acronym_words[acronym].sub(f" {NEUTRAL_TOKEN} ", out)
         if self._bare is not None and any(form in out for form in self._bare_forms):
             out = self._bare.sub(_replace_bare, out)
+        if nt.acronyms and self._party_acronyms:
+            for acronym in self._party_acronyms.intersection(nt.acronyms):
+                out = self._party_words[acronym].sub(f" {PARTY_TOKEN} ", out)
         if NEUTRAL_TOKEN not in out:
-            return out
+            return " ".join(out.split()) if PARTY_TOKEN in out else out
         out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
         return " ".join(out.split())
 
@@ -143,21 +170,21 @@ def _replace_bare(match: re.Match[str]) -> str:
     return prev + match.group("sep") + NEUTRAL_TOKEN
 
 
-def _replace(s: str, spans: list[tuple[int, int]]) -> str:
-    """Replace each span (overlapping spans merged) by the neutral token, padded with spaces."""
+def _replace(s: str, spans: list[tuple[int, int, str]]) -> str:
+    """Replace each span by its token, padded with spaces (overlapping spans merge, first token kept)."""
     spans.sort()
     parts: list[str] = []
     pos = 0
-    cur_start, cur_end = spans[0]
-    for start, end in spans[1:]:
+    cur_start, cur_end, cur_token = spans[0]
+    for start, end, token in spans[1:]:
         if start < cur_end:
             cur_end = max(cur_end, end)
             continue
         parts.append(s[pos:cur_start])
-        parts.append(f" {NEUTRAL_TOKEN} ")
+        parts.append(f" {cur_token} ")
         pos = cur_end
-        cur_start, cur_end = start, end
+        cur_start, cur_end, cur_token = start, end, token
     parts.append(s[pos:cur_start])
-    parts.append(f" {NEUTRAL_TOKEN} ")
+    parts.append(f" {cur_token} ")
     parts.append(s[cur_end:])
     return "".join(parts)

@@ -20,6 +20,8 @@ __all__ = ["TOPIC_ORDER", "KeywordMatcher", "Relevance"]
 
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _NON_WORD = re.compile(r"[\W_]+")
+_PREV_WORD = re.compile(r"(\w+)[^\w\n]*$")
+_NEXT_WORD = re.compile(r"[^\w\n]*(\w+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,22 @@ class KeywordMatcher:
         for topic_key, topic in keywords.topics.items():
             for term in topic.terms:
                 add(term, topic_key, None)
+        for term in keywords.regional_terms:
+            add(term, "general", None)
+        # In a national config a pair number next to a regional-election word is a regional pair.
+        self._regional: frozenset[str] = (
+            frozenset(term_key(t) for t in keywords.regional_terms)
+            if keywords.scope == "national"
+            else frozenset()
+        )
+        self._ambiguous = {
+            term_key(term): (
+                frozenset(term_key(w) for w in rule.before),
+                frozenset(term_key(w) for w in rule.after),
+                term_key(term).upper() if rule.capitals else None,
+            )
+            for term, rule in keywords.ambiguous.items()
+        }
         numbers: dict[str, str] = {}
         self._acronyms = {a: key for key, cand in keywords.candidates.items() for a in cand.acronyms}
         for cand_key, cand in keywords.candidates.items():
@@ -104,6 +122,40 @@ class KeywordMatcher:
         self._infos = {key: infos[key] for key in self._terms.keys}
         self._off_topic = TermPattern(keywords.off_topic)
         self._order = _topic_order(list(keywords.candidates))
+        # Every topic a post can get under this configuration, in display order ("candidate:04" in a
+        # four-pair Pilkada); TOPIC_ORDER is the shipped presidential file's.
+        self.topic_order: tuple[str, ...] = tuple(self._order)
+
+    def _drop_unconfirmed(self, nt: NormalizedText, keys: list[str]) -> list[str]:
+        """`keys` without the ambiguous terms ("dpt" = "dapat") that nothing in the post confirms.
+
+        A term is confirmed by its capitals ("DPT"), a clitic or digits ("dptnya", "dpt2024"), a `before` or
+        `after` word next to it, or another term of the same topic ("dpt" next to "daftar pemilih"). An
+        election term of another kind keeps the post relevant but does not make "sy dpt undangan dari KPU"
+        a voter-roll post.
+        """
+        infos = self._infos
+        present = set(keys)
+        confirmed: set[str] = set()
+        for key in present.intersection(self._ambiguous):
+            topics = infos[key].topics
+            if any(k != key and k not in self._ambiguous and infos[k].topics & topics for k in present):
+                confirmed.add(key)
+        text = nt.text
+        for start, body_end, end, key in self._terms.finditer(text):
+            rule = self._ambiguous.get(key)
+            if rule is None or key in confirmed:
+                continue
+            before, after, capitals = rule
+            # "DPT" in capitals; "dpt-nya", "dpt2024" with a clitic or digits
+            if (capitals is not None and capitals in nt.acronyms) or end > body_end:
+                confirmed.add(key)
+                continue
+            prev = _PREV_WORD.search(text, 0, start)
+            nxt = _NEXT_WORD.match(text, end)
+            if (prev is not None and prev.group(1) in before) or (nxt is not None and nxt.group(1) in after):
+                confirmed.add(key)
+        return [k for k in keys if k not in self._ambiguous or k in confirmed]
 
     @classmethod
     def from_file(cls, path: Path) -> KeywordMatcher:
@@ -120,6 +172,8 @@ class KeywordMatcher:
 
         keys = self._terms.keys_in(haystack)
         acronyms = [a for a in nt.acronyms if a in self._acronyms] if nt.acronyms else ()
+        if self._ambiguous and keys and not self._ambiguous.keys().isdisjoint(keys):
+            keys = self._drop_unconfirmed(nt, keys)
         if not keys and not acronyms:  # most posts: nothing election-related at all
             return _OFF_TOPIC if self._off_topic.search(haystack) else _NOTHING
         terms: set[str] = set(acronyms)
@@ -136,6 +190,9 @@ class KeywordMatcher:
                     candidates.add(info.candidate)
             if info.number_context is not None:
                 with_numbers = True
+        if with_numbers and self._regional and not self._regional.isdisjoint(keys):
+            # "pilbup paslon 02": the number is a regional pair's, not the presidential pair 02's.
+            with_numbers = False
         if with_numbers:
             # A context word ("paslon", "pendukung") was seen: look for a candidate number right after it.
             text = nt.text

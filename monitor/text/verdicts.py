@@ -57,10 +57,17 @@ _CANONICAL: dict[str, str] = {
     "correct": "benar",
     # neither: clarifications and plain news items
     "klarifikasi": "klarifikasi",
+    "clarification": "klarifikasi",
+    "koreksi": "klarifikasi",
     "berita": "berita",
     "edukasi": "berita",
     "news": "berita",
 }
+
+# Every canonical verdict, for messages that list what is accepted.
+KNOWN_VERDICTS: tuple[str, ...] = tuple(sorted(set(_CANONICAL.values())))
+
+_COMBINED = re.compile(r"\s*[+/,&]\s*")
 
 _FALSE = frozenset(
     {"salah", "hoaks", "menyesatkan", "disinformasi", "misinformasi", "fitnah", "penipuan", "dimanipulasi"}
@@ -82,7 +89,14 @@ def canonical_verdict(label: str | None) -> str | None:
     if not label:
         return None
     folded = _fold(label.strip("[]() "))
-    return _CANONICAL.get(folded)
+    known = _CANONICAL.get(folded)
+    if known is None and _COMBINED.search(folded):
+        # "DISINFORMASI + HASUT", "HOAX/FITNAH", "BERITA, EDUKASI": the first label we know
+        for part in _COMBINED.split(folded):
+            known = _CANONICAL.get(part.strip())
+            if known is not None:
+                break
+    return known
 
 
 def verdict_kind(verdict: str | None) -> VerdictKind:

