@@ -66,6 +66,6 @@ def configure(settings: Settings) -> Celery:
         enable_utc=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
-        beat_max_loop_interval=30,
+        beat_max_loop_interval=5,  # beat re-reads its heap (and notices a stop request) this often
     )
     return app

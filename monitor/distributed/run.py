@@ -5,11 +5,31 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Sequence
+from typing import Any
+
+from celery import platforms
 
 from monitor.config import Settings
 from monitor.distributed.app import QUEUES, configure, queue_name
 from monitor.distributed.beat import BEAT_LOCK, StoreScheduler
 from monitor.store import Database, claiming
+
+
+def _beat_class(app: Any) -> Any:
+    """Celery's Beat, stopped by SIGTERM/SIGINT without any I/O inside the signal handler.
+
+    Celery's own handler closes the broker connection from inside the handler; when the signal lands in
+    the middle of a publish that can hang (seen under load in the restart test). Here the handler only
+    asks the loop to stop, and the loop wakes at least every `beat_max_loop_interval` seconds."""
+
+    class QuietStopBeat(app.Beat):  # type: ignore[misc,name-defined]
+        def install_sync_handler(self, service: Any) -> None:
+            def stop(_signum: int, _frame: Any) -> None:
+                service.stop()
+
+            platforms.signals.update(SIGTERM=stop, SIGINT=stop)
+
+    return QuietStopBeat
 
 
 class BeatAlreadyRunning(RuntimeError):
@@ -69,7 +89,7 @@ def run_beat(settings: Settings, db: Database, *, loglevel: str = "INFO") -> int
             )
         StoreScheduler.database, StoreScheduler.settings = db, settings
         try:
-            app.Beat(scheduler=StoreScheduler, loglevel=loglevel, quiet=True).run()
+            _beat_class(app)(scheduler=StoreScheduler, loglevel=loglevel, quiet=True).run()
         finally:
             StoreScheduler.database = StoreScheduler.settings = None
     return 0
