@@ -15,7 +15,7 @@ import yaml
 from httpserver import RecordedServer, serve
 from sqlalchemy import select
 
-from monitor import scheduler
+from monitor import scheduler, triage
 from monitor.collection import (
     SWITCHED_OFF,
     close_crashed_runs,
@@ -177,7 +177,7 @@ def test_fact_checks_and_official_posts_never_enter_the_queue(db: Database, sett
     Pipeline(db, settings).ingest(posts, source="test")
     with db.session() as session:
         ids = {native: pid for pid, native in session.execute(select(Post.id, Post.native_id))}
-        queries.save_scores(
+        triage.record_scores(
             session,
             "v-test",
             [

@@ -18,6 +18,7 @@ from classify_corpus import REPO, train_tiny, write_claims, write_corpus
 from sqlalchemy import func, select
 from test_scoring import RELEVANT, KeywordModel, post
 
+from monitor import triage
 from monitor.config import Settings, load_settings
 from monitor.pipeline import Pipeline
 from monitor.scoring import score_pending
@@ -74,9 +75,9 @@ def test_a_second_write_of_the_same_scores_replaces_them(db: Database, settings:
         ids = list(session.scalars(select(Post.id).order_by(Post.id)))
     result = {"score": 0.2, "flagged": False, "reasons": ["a"], "reach": 0}
     with db.session() as session:
-        queries.save_scores(session, "v1", [{**result, "post_id": i} for i in ids])
+        triage.record_scores(session, "v1", [{**result, "post_id": i} for i in ids])
     with db.session() as session:  # a redelivered task writes the same page again, with a new verdict
-        queries.save_scores(
+        triage.record_scores(
             session, "v1", [{**result, "post_id": i, "score": 0.9, "flagged": True} for i in ids]
         )
     with db.session() as session:

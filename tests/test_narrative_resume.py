@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from monitor import triage
 from monitor.config import load_settings
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
-from monitor.store import Database, queries
+from monitor.store import Database
 from monitor.store import narratives as store
 from monitor.store.schema import Narrative, NarrativeMember, Post
 
@@ -53,7 +54,7 @@ def test_sigkill_mid_grouping_then_restart_groups_every_post_once(tmp_path: Path
     )
     with db.session() as session:
         ids = list(session.scalars(select(Post.id)))
-        queries.save_scores(
+        triage.record_scores(
             session, "m", [{"post_id": i, "score": 0.9, "flagged": True, "reach": 100} for i in ids]
         )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from monitor import triage
 from monitor.classify.embed import TfidfEmbedder
 from monitor.config import Settings, load_settings
 from monitor.narratives import (
@@ -25,7 +26,7 @@ from monitor.narratives import (
 )
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
-from monitor.store import Database, queries
+from monitor.store import Database
 from monitor.store import narratives as store
 from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, NarrativeResponse, Post, TriageEvent
 
@@ -66,7 +67,7 @@ def ingest(db: Database, settings: Settings, posts: list[dict]) -> dict[str, int
                 session.add(row)
                 session.flush()
                 claims[p["claim"]] = row.id
-        queries.save_scores(
+        triage.record_scores(
             session,
             "test-model",
             [

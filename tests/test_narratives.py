@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from monitor import triage
 from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import Settings, load_settings
 from monitor.narratives import NarrativeGrouper, VectorSpace, assign_new_posts, forget_indexes
 from monitor.narratives.index import NarrativeIndex, PostItem, Signer, primary_topic
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
-from monitor.store import Database, queries
+from monitor.store import Database
 from monitor.store import narratives as store
 from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, Post
 
@@ -59,7 +60,7 @@ def ingest_labelled(db: Database, settings: Settings, rows: list[dict], score: f
     with db.session() as session:
         ids = dict(session.execute(select(Post.native_id, Post.id)).all())
         reach = dict(session.execute(select(Post.id, Post.reach)).all())
-        queries.save_scores(
+        triage.record_scores(
             session,
             "test-model",
             [{"post_id": pid, "score": score, "flagged": True, "reach": reach[pid]} for pid in ids.values()],
@@ -176,7 +177,7 @@ def test_which_posts_get_a_narrative(db: Database, settings: Settings, space: Ve
     ids = ingest_labelled(db, settings, rows, score=0.1)
     floor = settings.narratives.score_floor
     with db.session() as session:
-        queries.save_scores(
+        triage.record_scores(
             session,
             "m2",
             [

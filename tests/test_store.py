@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from monitor import triage
 from monitor.store import Database, DatabaseNotInitialised, queries
 from monitor.store.schema import Base, Post, TriageEvent
 
@@ -118,7 +119,7 @@ def test_save_scores_queues_flagged_and_keeps_decisions(db: Database) -> None:
         {"post_id": ids["3"], "score": 0.1, "flagged": False, "reach": 11},
     ]
     with db.session() as session:
-        queries.save_scores(session, "v1", results)
+        triage.record_scores(session, "v1", results)
         session.execute(
             text(f"UPDATE posts SET triage_status = 'decided', verdict = 'hoax' WHERE id = {ids['2']}")
         )
@@ -127,7 +128,7 @@ def test_save_scores_queues_flagged_and_keeps_decisions(db: Database) -> None:
         assert [p.native_id for p in queue] == ["1", "2"]  # reach lifts a slightly lower score
         assert queue[0].triage_status == "new" and queue[0].flagged_at is not None
         # Re-scoring with a model that no longer flags post 2 keeps the officer's decision.
-        queries.save_scores(session, "v2", [{**results[1], "score": 0.2, "flagged": False}])
+        triage.record_scores(session, "v2", [{**results[1], "score": 0.2, "flagged": False}])
     with db.session() as session:
         post = session.scalar(select(Post).where(Post.id == ids["2"]))
         assert (post.triage_status, post.verdict, post.scored_version) == ("decided", "hoax", "v2")

@@ -157,7 +157,7 @@ def test_unknown_tip_stays_queued_when_a_new_model_rescores_it(db: Database) -> 
     tipline.handle([message("1", "1", "Kabar kotak suara dibuka semalam di desa kami")])
     with db.session() as session:
         post = session.scalars(select(Post).where(Post.platform == "tipline")).one()
-        queries.save_scores(
+        triage.record_scores(
             session,
             "another-model",
             [{"post_id": post.id, "score": 0.01, "flagged": False, "reach": 0, "reasons": []}],

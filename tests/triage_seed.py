@@ -1,6 +1,6 @@
 """Seed data for the triage, dashboard and browser tests: flagged posts, a narrative, a claim, users.
 
-Rows go in through the store's own write functions (upsert_posts, save_scores, add_user) so the tests see
+Rows go in through the store's own write functions (upsert_posts, triage.record_scores, add_user) so the tests see
 what the pipeline would have produced.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from monitor import auth
+from monitor import auth, triage
 from monitor.store import Database, queries
 from monitor.store.schema import Narrative, Post
 
@@ -96,7 +96,7 @@ def seed_queue(db: Database, n: int = 12, hostile: bool = True) -> dict[str, Any
             }
             for k, pid in enumerate(post_ids)
         ]
-        queries.save_scores(session, "test-1", results)
+        triage.record_scores(session, "test-1", results)
         narrative = Narrative(
             label="DPT ganda di Sekadau",
             topic="sidalih",

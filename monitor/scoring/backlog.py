@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from monitor import narratives
+from monitor import narratives, triage
 from monitor.claims import claims_for_model, load_claim_base
 from monitor.classify import Classifier
 from monitor.config import Settings
@@ -55,7 +55,7 @@ def score_pending(
                 }
                 for (post_id, _, reach), score in zip(todo, scores, strict=True)
             ]
-            queries.save_scores(session, model.version, results)
+            triage.record_scores(session, model.version, results)
         done += len(todo)
         if on_batch is not None:
             on_batch(len(todo))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,17 +28,11 @@ from monitor.store.sources import (  # noqa: F401  (re-exported: callers use que
     save_cursor,
     start_run,
 )
-from monitor.store.tips import TIPLINE_PLATFORM
 
 
 def _dialect_insert(session: Session) -> Any:
     """The INSERT construct with ON CONFLICT of the session's database (SQLite or PostgreSQL)."""
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
-
-
-def priority_of(score: float, reach: int | None) -> float:
-    """Queue order: the hoax score weighted by how many people the post may reach (log scale)."""
-    return float(score) * math.log10(10 + max(reach or 0, 0))
 
 
 # -- posts ---------------------------------------------------------------------------------------------
@@ -96,24 +89,23 @@ def posts_to_score(
 
 
 # Posts a fact-checker or an election body published: they report or answer hoaxes, they are not hoaxes.
-OWN_VOICE_KINDS = frozenset({"factcheck", "official"})
-
-
-def reports_hoaxes(platform: str | None, raw: dict[str, Any] | None) -> bool:
-    """Whether a post is a fact-check or an official source's own post (never queued as a hoax)."""
-    return platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS
+def queue_states(session: Session, post_ids: Sequence[int]) -> dict[int, Any]:
+    """What the queue-entry rule needs to know of each post (stage, flag time, platform, raw, priority)."""
+    query = select(
+        Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw, Post.priority
+    ).where(Post.id.in_(list(post_ids)))
+    return {row.id: row for row in session.execute(query)}
 
 
 def save_scores(session: Session, model_version: str, results: Sequence[dict[str, Any]]) -> int:
-    """Write one model version's scores and copy them onto the posts (the queue reads those).
+    """Write one model version's scores and copy them, with their queue placement, onto the posts.
 
-    Each result: post_id, score, flagged, reasons, matched_claim_id, claim_similarity, claim_status,
-    reach. A post newly flagged enters the triage queue with status "new"; a decision already taken
-    by an officer is never overwritten by a re-score."""
+    Each result: post_id, score, flagged (the model's), reasons, matched_claim_id, claim_similarity,
+    claim_status, and the placement the triage rules decided (`monitor.triage.record_scores` fills it):
+    post_flagged, priority, triage_status, flagged_at. Results without a placement only write scores."""
     if not results:
         return 0
     now = utcnow()
-    ids = [r["post_id"] for r in results]
     # One statement that inserts or replaces: two scorers writing the same post (concurrent `monitor
     # score` runs, a redelivered task) both succeed and leave one row, where delete-then-insert let the
     # second insert fail on uq_scores_post_model.
@@ -149,40 +141,22 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
             for r in results
         ],
     )
-    current = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw, Post.priority
-            ).where(Post.id.in_(ids))
-        )
-    }
-    updates = []
-    for r in results:
-        state = current.get(r["post_id"])
-        if state is None:
-            continue
-        status = state.triage_status
-        flagged_at = state.flagged_at
-        flagged, priority = r["flagged"], priority_of(r["score"], r.get("reach"))
-        if state.platform == TIPLINE_PLATFORM:  # a citizen asked: it stays queued at the tipline's priority
-            flagged, priority = True, state.priority
-        if flagged and status is None and not reports_hoaxes(state.platform, state.raw):
-            status, flagged_at = "new", now
-        elif not flagged and status == "new":
-            status = None  # un-flagged before anyone touched it: leaves the queue
-        updates.append(
-            {
-                "b_id": r["post_id"],
-                "hoax_score": r["score"],
-                "flagged": flagged,
-                "priority": priority,
-                "scored_version": model_version,
-                "matched_claim_id": r.get("matched_claim_id"),
-                "triage_status": status,
-                "flagged_at": flagged_at,
-            }
-        )
+    updates = [
+        {
+            "b_id": r["post_id"],
+            "hoax_score": r["score"],
+            "flagged": r["post_flagged"],
+            "priority": r["priority"],
+            "scored_version": model_version,
+            "matched_claim_id": r.get("matched_claim_id"),
+            "triage_status": r["triage_status"],
+            "flagged_at": r["flagged_at"],
+        }
+        for r in results
+        if "post_flagged" in r
+    ]
+    if not updates:
+        return len(results)
 
     session.execute(
         update(Post.__table__)

@@ -15,6 +15,7 @@ from monitor.triage.actions import (
     item_for,
     item_state,
     queue_for,
+    record_scores,
     scope,
 )
 from monitor.triage.rules import (
@@ -37,9 +38,16 @@ from monitor.triage.rules import (
     can_see,
     inbox_filter,
     permitted_actions,
+    priority_of,
+    queue_placement,
+    reports_hoaxes,
 )
 
 __all__ = [
+    "priority_of",
+    "queue_placement",
+    "record_scores",
+    "reports_hoaxes",
     "ACTIONS",
     "AGENCIES",
     "ESCALATION_TARGETS",

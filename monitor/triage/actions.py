@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor import auth
 from monitor.auth import Actor, PermissionDenied
-from monitor.store import cases, queue
+from monitor.store import cases, queries, queue
 from monitor.store.audit import add_audit_event
 from monitor.store.schema import utcnow
 from monitor.triage.rules import (
@@ -33,6 +33,7 @@ from monitor.triage.rules import (
     clean_note,
     inbox_filter,
     may,
+    queue_placement,
 )
 
 
@@ -235,3 +236,21 @@ def item_for(session: Session, actor: Actor, post_id: int) -> queue.ItemDetail:
             own = " ".join(detail.post.text.split())[:1000]
             detail.narrative_label_hidden = detail.narrative.label != own
     return detail
+
+
+def record_scores(session: Session, model_version: str, results: list[dict[str, Any]]) -> int:
+    """Write a model version's scores with each post's queue placement (the triage rules decide who
+    enters the queue and in which order; the store only writes). Each result: post_id, score, flagged,
+    reach, reasons, matched_claim_id, claim_similarity, claim_status."""
+    states = queries.queue_states(session, [r["post_id"] for r in results])
+    now = utcnow()
+    placed = []
+    for r in results:
+        state = states.get(r["post_id"])
+        if state is None:
+            continue
+        place = queue_placement(
+            state, flagged=bool(r["flagged"]), score=r["score"], reach=r.get("reach"), now=now
+        )
+        placed.append({**r, **place})
+    return queries.save_scores(session, model_version, placed)

@@ -9,6 +9,7 @@ own follow-up on the same item. Nothing here touches the database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from monitor import auth
 from monitor.auth import Actor
 from monitor.store.queue import QueueFilter
+from monitor.store.tips import TIPLINE_PLATFORM  # citizens' tips: queued because someone asked
 
 STATUSES = ("new", "in_review", "decided", "escalated", "closed")
 OPEN_STATUSES = ("new", "in_review")
@@ -217,3 +219,38 @@ def inbox_filter(actor: Actor) -> QueueFilter:
     if actor.role == "analyst":
         return QueueFilter(unlabelled=True, include_closed=False)
     return QueueFilter(statuses=OPEN_STATUSES, holder="kpu")
+
+
+# -- entering the queue ------------------------------------------------------------------------------------
+# Fact-checkers' and official sources' own posts report hoaxes; they never enter the queue as one.
+OWN_VOICE_KINDS = frozenset({"factcheck", "official"})
+
+
+def priority_of(score: float, reach: int | None) -> float:
+    """Queue order: the hoax score weighted by how many people the post may reach (log scale)."""
+    return float(score) * math.log10(10 + max(reach or 0, 0))
+
+
+def reports_hoaxes(platform: str | None, raw: dict[str, Any] | None) -> bool:
+    """Whether a post is a fact-check or an official source's own post (never queued as a hoax)."""
+    return platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS
+
+
+def queue_placement(
+    state: Any, *, flagged: bool, score: float, reach: int | None, now: Any
+) -> dict[str, Any]:
+    """Where a freshly scored post stands in the queue: its flag, priority, stage and flag time.
+
+    A post newly flagged enters as "new"; one un-flagged before anyone touched it leaves; a decision an
+    officer already took is never overwritten by a re-score; a citizen's tip stays queued at the tipline's
+    priority; fact-checks and official posts never enter. `state` is the post's current row
+    (triage_status, flagged_at, platform, raw, priority)."""
+    status, flagged_at = state.triage_status, state.flagged_at
+    priority = priority_of(score, reach)
+    if state.platform == TIPLINE_PLATFORM:
+        flagged, priority = True, state.priority
+    if flagged and status is None and not reports_hoaxes(state.platform, state.raw):
+        status, flagged_at = "new", now
+    elif not flagged and status == "new":
+        status = None
+    return {"post_flagged": flagged, "priority": priority, "triage_status": status, "flagged_at": flagged_at}
