@@ -1,11 +1,13 @@
 """The in-memory narrative index: near-duplicates by MinHash/LSH, paraphrases by centroid similarity.
 
 Posts arrive in batches and are assigned one by one, in time order, to an existing narrative or to a new one;
-nothing already assigned is ever re-clustered. Two tests decide, cheapest first:
+nothing already assigned is ever re-clustered. Three tests decide, in this order:
 
 1. **Near-duplicate**: the post's MinHash signature (word 3-gram shingles of the normalised text) is looked up
    in a datasketch LSH over every member post; a member whose estimated Jaccard similarity reaches
    `duplicate_jaccard` pulls the post into its narrative (copy-paste forwards, retweets with a comment).
+0. **Claim**: a post tied to a known debunk (matched by the classifier, or anchored by similarity to the
+   claim base in grouping.py) joins the live narrative of that claim, whatever its wording.
 2. **Paraphrase**: the post's vector (see `VectorSpace`) is compared with each narrative's centroid, the mean
    of its members' vectors; the best narrative at or above `similarity_threshold` wins. When the classifier
    matched the post and the narrative to the same known debunk, the threshold is multiplied by `claim_factor`.
@@ -276,7 +278,9 @@ class NarrativeIndex:
         for i, item in enumerate(items):
             mh = self.signer.minhash(item.text)
             mask = candidate_mask(item.candidates)
-            slot, method, similarity = self._near_duplicate(mh, mask)
+            slot, method, similarity = self._claim_narrative(vectors[i], mask, item.claim_id)
+            if slot is None:
+                slot, method, similarity = self._near_duplicate(mh, mask)
             if slot is None:
                 slot, method, similarity = self._most_similar(
                     vectors[i], margins[i], dirty, mask, item.claim_id
@@ -327,6 +331,29 @@ class NarrativeIndex:
                 keep = same[~blocked[i, same]]
                 margins[i, keep] = sims[i, keep] - np.float32(self.similarity_threshold * self.claim_factor)
         return margins.astype(np.float32, copy=False)
+
+    def _claim_narrative(
+        self, vector: np.ndarray, mask: int, claim_id: int | None
+    ) -> tuple[int | None, str, float | None]:
+        """The live narrative of the post's known claim, whatever the post's wording (claim-anchored).
+
+        A narrative is the retellings of one claim: a post the classifier (or the claim base, see grouping.py)
+        tied to a known debunk joins that claim's narrative first. The candidate guard still applies, so one
+        claim told about two pairs stays two narratives; among several, the most similar wins."""
+        if claim_id is None:
+            return None, "", None
+        n = len(self.states)
+        same = np.flatnonzero((self._claims[:n] == claim_id) & ~self._evicted[:n])
+        if same.size == 0:
+            return None, "", None
+        masks = self._masks[same].astype(np.int64)
+        if mask:
+            same = same[(masks == 0) | ((masks & mask) != 0)]
+            if same.size == 0:
+                return None, "", None
+        sims = (self._means[same] @ vector) / self._norms[same]
+        best = int(np.argmax(sims))
+        return int(same[best]), "claim", float(sims[best])
 
     def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
         values = np.asarray(mh.hashvalues, dtype=np.uint32)
