@@ -141,6 +141,9 @@ class NarrativesConfig(_Section):
     # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)
     claim_factor: float = Field(0.8, gt=0.0, le=1.0)  # threshold multiplier when both match the same debunk
+    # Similarity to a known debunk's wording that ties an unmatched post to that claim's narrative; unset:
+    # 0.30 for the TF-IDF fallback, no anchoring for a sentence model (not measured there).
+    claim_anchor_threshold: float | None = Field(None, gt=0.0, le=1.0)
     active_days: int = Field(60, ge=1)  # narratives silent longer than this are not loaded for matching
     num_perm: int = Field(64, ge=16, le=512)
     batch_size: int = Field(500, ge=1, le=100_000)

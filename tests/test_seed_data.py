@@ -279,8 +279,10 @@ def test_synth_truth_adds_label_and_kind_without_changing_the_posts(tmp_path: Pa
     assert all("label" not in p and "kind" not in p for p in plain)
     stream_kinds = {kind for kind, _share in devdata.KIND_MIX}
     for bare, rich in zip(plain, truth, strict=True):
-        assert {k: v for k, v in rich.items() if k not in ("label", "kind")} == bare
+        assert {k: v for k, v in rich.items() if k not in ("label", "kind", "narrative")} == bare
         assert rich["kind"] in stream_kinds
+        # Hoaxes and debunks name the narrative they tell or answer (truth for bench/narratives_demo.py).
+        assert ("narrative" in rich) == (rich["kind"] in ("hoax", "debunk"))
         assert rich["label"] == (1 if rich["kind"] == "hoax" else 0)
     kinds = Counter(p["kind"] for p in truth)
     assert set(kinds) == stream_kinds  # every kind of the mix shows up in a few thousand posts

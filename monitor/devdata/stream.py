@@ -249,8 +249,10 @@ class _Stream:
         kind = self.kinds[bisect(self.kind_cum, r())]
         pair = phrases.PAIRS[int(r() * 3)]
         hoaxy = kind == "hoax"
+        narrative_key = None
         if hoaxy or kind == "debunk":
             narr = self.narratives[bisect(self.narr_cum, r() * self.narr_cum[-1])]
+            narrative_key = narr[0]
             cum = narr[3]
             day = bisect(cum, r() * cum[-1]) + (1 + int(r() * 4) if kind == "debunk" else 0)
             claim = narr[4]
@@ -306,6 +308,8 @@ class _Stream:
             # same with or without it.
             record["label"] = 1 if hoaxy else 0
             record["kind"] = kind
+            if narrative_key is not None:
+                record["narrative"] = narrative_key  # the hoax narrative told or answered
         return record
 
     def _record(
@@ -374,8 +378,10 @@ def generate_posts(
     """Yield `n` synthetic posts; the same arguments always give the same posts in the same order.
 
     With `truth=True` every post also carries its ground truth: "label" (1 = hoax, 0 = not) and "kind"
-    (hoax, debunk, news, official, question, report, opinion, offtopic) — for evaluating a classifier on
-    text it was never trained on. The other fields are identical to the posts generated without it.
+    (hoax, debunk, news, official, question, report, opinion, offtopic), and for hoaxes and debunks
+    "narrative" (the key of the narrative told or answered) — for evaluating a classifier or the narrative
+    grouping on text it was never trained on. The other fields are identical to the posts generated
+    without it.
     """
     if n < 0:
         raise ValueError(f"n must not be negative, got {n}")

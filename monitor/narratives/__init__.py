@@ -1,10 +1,11 @@
 """Narratives: the retellings of one false claim, grouped as scored posts arrive, with their responses.
 
 The package face keeps the names callers use (`assign_new_posts` after scoring, `NarrativeGrouper`,
-`VectorSpace`, ...). Inside: `index.py` (the in-memory MinHash + centroid index, no database), `space.py` (the
-vector space), `roles.py` (member or response: debunks, news and official posts), `grouping.py` (index +
-store), `minhash.py` + `bands.py` (signatures and their compact banded index), `curation.py` (an analyst's
-merge and split, audited), `ranking.py` (flagged × reach × growth).
+`VectorSpace`, ...). Inside: `index.py` (the in-memory MinHash + centroid index, no database; its records
+in `items.py`), `space.py` (the vector space), `roles.py` (member or response: debunks, news and official
+posts), `grouping.py` (index + store, claim anchoring), `minhash.py` + `bands.py` (signatures and their
+compact banded index), `curation.py` (an analyst's merge and split, audited), `ranking.py` (flagged × reach
+× growth).
 """
 
 from monitor.narratives.curation import merge_narratives, split_narrative

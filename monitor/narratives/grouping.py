@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,6 +69,13 @@ class NarrativeGrouper:
         )
         self._slots: dict[int, int] = {}
         self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
+        self.anchor_threshold = (
+            cfg.claim_anchor_threshold
+            if cfg.claim_anchor_threshold is not None
+            else self.space.default_anchor_threshold()
+        )
+        self._claim_ids = np.zeros(0, dtype=np.int64)
+        self._claim_vectors = np.zeros((0, self.space.dim), dtype=np.float32)
         self.synced_at = None
         self.loaded = False
         self._newest: datetime | None = None
@@ -82,6 +90,7 @@ class NarrativeGrouper:
             self._add_narratives(session, store.active_narratives(session, since))
             for member in store.member_rows(session, since=since):
                 self._add_member(member)
+            self._load_claims(session)
         self.synced_at = now
         self.loaded = True
         log.info(
@@ -111,6 +120,32 @@ class NarrativeGrouper:
                 self._add_member(member)
         self.synced_at = now
 
+    def _load_claims(self, session: Session) -> None:
+        """The known debunks' wordings in the narrative space, for anchoring posts the classifier left
+        unmatched (see `_anchor`); encoded once per load."""
+        if self.anchor_threshold is None:
+            return
+        claims = store.debunked_claims(session)
+        self._claim_ids = np.array([claim_id for claim_id, _ in claims], dtype=np.int64)
+        self._claim_vectors = self.space.encode([normalize(text).text for _, text in claims])
+
+    def _anchor(self, items: list[PostItem], vectors: np.ndarray) -> None:
+        """Tie each unmatched post to the known claim it retells when similar enough to the claim's wording.
+
+        The classifier reports a match only above its own (strict) claim thresholds; for grouping, a lower,
+        separate bar (`[narratives] claim_anchor_threshold`) is enough, since the post is already flagged or
+        scored and only needs to find the narrative of its claim."""
+        if self.anchor_threshold is None or not len(self._claim_ids):
+            return
+        open_items = [i for i, item in enumerate(items) if item.claim_id is None]
+        if not open_items:
+            return
+        sims = vectors[open_items] @ self._claim_vectors.T
+        best = sims.argmax(axis=1)
+        for row, i in enumerate(open_items):
+            if sims[row, best[row]] >= self.anchor_threshold:
+                items[i].claim_id = int(self._claim_ids[best[row]])
+
     def _reset(self) -> None:
         cfg = self.settings.narratives
         self.index = NarrativeIndex(
@@ -128,6 +163,7 @@ class NarrativeGrouper:
         for row in rows:
             if row.id in self._slots:
                 continue
+            claims = Counter({row.known_claim_id: row.post_count or 1}) if row.known_claim_id else None
             if row.centroid is not None and row.centroid_model == self.space.fingerprint:
                 centroid = np.frombuffer(row.centroid, dtype="<f4")
             else:
@@ -141,6 +177,7 @@ class NarrativeGrouper:
                 count=row.post_count or 1,
                 candidates=row.candidates or [],
                 last_seen=row.last_seen,
+                claims=claims,
                 label=row.label,
             )
 
@@ -207,7 +244,9 @@ class NarrativeGrouper:
             for r in member_rows
         ]
         raw_text = {r.id: r.text for r in member_rows}
-        assignments = self.index.assign(items, self.space.encode([item.text for item in items]))
+        vectors = self.space.encode([item.text for item in items])
+        self._anchor(items, vectors)
+        assignments = self.index.assign(items, vectors)
         by_post = {item.post_id: item for item in items}
         unplaced = [a for a in assignments if a.slot is None]
         assignments = [a for a in assignments if a.slot is not None]
@@ -257,6 +296,7 @@ class NarrativeGrouper:
                     "centroid_model": self.space.fingerprint,
                     "topic": self.index.states[slot].topic,
                     "candidates": candidates_of(self.index.states[slot].mask),
+                    "claim_id": self.index.states[slot].claim_id,
                 }
                 for slot in touched
             ],

