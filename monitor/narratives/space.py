@@ -1,12 +1,12 @@
-"""The vector space narratives are compared in: the shipped sentence embedder, or a fixed TF-IDF fallback.
+"""The vector space narratives are compared in: a fixed TF-IDF space, or the shipped sentence embedder.
 
-Vectors come from the classifier's `Embedder` seam. `default_space()` prefers the project's shipped sentence
-embedder (`monitor.classify.embed.default_embedder()`, when that function exists and returns a model), then
-the configured `[classifier] embedder`. Without a sentence model (the TF-IDF fallback) the character n-gram
-TF-IDF is fitted on fixed reference texts (`reference_files`: the known-claims file and the seed corpus) so
-the space does not drift between runs, and projected to 512 dimensions by a seeded sparse random projection
-so that a centroid stays small. `fingerprint` names the space; `narratives.centroid_model` records it, and a
-narrative from another space has its centroid recomputed from its latest members when loaded.
+Vectors come from the classifier's `Embedder` seam. By default (`[narratives] space = "tfidf"`) the
+character n-gram TF-IDF is fitted on fixed reference texts (`reference_files`: the known-claims file and the
+seed corpus) so the space does not drift between runs, and projected to 512 dimensions by a seeded sparse
+random projection so that a centroid stays small. `space = "embedder"` selects the project's shipped sentence
+embedder (`monitor.classify.embed.default_embedder()`); a configured `[classifier] embedder` always wins.
+`fingerprint` names the space; `narratives.centroid_model` records it, and a narrative from another space has
+its centroid recomputed from its latest members when loaded.
 """
 
 from __future__ import annotations
@@ -116,9 +116,13 @@ class VectorSpace:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> VectorSpace:
-        # An explicit `[classifier] embedder` wins; else the shipped sentence model; else the TF-IDF fallback.
+        # An explicit `[classifier] embedder` wins; else the shipped sentence model when `[narratives] space`
+        # asks for it; else the TF-IDF space.
         configured = settings.classifier.embedder
-        chosen = embedder or (None if configured else shipped_embedder()) or Embedder.from_setting(configured)
+        wants_model = settings.narratives.space == "embedder" and not configured
+        chosen = (
+            embedder or (shipped_embedder() if wants_model else None) or Embedder.from_setting(configured)
+        )
         reference = (
             reference_texts(settings) if isinstance(chosen, TfidfEmbedder) and not chosen.fitted else []
         )
