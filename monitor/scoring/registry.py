@@ -4,6 +4,10 @@ Versions live as folders (models/candidates/<version>/, models/default/) and, wh
 configured, as rows of `model_versions`. The active model is the row marked active, else models/default.
 Promotion compares the candidate with the active model on the fixed evaluation split (the time-split test
 part of data/seed/posts.jsonl) and refuses a worse one unless forced; every promotion is an audit event.
+
+Reading the registry (versions, the active card) must stay cheap: the dashboard's Model page and the CLI's
+listings use it. Importing `monitor.classify` loads scikit-learn, skops and torch (~10-20 s cold), so the
+classifier is imported only inside the functions that load, evaluate or train a model.
 """
 
 from __future__ import annotations
@@ -13,19 +17,23 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from monitor.classify.base import ClassifierError
-from monitor.classify.evaluate import EvaluationResult, evaluate_classifier
-from monitor.classify.model import CARD_FILE, HoaxClassifier
-from monitor.classify.training import evaluation_split
 from monitor.config import Settings
 from monitor.store import Database, model_versions, queries
 
+if TYPE_CHECKING:
+    from monitor.classify.evaluate import EvaluationResult
+    from monitor.classify.model import HoaxClassifier
+
 log = logging.getLogger(__name__)
+
+# The card's file name in a model folder: monitor.classify.persist.CARD_FILE, repeated here so that
+# reading a card does not import the classifier (tests/test_registry.py checks the two agree).
+CARD_FILE = "card.json"
 
 DEFAULT_VERSION_DIR = "default"
 CANDIDATES_DIR = "candidates"
@@ -143,6 +151,8 @@ def load_active_classifier(cfg: Settings, db: Database | None = None) -> HoaxCla
 
 
 def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
+    from monitor.classify.model import HoaxClassifier  # heavy: only when a model is really loaded
+
     model = HoaxClassifier.load(folder, embedder_setting=cfg.classifier.embedder)
     if cfg.classifier.flag_threshold is not None:
         model.threshold = float(cfg.classifier.flag_threshold)
@@ -238,6 +248,10 @@ def promote(
     db: Database, cfg: Settings, version_or_dir: str, *, user: str, force: bool = False
 ) -> PromotionResult:
     """Activate a version if it is not worse than the active one on the fixed evaluation split."""
+    from monitor.classify.base import ClassifierError
+    from monitor.classify.evaluate import evaluate_classifier
+    from monitor.classify.training import evaluation_split
+
     folder = resolve_model(cfg, version_or_dir, db)
     version = register_model(db, cfg, folder)
     active_dir = active_model_dir(cfg, db)
