@@ -11,6 +11,7 @@ ALL = (
     "text",
     "relevance_gaps",
     "classify",
+    "endtoend",
     "narratives",
     "report",
     "dashboard",

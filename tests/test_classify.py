@@ -91,13 +91,22 @@ def test_card_contents(tiny: Path) -> None:
 
 @pytest.mark.skipif(not (DEFAULT_MODEL / "card.json").is_file(), reason="models/default not built")
 def test_default_model_card_records_data_and_metrics() -> None:
-    card = json.loads((DEFAULT_MODEL / "card.json").read_text(encoding="utf-8"))
+    raw = (DEFAULT_MODEL / "card.json").read_text(encoding="utf-8")
+    card = json.loads(raw)
     sources = card["data"]["sources"]
     assert sources[0]["name"] == "seed" and len(sources[0]["sha256"]) == 64 and sources[0]["rows"] > 0
-    for part in ("all", "social", "headline"):
-        assert {"precision", "recall", "f1", "n"} <= set(card["metrics"][part])
+    assert sources[0]["path"] == "data/seed/posts.jsonl"
+    # every public file read is recorded by a path relative to ../shared/datasets, with its hash
+    assert len(sources) > 10 and all(s["path"].startswith("datasets/") for s in sources[1:])
+    assert all(len(s["sha256"]) == 64 for s in sources)
+    assert "/work/" not in raw and "/home/" not in raw and "/tmp/" not in raw
+    assert {"precision", "recall", "f1", "n"} <= set(card["metrics"]["all"])
     assert card["metrics"]["neutrality"]["decision_changes"] == 0
-    assert card["data"]["split_date"] == "2024-02-01"
+    suites = card["suites"]
+    assert set(suites) == {"chatter", "claims", "headlines", "matching", "seed"}
+    for name in ("chatter", "headlines"):
+        assert suites[name]["metric"] == "fpr" and 0 < suites[name]["precision_at_3pct"] < 1
+    assert suites["claims"]["metric"] == "recall" and suites["matching"]["claim_title"]["queries"] > 500
 
 
 PARALLEL = [
@@ -268,3 +277,27 @@ def test_shown_claim_is_about_the_same_pair_without_changing_the_score(tiny: Pat
     assert [s.matched_claim_id for s in scores] == ["kh-p01", "kh-p02", "kh-p03"]
     assert len({s.claim_similarity for s in scores}) == 1
     assert len({s.hoax_score for s in scores}) == 1 and len({s.flagged for s in scores}) == 1
+
+
+def test_model_file_naming_dangerous_types_is_refused_and_nothing_runs(tmp_path: Path) -> None:
+    """A crafted model.skops naming builtins.exec, os.system and an object whose reduce would run a shell
+    command is refused, naming the types, and the command never runs."""
+    import os
+
+    import skops.io as sio
+
+    from monitor.classify.persist import load_state
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # noqa: ANN204 - the attack: rebuilding the object would run a command
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "model.skops"
+    sio.dump({"word": Payload(), "char": 1, "lr": exec, "calibrator": os.system}, evil)
+    with pytest.raises(ClassifierError) as caught:
+        load_state(evil)
+    message = str(caught.value)
+    assert "builtins.exec" in message and "posix.system" in message and "Payload" in message
+    assert not marker.exists()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 TOPIC_KEYS = ("sidalih", "sirekap", "procedure", "candidate:01", "candidate:02", "candidate:03", "other")
 CANDIDATE_KEYS = ("01", "02", "03")
@@ -70,8 +70,12 @@ class Classifier(Protocol):
     def add_claims(self, claims: Iterable[KnownClaim]) -> None: ...
 
 
-def load_classifier(path: Path) -> Classifier:
-    """Load a model folder (model.skops + card.json, never pickle) into a ready classifier."""
+def load_classifier(path: Path, keywords: Any = None) -> Classifier:
+    """Load a model folder (model.skops + card.json, never pickle) into a ready classifier.
+
+    `keywords` (a `KeywordsConfig`, normally the active config/keywords.yml) is what candidates are masked
+    with; None uses the copy saved in the model folder. A version mismatch is logged and reported in the
+    model's `keywords_mismatch`."""
     from monitor.classify.model import HoaxClassifier
 
-    return HoaxClassifier.load(Path(path))
+    return HoaxClassifier.load(Path(path), keywords=keywords)

@@ -18,6 +18,7 @@ from scipy import sparse
 from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
 from monitor.classify.embed import Embedder
 from monitor.records import iter_json_objects
+from monitor.text.verdicts import is_debunk
 
 CLAIM_FIELDS = ("id", "claim")
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
@@ -67,6 +68,10 @@ class ClaimMatches:
     similarity: np.ndarray
     status: list[str | None]
     sims: np.ndarray | None = None  # the full post × claim similarity matrix
+    # The nearest known TRUE fact (verdict benar/fakta) per post, -1 when none reaches the suggest threshold:
+    # shown as "sesuai fakta", never a reason to flag.
+    fact_index: np.ndarray | None = None
+    fact_similarity: np.ndarray | None = None
 
     def prefer_candidates(self, row: int, wanted: tuple[str, ...], index: ClaimIndex) -> int:
         """The claim to *show* for a row: among claims within TIE_MARGIN of the best similarity, one about the
@@ -105,6 +110,7 @@ class ClaimIndex:
         self.confirm_threshold = float(confirm_threshold)
         self.claims: list[KnownClaim] = []
         self.claim_candidates: list[frozenset[str]] = []
+        self.debunk: list[bool] = []  # False for known true facts and clarifications
         self.candidates_of = candidates_of
         self._ids: set[str] = set()
         self._matrix: np.ndarray | sparse.csr_matrix | None = None
@@ -131,6 +137,7 @@ class ClaimIndex:
         else:
             self._matrix = np.vstack([self._matrix, np.asarray(vectors)])
         self.claims.extend(fresh)
+        self.debunk.extend(is_debunk(claim.verdict) for claim in fresh)
         for claim in fresh:
             found = self.candidates_of(claim.claim) if self.candidates_of is not None else ()
             self.claim_candidates.append(frozenset(found))
@@ -147,6 +154,15 @@ class ClaimIndex:
             return ClaimMatches(np.full(n, -1), np.zeros(n, dtype=np.float32), [None] * n)
         sims = post_vectors @ self._transposed()
         sims = sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
+        debunk = np.asarray(self.debunk, dtype=bool)
+        fact_index = fact_similarity = None
+        if not debunk.all():
+            # Only debunks count as evidence of a hoax; true facts are matched separately, for the reasons.
+            facts = np.where(debunk[None, :], -1.0, sims)
+            fact_index = facts.argmax(axis=1)
+            fact_similarity = np.clip(facts[np.arange(n), fact_index], 0.0, 1.0).astype(np.float32)
+            fact_index = np.where(fact_similarity >= self.suggest_threshold, fact_index, -1)
+            sims = np.where(debunk[None, :], sims, -1.0)
         index = sims.argmax(axis=1)
         best = np.clip(sims[np.arange(n), index], 0.0, 1.0).astype(np.float32)
         status: list[str | None] = [
@@ -157,7 +173,7 @@ class ClaimIndex:
             else None
             for s in best.tolist()
         ]
-        return ClaimMatches(index, best, status, sims)
+        return ClaimMatches(index, best, status, sims, fact_index, fact_similarity)
 
     def _transposed(self) -> np.ndarray | sparse.csc_matrix:
         """Claims as columns; dense when small (sparse × dense is much faster than sparse × sparse)."""

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from monitor.text import NEUTRAL_TOKEN, CandidateMasker, KeywordMatcher, Relevance, load_keywords, normalize
+from monitor.text.keywords import KeywordsConfig
 
 # Fact-check / clarification vocabulary: a post carrying these is usually a debunk quoting a hoax.
 DEBUNK_MARKERS = (
@@ -79,6 +80,7 @@ ANNOUNCE_MARKERS = (
     r"dipersilakan|diharap(?:kan)?|dimohon|terbuka (?:untuk|bagi) (?:umum|masyarakat)|dijadwalkan|"
     r"dilaksanakan|digelar|menggelar|melaksanakan|menetapkan|ditetapkan",
     r"#\w+",
+    r"jangan golput|ayo (?:datang|ke tps|memilih|nyoblos|mencoblos)|gunakan hak (?:pilih|suara)(?:mu|nya)?",
     r"^(?:kpu|bawaslu|ppk|pps|kpps|polres|polda|panwascam|pemkab|kapolres|ketua kpu)\b",
 )
 QUESTION_MARKERS = (
@@ -89,6 +91,33 @@ QUESTION_MARKERS = (
     r"(?:benar|bener|beneran|betul) (?:gak|nggak|ga|tidak|enggak)(?: sih)?\b",
     r"(?:apa|apakah) (?:benar|bener|betul|iya)",
     r"\bmohon info\b|\bkapan\b|\bberapa\b",
+)
+
+# Surface markers that "may inform but must not decide" (feature set 3): removed from the text the n-grams
+# see, so they act only through the two marker columns, whose weights are capped (model.MARKER_WEIGHT_CAP).
+# Phrases that carry the debunk's content ("tidak benar", "hoaks", "menyesatkan") stay in the text.
+SURFACE_MARKERS = (
+    r"(?:(?:copas|copy ?paste|info|pesan)\s+)?(?:dari\s+)?(?:grup|group|grub|wag)\s+sebelah",
+    r"faktanya",
+    r"fakta(?:nya)? sebenarnya",
+    r"cek\s*fakta",
+    r"periksa fakta",
+    *FORWARD_MARKERS,
+)
+_SURFACE_RE = re.compile(r"(?<!\w)(?:" + "|".join(SURFACE_MARKERS) + r")(?!\w)\s*[:!.,]*", re.UNICODE)
+# A call to take part ("ayo datang ke TPS", "jangan golput", "gunakan hak pilihmu"): an invitation, not a
+# claim; feature set 3 does not flag it on its score alone (a debunk match still flags).
+_CALL_TO_VOTE_RE = re.compile(
+    r"(?<!\w)(?:jangan golput|ayo (?:datang|ke tps|memilih|nyoblos|mencoblos)|"
+    r"gunakan hak (?:pilih|suara)(?:mu|nya)?|datang(?:lah)? ke tps)(?!\w)",
+    re.UNICODE,
+)
+
+# Feature set 3's decision: a fact-check marker with a verdict word anywhere ("Cek fakta: klaim ... salah")
+# still makes a debunk, though neither alone does.
+_CHECK_MARKER_RE = re.compile(r"(?<!\w)(?:faktanya|cek\s*fakta|periksa fakta)(?!\w)", re.UNICODE)
+_VERDICT_WORD_RE = re.compile(
+    r"(?<!\w)(?:salah|keliru|hoaks|hoax|tidak benar|bohong|menyesatkan|disinformasi)(?!\w)", re.UNICODE
 )
 
 _DEBUNK_RE = re.compile(r"(?<!\w)(?:" + "|".join(DEBUNK_MARKERS) + r")", re.UNICODE)
@@ -121,6 +150,8 @@ class PreparedBatch:
     forward: np.ndarray  # bool per text
     debunk_terms: list[str | None]  # the first debunk marker found (shown in reasons)
     genre: np.ndarray | None = None  # genre cues, computed on first use
+    call_to_vote: np.ndarray | None = None  # bool per text: an invitation to vote
+    fact_checked: list[str | None] | None = None  # set 3: fact-check marker + verdict word (not a feature)
 
     def extra_features(self) -> np.ndarray:
         """Dense hand-made features, one row per text (see EXTRA_FEATURE_NAMES)."""
@@ -138,9 +169,15 @@ class PreparedBatch:
 class TextPreparer:
     """normalise → keyword relevance → mask candidates, plus the debunk / chain-message signals."""
 
-    def __init__(self, keywords_file: Path) -> None:
+    def __init__(
+        self, keywords_file: Path, keywords: KeywordsConfig | None = None, *, strip_markers: bool = False
+    ) -> None:
+        """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy);
+        `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see."""
+        self.strip_markers = strip_markers
         self.keywords_file = Path(keywords_file)
-        keywords = load_keywords(self.keywords_file)
+        keywords = keywords if keywords is not None else load_keywords(self.keywords_file)
+        self.keywords = keywords
         self.keywords_version = str(getattr(keywords, "version", "unknown"))
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
@@ -157,17 +194,32 @@ class TextPreparer:
         debunk = np.zeros(len(texts), dtype=bool)
         forward = np.zeros(len(texts), dtype=bool)
         debunk_terms: list[str | None] = []
+        call_to_vote = np.zeros(len(texts), dtype=bool)
+        checked: list[str | None] = [None] * len(texts)
         match, mask = self.matcher.match, self.masker.mask
         for i, raw in enumerate(texts):
             norm = normalize(raw if isinstance(raw, str) else str(raw))
             relevance.append(match(norm))
             text = mask(norm)
+            call_to_vote[i] = _CALL_TO_VOTE_RE.search(text) is not None
+            unstripped = text
+            if self.strip_markers:
+                stripped = " ".join(_SURFACE_RE.sub(" ", text).split())
+                text = stripped or text
             masked.append(text)
+            # Feature set 3: "Faktanya" / "cek fakta" alone do not make a post a debunk (they are stripped
+            # before this search): a debunk is told by its content ("tidak benar", "[HOAKS]", "dibantah").
             found = _DEBUNK_RE.search(text)
+            if found is None and self.strip_markers:
+                check = _CHECK_MARKER_RE.search(unstripped)
+                if check is not None and _VERDICT_WORD_RE.search(unstripped) is not None:
+                    checked[i] = check.group(0)
             debunk[i] = found is not None
             debunk_terms.append(found.group(0) if found is not None else None)
-            forward[i] = _FORWARD_RE.search(text) is not None
-        return PreparedBatch(masked, relevance, debunk, forward, debunk_terms)
+            forward[i] = _FORWARD_RE.search(mask(norm) if self.strip_markers else text) is not None
+        return PreparedBatch(
+            masked, relevance, debunk, forward, debunk_terms, call_to_vote=call_to_vote, fact_checked=checked
+        )
 
 
 def readable_term(term: str) -> str:

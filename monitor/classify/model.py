@@ -10,6 +10,7 @@ sentence-embedding features, the embedding model is kept in `embedder/`.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -48,16 +49,25 @@ from monitor.classify.persist import (
     load_state,
 )
 from monitor.classify.reasons import build_reasons, top_terms
+from monitor.text.keywords import KeywordsConfig
+
+log = logging.getLogger(__name__)
 
 # Feature sets: 1 = n-grams + four hand-made signals + claim similarity (models trained before 2024.2);
-# 2 = set 1 + genre cues (report / announcement / question) and a claim similarity that ignores questions.
-FEATURE_SET = 2
+# 2 = set 1 + genre cues (report / announcement / question) and a claim similarity that ignores questions;
+# 3 = set 2 without the relevance columns (off_topic, not_relevant), trained on real text.
+FEATURE_SET = 3
+MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
 # Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
 CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
 
 
 class HoaxClassifier:
     """Implements the `Classifier` protocol (see monitor.classify.base)."""
+
+    # Claims keep their verdict here: a match to a true fact is shown as "sesuai fakta" and never flags, so
+    # the claim base may hand this model debunks and facts alike (monitor.claims.claims_for_model).
+    matches_true_claims = True
 
     def __init__(
         self,
@@ -75,13 +85,15 @@ class HoaxClassifier:
         claim_thresholds: tuple[float, float] | None = None,
         target_precision: float = TARGET_PRECISION,
         feature_set: int = FEATURE_SET,
+        max_features: tuple[int, int] = (100_000, 200_000),
+        target_fpr: float | None = None,
     ) -> None:
-        if feature_set not in (1, 2):
-            raise ValueError(f"feature_set must be 1 or 2, got {feature_set!r}")
+        if feature_set not in (1, 2, 3):
+            raise ValueError(f"feature_set must be 1, 2 or 3, got {feature_set!r}")
         self.feature_set = feature_set
         self.version = version
         self.keywords_file = Path(keywords_file)
-        self.preparer = TextPreparer(self.keywords_file)
+        self.preparer = TextPreparer(self.keywords_file, strip_markers=feature_set >= 3)
         self.C = C
         self.extra_features = extra_features
         self.claim_features = claim_features
@@ -94,8 +106,10 @@ class HoaxClassifier:
             embedder if isinstance(embedder, SentenceTransformerEmbedder) else None
         )
         self.embedding_features = bool(embedding_features and self.embedder is not None)
-        self.word = word_tfidf(min_df=1 if min_df <= 2 else min_df)
-        self.char = char_tfidf(min_df=min_df)
+        self.max_features = max_features
+        self.target_fpr = target_fpr
+        self.word = word_tfidf(min_df=1 if min_df <= 2 else min_df, max_features=max_features[0])
+        self.char = char_tfidf(min_df=min_df, max_features=max_features[1])
         self.lr: LogisticRegression | None = None
         self.calibrator: LogisticRegression | None = None
         self.threshold = 0.5
@@ -108,6 +122,7 @@ class HoaxClassifier:
         # learned on); `claims` may use a sentence-embedding model for the match shown to officers.
         self._feature_claims: ClaimIndex | None = None
         self._vocab_cache: np.ndarray | None = None
+        self.keywords_mismatch: str | None = None
 
     # -- features ------------------------------------------------------------------------------------
     def _blocks(self, batch: PreparedBatch) -> tuple[list[Any], ClaimMatches | None]:
@@ -117,7 +132,10 @@ class HoaxClassifier:
         blocks: list[Any] = [word, char]
         matches = None
         if self.extra_features:
-            blocks.append(batch.extra_features())
+            extra = batch.extra_features()
+            # Feature set 3: relevance is the pipeline's gate, not evidence of a hoax (general hoaxes are
+            # rarely election-relevant, so set 2 learned "not relevant = hoax" and flagged Pilkada chatter).
+            blocks.append(extra[:, :2] if self.feature_set >= 3 else extra)
             if self.feature_set >= 2:
                 blocks.append(batch.genre_features())
         if self.claim_features and self._feature_claims is not None:
@@ -189,7 +207,17 @@ class HoaxClassifier:
             self._build_claim_index(self._claim_thresholds)
 
     # -- Classifier protocol ------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> HoaxClassifier:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[int],
+        *,
+        fpr_rows: Sequence[bool] | None = None,
+        sample_weight: Sequence[float] | None = None,
+    ) -> HoaxClassifier:
+        """Fit; with `target_fpr` set, the threshold is the lowest whose out-of-fold false-positive rate on
+        the not-hoax rows marked in `fpr_rows` (real chatter) stays within it — the FPR decides, because at
+        a few percent prevalence the false flags are what fill an officer's queue."""
         y = np.asarray(labels, dtype=int)
         if len(texts) != len(y):
             raise ValueError(f"{len(texts)} texts but {len(y)} labels")
@@ -204,8 +232,12 @@ class HoaxClassifier:
         if folds < 2:
             raise ValueError("training needs at least two texts of each label")
         oof = np.zeros(len(y), dtype=np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=13).split(X, y):
-            fold_model = self._new_lr().fit(X[train_idx], y[train_idx])
+            fold_weights = None if weights is None else weights[train_idx]
+            fold_model = self._cap_markers(
+                self._new_lr().fit(X[train_idx], y[train_idx], sample_weight=fold_weights)
+            )
             oof[test_idx] = fold_model.decision_function(X[test_idx])
         self.calibrator = fit_platt(oof, y)
         oof_prob = apply_platt(self.calibrator, oof)
@@ -215,12 +247,21 @@ class HoaxClassifier:
         }
         choice = choices[self.threshold_policy]
         self.threshold = choice.threshold
-        self.lr = self._new_lr().fit(X, y)
+        if self.target_fpr is not None:
+            mask = np.ones(len(y), dtype=bool) if fpr_rows is None else np.asarray(fpr_rows, dtype=bool)
+            negatives = np.sort(oof_prob[mask & (y == 0)])
+            if negatives.size:
+                allowed = int(np.floor(self.target_fpr * negatives.size))
+                self.threshold = float(np.nextafter(negatives[negatives.size - allowed - 1], 1.0))
+        self.lr = self._cap_markers(self._new_lr().fit(X, y, sample_weight=weights))
         self.fit_report = {
             "rows": int(len(y)),
             "positives": int(y.sum()),
             "cv_folds": folds,
-            "threshold_policy": self.threshold_policy,
+            "threshold_policy": self.threshold_policy
+            if self.target_fpr is None
+            else f"lowest threshold with out-of-fold chatter FPR <= {self.target_fpr}",
+            "threshold": self.threshold,
             "target_precision": self.target_precision,
             "threshold_choices": {
                 policy: {
@@ -241,8 +282,19 @@ class HoaxClassifier:
             self._vocab_cache = self.word.get_feature_names_out()
         return self._vocab_cache
 
+    def _cap_markers(self, lr: LogisticRegression) -> LogisticRegression:
+        """Feature set 3: the debunk / chain-message marker columns may inform, never decide (|w| capped)."""
+        if self.feature_set >= 3 and self.extra_features:
+            start = len(self.word.vocabulary_) + len(self.char.vocabulary_)
+            lr.coef_[0, start : start + 2] = np.clip(
+                lr.coef_[0, start : start + 2], -MARKER_WEIGHT_CAP, MARKER_WEIGHT_CAP
+            )
+        return lr
+
     def _new_lr(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
+        return LogisticRegression(
+            C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000, random_state=0
+        )
 
     def add_claims(self, claims: Iterable[KnownClaim]) -> None:
         claims = list(claims)
@@ -284,6 +336,12 @@ class HoaxClassifier:
         asking = (
             batch.genre_features()[:, 2] >= 1.0 if self.feature_set >= 2 else np.zeros(len(probs), dtype=bool)
         )
+        # Feature set 3: an invitation to vote with no debunk match is not flagged on its score alone.
+        invites = (
+            batch.call_to_vote
+            if self.feature_set >= 3 and batch.call_to_vote is not None
+            else np.zeros(len(probs), dtype=bool)
+        )
         # Top terms are only shown for posts at or above the threshold: compute them for those rows only.
         above = np.flatnonzero(probs >= threshold)
         terms: list[list[str]] = [[] for _ in range(len(probs))]
@@ -299,11 +357,25 @@ class HoaxClassifier:
             if status is not None:
                 claim = claim_index.claims[matches.prefer_candidates(i, relevance.candidates, claim_index)]
             debunk_term = batch.debunk_terms[i]
+            if debunk_term is None and batch.fact_checked is not None:
+                debunk_term = batch.fact_checked[i]
             prob = float(probs[i])
-            # A confirmed match flags the post, unless the post itself reads as a debunk quoting the claim
-            # (or, feature set 2, plainly asks whether it is true).
-            flagged = prob >= threshold or (
-                status == CLAIM_CONFIRMED and debunk_term is None and not asking[i]
+            fact = None
+            if matches.fact_index is not None and matches.fact_index[i] >= 0:
+                fact_sim = float(matches.fact_similarity[i])
+                if fact_sim >= float(matches.similarity[i]):
+                    fact = claim_index.claims[int(matches.fact_index[i])]
+            # A confirmed match to a debunk flags the post, unless the post itself reads as a debunk quoting
+            # the claim, plainly asks whether it is true, or is nearer to a known true fact.
+            # Feature set 3: a post that reads as a debunk by its content ("tidak benar", "[HOAKS]",
+            # "dibantah"; surface markers like "Faktanya" no longer count) is never flagged on its score.
+            by_score = (
+                prob >= threshold
+                and not (invites[i] and status is None)
+                and not (self.feature_set >= 3 and debunk_term is not None)
+            )
+            flagged = by_score or (
+                status == CLAIM_CONFIRMED and debunk_term is None and not asking[i] and fact is None
             )
             topics = list(relevance.topics) or ["other"]
             scores.append(
@@ -326,6 +398,8 @@ class HoaxClassifier:
                         claim_similarity=float(matches.similarity[i]),
                         debunk_term=debunk_term,
                         off_topic=bool(getattr(relevance, "off_topic", False)),
+                        claim=claim,
+                        fact=fact,
                     ),
                 )
             )
@@ -353,7 +427,10 @@ class HoaxClassifier:
                 },
                 "feature_set": self.feature_set,
                 "extra": (
-                    [*EXTRA_FEATURE_NAMES, *(GENRE_FEATURE_NAMES if self.feature_set >= 2 else ())]
+                    [
+                        *(EXTRA_FEATURE_NAMES[:2] if self.feature_set >= 3 else EXTRA_FEATURE_NAMES),
+                        *(GENRE_FEATURE_NAMES if self.feature_set >= 2 else ()),
+                    ]
                     if self.extra_features
                     else []
                 ),
@@ -399,8 +476,28 @@ class HoaxClassifier:
         )
         return folder
 
+    def use_keywords(self, keywords: KeywordsConfig) -> None:
+        """Mask and match with the ACTIVE keywords (a new election's candidates, without retraining); a
+        version different from the one the model was trained with is logged and kept in
+        `keywords_mismatch` for the CLI and dashboard to show."""
+        trained = self.preparer.keywords_version
+        self.preparer = TextPreparer(self.keywords_file, keywords, strip_markers=self.feature_set >= 3)
+        active = self.preparer.keywords_version
+        self.keywords_mismatch = (
+            None
+            if active == trained
+            else f"model dilatih dengan kata kunci versi {trained}, konfigurasi aktif versi {active}"
+        )
+        if self.keywords_mismatch:
+            log.warning("keywords version mismatch: model %s, active config %s", trained, active)
+        if self.claims is not None:
+            self._build_claim_index((self.claims.suggest_threshold, self.claims.confirm_threshold))
+
     @classmethod
-    def load(cls, folder: Path, *, embedder_setting: str | None = None) -> HoaxClassifier:
+    def load(
+        cls, folder: Path, *, embedder_setting: str | None = None, keywords: KeywordsConfig | None = None
+    ) -> HoaxClassifier:
+        """Load a model folder; `keywords` (the active config) replaces the folder's copy for masking."""
         folder = Path(folder)
         for name in (MODEL_FILE, CARD_FILE, KEYWORDS_FILE):
             if not (folder / name).is_file():
@@ -443,4 +540,6 @@ class HoaxClassifier:
         model._build_claim_index(
             (float(thresholds["suggested"]), float(thresholds["confirmed"])) if thresholds else None
         )
+        if keywords is not None:
+            model.use_keywords(keywords)
         return model

@@ -1,6 +1,10 @@
-"""Model-folder files and the skops state: loaded with an allow-list of scikit-learn / numpy / scipy
-types (never pickle); vocabularies are stored as arrays of terms (skops writes a dict entry by entry,
-which is ~10x larger)."""
+"""Model-folder files and the skops state (never pickle); vocabularies are stored as arrays of terms (skops
+writes a dict entry by entry, which is ~10x larger).
+
+Loading trusts skops' own default set (scikit-learn estimators, numpy arrays) plus the exact type names in
+ALLOWED_TYPES, nothing else: no module wildcard and no prefix match, because "builtins." alone admits
+`builtins.exec` and "numpy." admits numpy's file and process helpers. Any other type named by the file is
+refused, by name, before a single object is built."""
 
 from __future__ import annotations
 
@@ -17,16 +21,17 @@ CARD_FILE = "card.json"
 KEYWORDS_FILE = "keywords.yml"
 CLAIMS_FILE = "claims.jsonl"
 EMBEDDER_DIR = "embedder"
-_SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+# Exact types a classifier state may hold beyond skops' defaults (numpy scalar types some estimators keep).
+ALLOWED_TYPES = frozenset({"numpy.float32", "numpy.float64", "numpy.int32", "numpy.int64", "numpy.dtype"})
 
 
 def load_state(path: Path) -> dict[str, Any]:
-    """Load a skops file, trusting only scikit-learn / numpy / scipy types (refuse anything else)."""
+    """Load a skops file, trusting skops' defaults and ALLOWED_TYPES only (refuse anything else, by name)."""
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - a corrupt archive raises zipfile/json errors
         raise ClassifierError(f"{path}: not a readable skops file ({exc})") from None
-    refused = [name for name in untrusted if not name.startswith(_SAFE_TYPE_PREFIXES)]
+    refused = [name for name in untrusted if name not in ALLOWED_TYPES]
     if refused:
         raise ClassifierError(f"{path}: refusing to load untrusted types: {', '.join(sorted(refused))}")
     state = sio.load(path, trusted=untrusted)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import numpy as np
 from scipy import sparse
 
+from monitor.classify.base import KnownClaim
 from monitor.classify.features import readable_term
+from monitor.classify.stopwords import is_content_term
 
 MAX_CLAIM_CHARS = 160
 MIN_CONTRIBUTION = 0.02
@@ -39,12 +43,28 @@ def top_terms(
             if values[j] < MIN_CONTRIBUTION or len(terms) >= k:
                 break
             term = readable_term(str(vocabulary[indices[start + j]]))
+            if not is_content_term(term):
+                continue
             # Skip a unigram already inside a chosen bigram (and vice versa) to keep reasons short.
             if any(term in chosen or chosen in term for chosen in terms):
                 continue
             terms.append(term)
         out.append(terms)
     return out
+
+
+def provenance(claim: KnownClaim | None) -> str:
+    """ "(turnbackhoax.id, 2024-02-15, https://...)": who debunked it, when, and where to read it."""
+    if claim is None:
+        return ""
+    parts = []
+    if claim.source_url:
+        host = urlparse(claim.source_url).netloc.removeprefix("www.")
+        parts += [host, claim.date or "", claim.source_url]
+    elif claim.date:
+        parts.append(claim.date)
+    parts = [p for p in parts if p]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def build_reasons(
@@ -58,22 +78,30 @@ def build_reasons(
     claim_similarity: float | None,
     debunk_term: str | None,
     off_topic: bool,
+    claim: KnownClaim | None = None,
+    fact: KnownClaim | None = None,
 ) -> list[str]:
+    """Evidence first: the matched debunk (publisher, date, link), then the score and the content words that
+    pushed it, then markers and context. A match to a known TRUE fact is shown as "sesuai fakta"."""
     reasons: list[str] = []
+    where = provenance(claim)
+    if claim_text is not None and claim_status == "confirmed":
+        if debunk_term is None:
+            reasons.append(f"mirip hoaks yang sudah dibantah: {shorten(claim_text)}{where}")
+        else:
+            reasons.append(f"mengutip hoaks yang sudah dibantah: {shorten(claim_text)}{where}")
+    elif claim_text is not None and claim_status == "suggested":
+        similarity = format_score(claim_similarity or 0.0)
+        reasons.append(
+            f"kemungkinan mirip hoaks yang sudah dibantah (kemiripan {similarity}): "
+            f"{shorten(claim_text)}{where}"
+        )
+    if fact is not None:
+        reasons.append(f"sesuai fakta yang sudah diperiksa: {shorten(fact.claim)}{provenance(fact)}")
     if score >= threshold:
         reasons.append(f"skor hoaks {format_score(score)} ≥ ambang {format_score(threshold)}")
         if terms:
             reasons.append("istilah pemicu: " + ", ".join(f"«{t}»" for t in terms))
-    if claim_text is not None and claim_status == "confirmed":
-        if debunk_term is None:
-            reasons.append(f"mirip hoaks yang sudah dibantah: {shorten(claim_text)}")
-        else:
-            reasons.append(f"mengutip hoaks yang sudah dibantah: {shorten(claim_text)}")
-    elif claim_text is not None and claim_status == "suggested":
-        similarity = format_score(claim_similarity or 0.0)
-        reasons.append(
-            f"kemungkinan mirip hoaks yang sudah dibantah (kemiripan {similarity}): {shorten(claim_text)}"
-        )
     if debunk_term is not None:
         reasons.append(f"ada penanda bantahan/klarifikasi: «{debunk_term}»")
     if off_topic:

@@ -136,8 +136,14 @@ def train(
     register: bool = typer.Option(
         True, "--register/--no-register", help="Register the version in the database."
     ),
+    datasets: Path = typer.Option(
+        None, "--datasets", help="Train on the real public sets in this folder (e.g. ../shared/datasets)."
+    ),
 ) -> None:
     """Train a candidate model version. Melatih versi model kandidat."""
+    if datasets is not None:
+        _train_real(datasets, out, version, seed, register)
+        return
     from monitor.scoring.retrain import RetrainError, train_and_register
 
     cfg = settings()
@@ -182,20 +188,69 @@ def train(
     console.print(f"  threshold={card['threshold']:.3f}")
 
 
+def _train_real(
+    datasets: Path, out: Path | None, version: str | None, seed: Path | None, register: bool
+) -> None:
+    from monitor.classify import suites
+    from monitor.classify.datasets import DatasetError
+    from monitor.classify.realtrain import train_on_real
+    from monitor.classify.training import new_version
+    from monitor.scoring.registry import candidates_dir, register_model
+
+    cfg = settings()
+    seed_path = seed or cfg.path(cfg.paths.seed_corpus)
+    if not datasets.is_dir():
+        raise UserError(f"{datasets}: datasets folder not found")
+    version = version or new_version()
+    folder = out or candidates_dir(cfg) / version
+    try:
+        _, card = train_on_real(
+            datasets=datasets,
+            seed=seed_path,
+            keywords_file=cfg.path(cfg.paths.keywords_file),
+            claims_file=cfg.path(cfg.paths.known_claims),
+            out=folder,
+            version=version,
+            home=cfg.home,
+            step=lambda message: err_console.print(message, highlight=False),
+        )
+    except DatasetError as exc:
+        raise UserError(str(exc)) from None
+    db = _db_if_available(cfg)
+    if db is not None:
+        if register:
+            register_model(db, cfg, folder)
+            console.print(f"registered version {version} in the database (not active; use `monitor promote`)")
+        db.dispose()
+    console.print(f"model {version} written to {folder}, threshold {card['threshold']:.3f}")
+    for line in suites.report_lines(card.get("suites", {})):
+        console.print(line, highlight=False)
+
+
 @app.command()
 @handles_errors
 def evaluate(
     data: Path = typer.Option(None, "--data", help="Labelled JSONL (default: the seed evaluation split)."),
     model: str = typer.Option(None, "--model", help="Model version or folder (default: the active model)."),
     html_out: Path = typer.Option(None, "--html", help="Write an HTML report here."),
+    suite: str = typer.Option(
+        None, "--suite", help="Real-text suite: chatter, claims, headlines, matching, seed, or all."
+    ),
+    datasets: Path = typer.Option(
+        None, "--datasets", help="Shared datasets folder (default ../shared/datasets)."
+    ),
+    limit: int = typer.Option(None, "--limit", help="Score at most this many rows per suite (quick runs)."),
 ) -> None:
-    """Evaluate a model on labelled data. Mengevaluasi model."""
+    """Evaluate a model on labelled data or on the real-text suites. Mengevaluasi model."""
     from monitor.classify.datasets import DatasetError, read_dataset
     from monitor.classify.evaluate import evaluate_classifier, write_html_report
     from monitor.classify.training import evaluation_split
 
     cfg = settings()
     classifier = _load_model(cfg, model)
+    if suite is not None:
+        _evaluate_suites(cfg, classifier, suite, datasets, limit)
+        return
     try:
         if data is None:
             seed = cfg.path(cfg.paths.seed_corpus)
@@ -215,6 +270,29 @@ def evaluate(
     if html_out is not None:
         write_html_report(result, html_out, data_name=data_name)
         console.print(f"HTML report: {html_out}")
+
+
+def _evaluate_suites(
+    cfg: Settings, classifier: Any, suite: str, datasets: Path | None, limit: int | None
+) -> None:
+    from monitor.classify import suites
+    from monitor.classify.datasets import DatasetError
+
+    names = list(suites.SUITES) if suite == "all" else [s.strip() for s in suite.split(",") if s.strip()]
+    root = datasets or suites.default_root(cfg.home)
+    try:
+        results = suites.evaluate_suites(
+            classifier,
+            names,
+            root=root,
+            seed=cfg.path(cfg.paths.seed_corpus),
+            limit=limit,
+        )
+    except (ValueError, FileNotFoundError, DatasetError) as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"model {classifier.version}, threshold {classifier.threshold:.3f}", highlight=False)
+    for line in suites.report_lines(results):
+        console.print(line, highlight=False)
 
 
 def _print_evaluation(result: Any, data_name: str) -> None:

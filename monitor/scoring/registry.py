@@ -2,8 +2,9 @@
 
 Versions live as folders (models/candidates/<version>/, models/default/) and, when a database is
 configured, as rows of `model_versions`. The active model is the row marked active, else models/default.
-Promotion compares the candidate with the active model on the fixed evaluation split (the time-split test
-part of data/seed/posts.jsonl) and refuses a worse one unless forced; every promotion is an audit event.
+Promotion compares the candidate with the active model on the real-text suites (../shared/datasets, see
+monitor.classify.suites) and refuses one worse on any beyond noise unless forced; without the shared data it
+falls back to the seed split's F1. Every promotion is an audit event.
 
 Reading the registry (versions, the active card) must stay cheap: the dashboard's Model page and the CLI's
 listings use it. Importing `monitor.classify` loads scikit-learn, skops and torch (~10-20 s cold), so the
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Settings
 from monitor.store import Database, model_versions, queries
+from monitor.text import load_keywords
 
 if TYPE_CHECKING:
     from monitor.classify.evaluate import EvaluationResult
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The card's file name in a model folder: monitor.classify.persist.CARD_FILE, repeated here so that
-# reading a card does not import the classifier (tests/test_registry.py checks the two agree).
+# reading a card does not import the classifier (tests/test_model_page_lazy.py checks the two agree).
 CARD_FILE = "card.json"
 
 DEFAULT_VERSION_DIR = "default"
@@ -151,9 +153,15 @@ def load_active_classifier(cfg: Settings, db: Database | None = None) -> HoaxCla
 
 
 def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
+    """The model in `folder`, masking candidates with the ACTIVE keywords file (a new election's pairs are
+    masked without retraining; a version mismatch is reported in `model.keywords_mismatch`)."""
     from monitor.classify.model import HoaxClassifier  # heavy: only when a model is really loaded
 
-    model = HoaxClassifier.load(folder, embedder_setting=cfg.classifier.embedder)
+    model = HoaxClassifier.load(
+        folder,
+        embedder_setting=cfg.classifier.embedder,
+        keywords=load_keywords(cfg.path(cfg.paths.keywords_file)),
+    )
     if cfg.classifier.flag_threshold is not None:
         model.threshold = float(cfg.classifier.flag_threshold)
     suggest, confirm = cfg.classifier.claim_suggest_threshold, cfg.classifier.claim_confirm_threshold
@@ -248,6 +256,7 @@ def promote(
     db: Database, cfg: Settings, version_or_dir: str, *, user: str, force: bool = False
 ) -> PromotionResult:
     """Activate a version if it is not worse than the active one on the fixed evaluation split."""
+    from monitor.classify import suites
     from monitor.classify.base import ClassifierError
     from monitor.classify.evaluate import evaluate_classifier
     from monitor.classify.training import evaluation_split
@@ -257,20 +266,33 @@ def promote(
     active_dir = active_model_dir(cfg, db)
     texts, labels, meta = evaluation_split(cfg.path(cfg.paths.seed_corpus))
     try:
-        candidate_eval = evaluate_classifier(load_configured(folder, cfg), texts, labels, meta)
+        candidate_model = load_configured(folder, cfg)
+        candidate_eval = evaluate_classifier(candidate_model, texts, labels, meta)
     except ClassifierError as exc:
         raise RegistryError(str(exc)) from None
     active_eval: EvaluationResult | None = None
     active_version: str | None = None
+    active_model = None
     if (active_dir / CARD_FILE).is_file() and active_dir.resolve() != Path(folder).resolve():
         active_model = load_configured(active_dir, cfg)
         active_version = active_model.version
         active_eval = evaluate_classifier(active_model, texts, labels, meta)
-    worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
+    # The real-text suites decide when the shared datasets are present; the seed F1 only without them.
+    real_worse = (
+        suites.worse_suites(candidate_model, active_model, suites.default_root(cfg.home))
+        if active_model is not None
+        else None
+    )
+    if real_worse is not None:
+        worse = bool(real_worse)
+        reason = "; ".join(real_worse)
+    else:
+        worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
+        reason = f"F1 {candidate_eval.f1:.3f} < {active_eval.f1:.3f} pada data seed" if worse else ""
     if worse and not force:
         message = (
-            f"ditolak: F1 {candidate_eval.f1:.3f} lebih rendah dari versi aktif {active_version} "
-            f"({active_eval.f1:.3f}) pada data evaluasi tetap; pakai --force untuk memaksa"
+            f"ditolak: lebih buruk dari versi aktif {active_version} melampaui derau ({reason}); "
+            "pakai --force untuk memaksa"
         )
         return PromotionResult(version, False, False, candidate_eval, active_eval, active_version, message)
     now = datetime.now(UTC)
