@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.reports import wording as w
 from monitor.reports.charts import Chart, build_charts
 from monitor.reports.data import WeeklyData
+from monitor.reports.layout import Item, Subsection, Table
+from monitor.reports.questions import questions_section
 
 TITLE = "Laporan Mingguan Pemantauan Hoaks Pemilu"
 SECTION_SUMMARY = "Ringkasan"
 SECTION_CHARTS = "Grafik"
 SECTION_TOP = "Lima Narasi Teratas"
-SECTION_QUESTIONS = "Pertanyaan Warga"
 SECTION_METHOD = "Catatan Metode"
 NO_DATA = "Tidak ada data untuk minggu ini"
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    widths: list[float]  # relative column widths
-
-
-@dataclass
-class Item:
-    """One of the top narratives: a heading, a quoted example and labelled facts."""
-
-    heading: str
-    quote: str
-    attribution: str
-    facts: list[tuple[str, str]]
-
-
-@dataclass
-class Subsection:
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    table: Table | None = None
-    bullets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,52 +114,6 @@ def _summary_notes(data: WeeklyData) -> list[str]:
         f"sampai diputuskan: {w.duration(cur.median_decision_seconds)}."
     )
     return notes
-
-
-def _questions(data: WeeklyData) -> Subsection | None:
-    """The citizen tipline's week beside the week before: what citizens asked and how fast they heard back."""
-    if not data.has_questions:
-        return None
-    cur, prev = data.questions, data.previous_questions
-    counts = [
-        ("Pertanyaan masuk", cur.received, prev.received),
-        (
-            "Dijawab otomatis (bantahan atau informasi yang sudah dikenal)",
-            cur.answered_automatically,
-            prev.answered_automatically,
-        ),
-        ("Dijawab petugas (setelah diperiksa)", cur.answered_by_officers, prev.answered_by_officers),
-        ("Masih menunggu jawaban", cur.waiting, prev.waiting),
-    ]
-    rows = [[label, w.number(a), w.number(b), w.change(a, b)] for label, a, b in counts]
-    rows.append(
-        [
-            "Median waktu sampai dijawab",
-            w.duration(cur.median_answer_seconds),
-            w.duration(prev.median_answer_seconds),
-            w.change(cur.median_answer_seconds, prev.median_answer_seconds, kind="duration"),
-        ]
-    )
-    paragraphs = [
-        "Warga meneruskan pesan yang mereka ragukan ke layanan tanya-jawab warga (tipline). Pesan yang "
-        "cocok dengan bantahan atau informasi resmi yang sudah dikenal dijawab otomatis; pesan lain masuk "
-        "antrean dan dijawab setelah petugas memutuskan. Waktu jawab dihitung dari pesan diterima sampai "
-        "jawaban dikirim (untuk warga yang tidak meminta kabar: sampai keputusan petugas).",
-    ]
-    if cur.received:
-        answered = cur.answered_automatically + cur.answered_by_officers
-        paragraphs.append(
-            f"Minggu ini {w.number(cur.received)} pertanyaan masuk; {w.number(answered)} "
-            f"({w.percent(answered / cur.received)}) sudah dijawab, {w.number(cur.waiting)} masih menunggu."
-        )
-    else:
-        paragraphs.append("Tidak ada pertanyaan warga yang masuk minggu ini.")
-    table = Table(
-        headers=["Ukuran", "Minggu ini", f"Minggu lalu ({data.previous.label})", "Perubahan"],
-        rows=rows,
-        widths=[0.44, 0.16, 0.2, 0.2],
-    )
-    return Subsection(title=SECTION_QUESTIONS, paragraphs=paragraphs, table=table)
 
 
 def _group_heading(index: int, data: WeeklyData, group_label: str | None) -> str:
@@ -410,5 +340,5 @@ def build_document(data: WeeklyData) -> ReportDocument:
             _definitions(w.zone_name(data.week.tz)),
         ],
         footer=f"{data.district} · {TITLE} · {data.week.label} · sidik {data.snapshot[:12]}",
-        questions=_questions(data),
+        questions=questions_section(data),
     )
