@@ -1,5 +1,8 @@
 """One queue item in full, and the officer's actions on it.
 
+An escalation freezes the item's evidence right after it is recorded, in the background
+(`monitor.operations.act`); the evidence block says "pending" until the packet is there.
+
 Everything a post's author wrote (text, names, links, reasons quoting it) is shown with st.text or in a
 dataframe, never as Markdown or HTML. Buttons carry the version of the item the officer is looking at;
 the triage service refuses the action if the item changed meanwhile, and the officer is told.
@@ -11,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import evidence_panel, ui
-from monitor import triage
+from monitor import operations, triage
 from monitor.auth import PermissionDenied
 from monitor.i18n import action_label, format_time, holder_label, role_label, status_label, verdict_label
 
@@ -41,17 +44,25 @@ def _act(post_id: int, action: str, version: int, narrative_id: int | None, vers
     note = st.session_state.get(note_key(post_id))
     whole_narrative = bool(narrative_id) and st.session_state.get(f"narr_{post_id}", False)
     try:
-        with ctx.db.session() as session:
-            if whole_narrative:
-                result = triage.apply_to_narrative(
-                    session, ctx.actor, narrative_id, action, note=note, expected_versions=versions
-                )
-                message = ctx.t(
-                    "action.narrative_done", applied=len(result.applied), skipped=len(result.skipped)
-                )
-            else:
-                triage.apply(session, ctx.actor, post_id, action, expected_version=version, note=note)
-                message = ctx.t("action.done", action=action_label(action, ctx.lang), post=post_id)
+        # The service commits the action, then freezes an escalation's evidence in a background thread
+        # (the ~6 s screenshot must not hold the officer's page).
+        outcome = operations.act(
+            ctx.db,
+            ctx.settings,
+            ctx.actor,
+            post_id,
+            action,
+            expected_version=version,
+            note=note,
+            narrative_id=narrative_id if whole_narrative else None,
+            expected_versions=versions if whole_narrative else None,
+        )
+        if whole_narrative:
+            message = ctx.t(
+                "action.narrative_done", applied=len(outcome.decisions), skipped=len(outcome.skipped)
+            )
+        else:
+            message = ctx.t("action.done", action=action_label(action, ctx.lang), post=post_id)
     except triage.Conflict as exc:
         ui.flash(
             "warning",

@@ -1,9 +1,10 @@
 """Loading the heavy libraries once, in the background, right after the dashboard server starts.
 
-The Model page needs the model registry (which imports scikit-learn, skops and the sentence-transformers
-stack) and the Laporan page the report builder (matplotlib, PDF); importing them takes 10-20 s on a busy
-2-core machine. dashboards/server.py starts `start()` at server start, so the first officer to open those
-pages finds them loaded instead of waiting. Nothing is loaded twice: Python caches imported modules.
+The Laporan page needs the report builder (matplotlib, PDF), which takes several seconds to import on a
+busy 2-core machine. (The Model page's registry no longer imports the classifier: scikit-learn, skops and
+torch load only when a model is trained or promoted.) dashboards/server.py starts `start()` at server
+start, so the first officer to open those pages finds them loaded instead of waiting. Nothing is loaded
+twice: Python caches imported modules.
 """
 
 from __future__ import annotations

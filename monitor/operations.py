@@ -1,22 +1,28 @@
-"""Operations the dashboard offers beyond triage, each guarded by the permission table first:
-retraining and promoting the classifier (analyst, admin) and switching a source on or off (admin).
+"""Operations the dashboard offers that span more than one service, each guarded by the permission table
+first: a triage action followed by the evidence freeze it calls for (every officer), retraining and
+promoting the classifier (analyst, admin) and switching a source on or off (admin).
 
-The training and promotion work itself is monitor.scoring's (retrain, registry); this module only decides
-who may start it and records who did.
+The training and promotion work itself is monitor.scoring's (retrain, registry); the case rules are
+monitor.triage's and the packets monitor.evidence's. This module only sequences them, decides who may
+start them and records who did.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from monitor import auth
+from monitor import auth, evidence, triage
 from monitor.auth import Actor
 from monitor.config import Settings
 from monitor.store import Database, queries
+
+log = logging.getLogger(__name__)
 
 
 class OperationError(RuntimeError):
@@ -91,3 +97,88 @@ def set_source_enabled(session: Session, actor: Actor, name: str, enabled: bool)
         before=before,
         after={"enabled": enabled},
     )
+
+
+# -- a triage action and the evidence it freezes ----------------------------------------------------------
+FreezeMode = Literal["background", "wait", "off"]
+ESCALATIONS = frozenset(f"escalate_{target}" for target in triage.ESCALATION_TARGETS)
+
+
+@dataclass(slots=True)
+class ActionOutcome:
+    """What one officer action did: the decisions written (one, or one per post of a narrative), the
+    narrative's skipped posts, and the thread freezing the escalated posts' evidence (None when the
+    action freezes nothing or the freeze ran in the caller's thread)."""
+
+    action: str
+    decisions: list[triage.Decision]
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    narrative_id: int | None = None
+    freezing: threading.Thread | None = None
+
+    @property
+    def escalated(self) -> list[int]:
+        return [d.post_id for d in self.decisions] if self.action in ESCALATIONS else []
+
+
+def act(
+    db: Database,
+    cfg: Settings,
+    actor: Actor,
+    post_id: int,
+    action: str,
+    *,
+    expected_version: int,
+    note: str | None = None,
+    narrative_id: int | None = None,
+    expected_versions: dict[int, int] | None = None,
+    freeze: FreezeMode = "background",
+) -> ActionOutcome:
+    """Apply a triage action (to the post, or to its whole narrative when `narrative_id` is given) in its
+    own transaction; once that has committed, an escalation freezes the escalated posts' evidence at once.
+
+    Why after the commit: the freeze reads the audit trail including this escalation, and its capture
+    waits on the network (fetch, ~6 s screenshot) — no transaction may wait on that. Why in the
+    background by default: the officer's page must not hang on the screenshot. A failed freeze is logged
+    and never undoes the escalation; the scheduler's `evidence-pending` job retries it within minutes.
+    Raises what `triage.apply` raises (PermissionDenied, Conflict, TriageError ...), with nothing written."""
+    with db.session() as session:
+        if narrative_id is not None:
+            result = triage.apply_to_narrative(
+                session, actor, narrative_id, action, note=note, expected_versions=expected_versions
+            )
+            outcome = ActionOutcome(action, list(result.applied), list(result.skipped), narrative_id)
+        else:
+            decision = triage.apply(
+                session, actor, post_id, action, expected_version=expected_version, note=note
+            )
+            outcome = ActionOutcome(action, [decision])
+    post_ids = outcome.escalated
+    if not post_ids or freeze == "off":
+        return outcome
+    if freeze == "wait":
+        _freeze_escalated(db, cfg, actor, post_ids, action)
+        return outcome
+    outcome.freezing = threading.Thread(
+        target=_freeze_escalated,
+        args=(db, cfg, actor, post_ids, action),
+        name=f"evidence-freeze-{'-'.join(map(str, post_ids[:5]))}",
+        # A daemon: a server shutting down mid-capture does not wait for it; nothing half-done is stored
+        # (the packet is written in one transaction at the end) and the pending job freezes it later.
+        daemon=True,
+    )
+    outcome.freezing.start()
+    return outcome
+
+
+def _freeze_escalated(db: Database, cfg: Settings, actor: Actor, post_ids: list[int], action: str) -> None:
+    """The freeze thread's body, using its own sessions (`evidence.freeze` opens them from `db`). Any
+    failure is logged and left to the pending job: the escalation has already been recorded."""
+    try:
+        frozen = evidence.freeze_on_escalation(db, cfg, actor, post_ids, action)
+    except Exception:  # a thread must not die silently: log, and let evidence-pending catch up
+        log.exception(
+            "evidence freeze after %s of item(s) %s failed; left to the pending job", action, post_ids
+        )
+        return
+    log.info("froze evidence of %d of %d escalated item(s)", len(frozen), len(post_ids))

@@ -10,7 +10,11 @@ the configuration at every start and kept in memory only:
 - scoring of the backlog;
 - the weekly report (Monday 07:00 WIB by default, `monitor.reports.scheduled_weekly_report`) and the alerts
   check (`monitor.alerts.scheduled_check`), both imported when due because they load heavy libraries;
-- freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`).
+- freezing the evidence of escalated items that have no packet yet (`monitor.evidence.freeze_pending`);
+- when `config/tipline.yml` enables a tipline channel: putting officers' verdicts on decided tips in the
+  tipline's outbox for the citizens who asked (`monitor.tipline.queue_decided_verdicts`), every
+  `notify.every_seconds`. The running bot (`monitor tipline run`) sends what is in the outbox, each message
+  once; the job keeps verdicts flowing into it even while the bot is restarting.
 
 No job is ever read back from the database or a file: APScheduler's SQLAlchemy job store keeps jobs as
 pickles, and unpickling a row someone slipped into its table runs their code. What must survive a restart
@@ -29,7 +33,8 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -45,9 +50,12 @@ from monitor.collection import (
     source_enabled,
 )
 from monitor.collectors.base import CollectorError
-from monitor.config import Settings, load_sources
+from monitor.config import ConfigError, Settings, load_sources
 from monitor.store import Database, queries
 from monitor.store.locks import RunnerLock
+
+if TYPE_CHECKING:
+    from monitor.tipline import TiplineConfig
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,7 @@ SCORE_JOB = "score-backlog"
 WEEKLY_JOB = "weekly-report"
 ALERTS_JOB = "alerts"
 EVIDENCE_JOB = "evidence-pending"
+TIPLINE_JOB = "tipline-verdicts"
 MISFIRE_GRACE_SECONDS = 600
 # Coalesce missed runs into one, never run a job twice at once, and still run a job that is late by less
 # than the grace time (e.g. after the machine slept). Given per job too, so they show before start().
@@ -141,6 +150,38 @@ def evidence_job() -> None:
         log.info("froze evidence of %d escalated item(s)", len(frozen))
 
 
+def tipline_job(config: TiplineConfig) -> None:
+    """Queue the officers' verdicts on newly decided tips for the citizens who asked (issue 17)."""
+    from monitor.tipline import queue_decided_verdicts
+
+    ctx = _context()
+    if ctx.stop_event.is_set():
+        return
+    queued = queue_decided_verdicts(ctx.db, config, timezone=ctx.settings.timezone)
+    if queued:
+        log.info("tipline: %d verdict(s) queued for citizens who asked", queued)
+
+
+def tipline_config(settings: Settings, path: Path | None = None) -> TiplineConfig | None:
+    """The tipline's settings when the file exists and enables a channel; None otherwise. A broken file is
+    logged (naming file, line and key) and the tipline job left out: collection must still start."""
+    from monitor.tipline import load_tipline_config
+    from monitor.tipline.config import CONFIG_FILE
+
+    file = path if path is not None else settings.path(CONFIG_FILE)
+    if not file.is_file():
+        return None
+    try:
+        config = load_tipline_config(settings, file)
+    except ConfigError as exc:
+        log.error("tipline verdicts are not scheduled: %s", exc)
+        return None
+    if not (config.telegram.enabled or config.whatsapp.enabled):
+        log.info("tipline verdicts are not scheduled: %s enables no channel", file.name)
+        return None
+    return config
+
+
 # -- building --------------------------------------------------------------------------------------------
 def _first_run(last_run: datetime | None, interval: timedelta, now: datetime) -> datetime:
     """Continue the source's rhythm across restarts: its last run plus the interval, or now."""
@@ -158,8 +199,10 @@ def build_scheduler(
     score_minutes: float = 10.0,
     alert_minutes: float = 15.0,
     workers: int = 2,
+    tipline_file: Path | None = None,
 ) -> BlockingScheduler:
-    """A BlockingScheduler with every job of the configuration (not started)."""
+    """A BlockingScheduler with every job of the configuration (not started). `tipline_file` stands in
+    for config/tipline.yml under the project home."""
     tz = settings.tz
     configured = load_sources(settings)
     scheduler = BlockingScheduler(
@@ -224,6 +267,17 @@ def build_scheduler(
         replace_existing=True,
         **JOB_OPTIONS,
     )
+    tipline = tipline_config(settings, tipline_file)
+    if tipline is not None:
+        scheduler.add_job(
+            tipline_job,
+            IntervalTrigger(seconds=tipline.notify.every_seconds, timezone=tz),
+            args=[tipline],
+            id=TIPLINE_JOB,
+            name="tipline verdicts to citizens",
+            replace_existing=True,
+            **JOB_OPTIONS,
+        )
     return scheduler
 
 

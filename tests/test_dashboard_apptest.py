@@ -42,11 +42,14 @@ def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> dict:
+def app_db(sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     add_users(sqlite_db)
     seeded = seed_queue(sqlite_db, n=8)
     monkeypatch.setenv("MONITOR_DATABASE_URL", sqlite_db.url)
     monkeypatch.setenv("MONITOR_HOME", str(REPO))
+    # Escalations freeze evidence in the background: into a scratch folder, without a screenshot.
+    monkeypatch.setenv("MONITOR_EVIDENCE__FOLDER", str(tmp_path / "evidence"))
+    monkeypatch.setenv("MONITOR_EVIDENCE__SCREENSHOT", "false")
     monkeypatch.delenv("MONITOR_CONFIG", raising=False)
     return {"db": sqlite_db, **seeded}
 

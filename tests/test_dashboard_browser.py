@@ -76,6 +76,9 @@ def server(seeded_db: dict, tmp_path: Path) -> Iterator[str]:
         "MONITOR_DATABASE_URL": seeded_db["url"],
         "MONITOR_HOME": str(REPO),
         "HOME": str(tmp_path),
+        # Escalations freeze evidence in the background: into a scratch folder, without a screenshot.
+        "MONITOR_EVIDENCE__FOLDER": str(tmp_path / "evidence"),
+        "MONITOR_EVIDENCE__SCREENSHOT": "false",
     }
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(

@@ -3,6 +3,7 @@ pending-escalation notice and the case-file download."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,23 @@ def test_escalated_item_without_packet_says_so(panel_env: dict) -> None:
     # Polri may not freeze what was not escalated to it: no panel on that item.
     other = _item("polri", panel_env["ids"][1])
     assert not any(b.key and b.key.startswith("evidence_") for b in other.button)
+
+
+def test_escalating_from_the_item_freezes_the_evidence_at_once(panel_env: dict) -> None:
+    """The action button's callback escalates, returns, and the packet follows without the pending job."""
+    db, post_id = panel_env["db"], panel_env["ids"][0]
+    at = _item("kpu", post_id)
+    at.button(key=f"act_escalate_bawaslu_{post_id}").click().run()
+    assert not at.exception
+    assert any(f"#{post_id}" in s.value for s in at.success), [s.value for s in at.success]
+    deadline = time.monotonic() + TIMEOUT  # the freeze runs in a background thread: poll for its packet
+    packet = None
+    while packet is None and time.monotonic() < deadline:
+        with db.session() as session:
+            packet = session.scalar(select(EvidencePacket).where(EvidencePacket.post_id == post_id))
+        if packet is None:
+            time.sleep(0.2)
+    assert packet is not None, "no evidence packet after the escalation"
+    assert packet.actor == "kpu"
+    again = _item("kpu", post_id)  # the item no longer says the evidence is pending
+    assert not any("belum dibekukan" in w.value for w in again.warning)

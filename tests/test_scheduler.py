@@ -87,8 +87,10 @@ def test_jobs_are_built_from_the_configuration(tmp_path: Path, monkeypatch: pyte
         "weekly-report",
         "alerts",
         "evidence-pending",
+        "tipline-verdicts",  # config/tipline.yml enables the Telegram channel
     }
     assert jobs["source:masto"].trigger.interval == timedelta(minutes=5)
+    assert jobs["tipline-verdicts"].trigger.interval == timedelta(seconds=60)
     assert str(scheduler.timezone) == "Asia/Jakarta"
     weekly = jobs["weekly-report"].trigger
     fire = weekly.get_next_fire_time(None, datetime(2024, 2, 14, 12, 0, tzinfo=UTC))

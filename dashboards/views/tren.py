@@ -50,15 +50,10 @@ def _start(day: date) -> datetime:
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=32)
 def _post_trends(url: str, start: datetime, end: datetime, tz_key: str) -> tuple[list, list, list, list]:
-    """The post-date charts' data; kept five minutes per range (each query reads every post in range)."""
-    tz = ZoneInfo(tz_key)
+    """The post-date charts' data, kept five minutes per range (one indexed pass over the range's posts)."""
     with ui.database().session() as session:
-        return (
-            trends.posts_per_day_by_topic(session, start, end, tz),
-            trends.flagged_share_per_day(session, start, end, tz),
-            trends.top_narratives(session, start, end),
-            trends.platform_split(session, start, end),
-        )
+        posts = trends.post_trends(session, start, end, ZoneInfo(tz_key))
+        return posts.per_topic, posts.shares, trends.top_narratives(session, start, end), posts.platforms
 
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=32)

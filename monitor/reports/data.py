@@ -27,6 +27,7 @@ from monitor.reports.rules import (
 )
 from monitor.store import Database, weekly
 from monitor.store import narratives as narrative_store
+from monitor.store.tips import TiplineWeek, tipline_week
 from monitor.store.weekly import TOPIC_GROUPS, WeekWindow
 
 TOP_GROUPS = 5  # narratives shown in the report
@@ -107,7 +108,17 @@ class WeeklyData:
     keywords_version: str | None
     week_precision: dict[str, Any]
     newest_post: datetime | None
+    # "Pertanyaan warga": the citizen tipline's week (monitor.tipline.citizen_questions, read here in the
+    # report's own transaction so it belongs to the same frozen snapshot) and the week before.
+    questions: TiplineWeek = field(default_factory=lambda: TiplineWeek(0, 0, 0, 0, None))
+    previous_questions: TiplineWeek = field(default_factory=lambda: TiplineWeek(0, 0, 0, 0, None))
     snapshot: str = ""
+
+    @property
+    def has_questions(self) -> bool:
+        """The tipline received tips this week or last: only then does the report show the section (a
+        district without the tipline gets no table of zeros)."""
+        return bool(self.questions.received or self.previous_questions.received)
 
     @property
     def empty(self) -> bool:
@@ -144,6 +155,8 @@ class WeeklyData:
             "keywords_version": self.keywords_version,
             "week_precision": self.week_precision,
             "newest_post": self.newest_post,
+            "questions": asdict(self.questions),
+            "previous_questions": asdict(self.previous_questions),
         }
 
 
@@ -333,6 +346,8 @@ def collect_week(db: Database, settings: Settings, window: WeekWindow) -> Weekly
             keywords_version=keywords_version(settings),
             week_precision=week_precision(decided),
             newest_post=weekly.newest_post_at(session, window),
+            questions=tipline_week(session, window.start, window.end),
+            previous_questions=tipline_week(session, previous.start, previous.end),
         )
     data.snapshot = snapshot_hash(data)
     return data

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.reports import wording as w
 from monitor.reports.charts import Chart, build_charts
 from monitor.reports.data import WeeklyData
+from monitor.reports.layout import Item, Subsection, Table
+from monitor.reports.questions import questions_section
 
 TITLE = "Laporan Mingguan Pemantauan Hoaks Pemilu"
 SECTION_SUMMARY = "Ringkasan"
@@ -15,31 +17,6 @@ SECTION_CHARTS = "Grafik"
 SECTION_TOP = "Lima Narasi Teratas"
 SECTION_METHOD = "Catatan Metode"
 NO_DATA = "Tidak ada data untuk minggu ini"
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    widths: list[float]  # relative column widths
-
-
-@dataclass
-class Item:
-    """One of the top narratives: a heading, a quoted example and labelled facts."""
-
-    heading: str
-    quote: str
-    attribution: str
-    facts: list[tuple[str, str]]
-
-
-@dataclass
-class Subsection:
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    table: Table | None = None
-    bullets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +36,7 @@ class ReportDocument:
     top_items: list[Item]
     method: list[Subsection]
     footer: str
+    questions: Subsection | None = None  # the tipline's week; None when it received no tips
 
 
 def _cover(data: WeeklyData) -> list[tuple[str, str]]:
@@ -362,4 +340,5 @@ def build_document(data: WeeklyData) -> ReportDocument:
             _definitions(w.zone_name(data.week.tz)),
         ],
         footer=f"{data.district} · {TITLE} · {data.week.label} · sidik {data.snapshot[:12]}",
+        questions=questions_section(data),
     )

@@ -190,6 +190,13 @@ def _story(doc: d.ReportDocument) -> list[Flowable]:
                     ]
                 )
             )
+    if doc.questions is not None:
+        questions = doc.questions
+        block: list[Flowable] = [_p(questions.title, s["h2"])]
+        block.extend(_p(paragraph, s["body"]) for paragraph in questions.paragraphs)
+        if questions.table is not None:
+            block.append(_table(questions.table, s, range(1, 99)))
+        story.append(KeepTogether(block))
     if not doc.empty:
         story.append(_p(d.SECTION_TOP, s["h2"]))
         story.append(_p(doc.top_intro, s["body"]))

@@ -5,6 +5,10 @@ configured, as rows of `model_versions`. The active model is the row marked acti
 Promotion compares the candidate with the active model on the real-text suites (../shared/datasets, see
 monitor.classify.suites) and refuses one worse on any beyond noise unless forced; without the shared data it
 falls back to the seed split's F1. Every promotion is an audit event.
+
+Reading the registry (versions, the active card) must stay cheap: the dashboard's Model page and the CLI's
+listings use it. Importing `monitor.classify` loads scikit-learn, skops and torch (~10-20 s cold), so the
+classifier is imported only inside the functions that load, evaluate or train a model.
 """
 
 from __future__ import annotations
@@ -14,21 +18,24 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from monitor.classify import suites
-from monitor.classify.base import ClassifierError
-from monitor.classify.evaluate import EvaluationResult, evaluate_classifier
-from monitor.classify.model import CARD_FILE, HoaxClassifier
-from monitor.classify.training import evaluation_split
 from monitor.config import Settings
 from monitor.store import Database, model_versions, queries
 from monitor.text import load_keywords
 
+if TYPE_CHECKING:
+    from monitor.classify.evaluate import EvaluationResult
+    from monitor.classify.model import HoaxClassifier
+
 log = logging.getLogger(__name__)
+
+# The card's file name in a model folder: monitor.classify.persist.CARD_FILE, repeated here so that
+# reading a card does not import the classifier (tests/test_model_page_lazy.py checks the two agree).
+CARD_FILE = "card.json"
 
 DEFAULT_VERSION_DIR = "default"
 CANDIDATES_DIR = "candidates"
@@ -148,6 +155,8 @@ def load_active_classifier(cfg: Settings, db: Database | None = None) -> HoaxCla
 def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
     """The model in `folder`, masking candidates with the ACTIVE keywords file (a new election's pairs are
     masked without retraining; a version mismatch is reported in `model.keywords_mismatch`)."""
+    from monitor.classify.model import HoaxClassifier  # heavy: only when a model is really loaded
+
     model = HoaxClassifier.load(
         folder,
         embedder_setting=cfg.classifier.embedder,
@@ -247,6 +256,11 @@ def promote(
     db: Database, cfg: Settings, version_or_dir: str, *, user: str, force: bool = False
 ) -> PromotionResult:
     """Activate a version if it is not worse than the active one on the fixed evaluation split."""
+    from monitor.classify import suites
+    from monitor.classify.base import ClassifierError
+    from monitor.classify.evaluate import evaluate_classifier
+    from monitor.classify.training import evaluation_split
+
     folder = resolve_model(cfg, version_or_dir, db)
     version = register_model(db, cfg, folder)
     active_dir = active_model_dir(cfg, db)

@@ -179,6 +179,11 @@ class Post(Base):
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_text_hash", "text_hash"),
         Index("ix_posts_narrative_id", "narrative_id"),
+        # The Tren page's post-date charts group a range by (day, platform, flagged, topics): this index
+        # covers that query, so it reads no post row (migration 0011).
+        Index("ix_posts_trend", "created_at", "platform", "flagged", "topics"),
+        # Decision charts and the newest decision (the default range) search by decision time (0011).
+        Index("ix_posts_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)

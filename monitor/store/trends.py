@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.schema import IngestRun, Narrative, Post, Source, TriageEvent
@@ -37,38 +37,6 @@ class DayCount:
     count: int
 
 
-def posts_per_day_by_topic(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayCount]:
-    """Relevant posts per day and topic (a post with two topics counts once in each)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        sql = text(
-            "SELECT date(p.created_at AT TIME ZONE :tz) AS day, t.value AS topic, count(*) AS n "
-            "FROM posts p CROSS JOIN LATERAL jsonb_array_elements_text(p.topics) AS t(value) "
-            "WHERE p.created_at >= :start AND p.created_at < :end GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        params: dict[str, Any] = {"tz": tz.key, "start": start, "end": end}
-    else:
-        offset = end.astimezone(tz).utcoffset()
-        sql = text(
-            "SELECT date(p.created_at, :shift) AS day, t.value AS topic, count(*) AS n "
-            "FROM posts p, json_each(p.topics) AS t "
-            "WHERE p.created_at >= :start AND p.created_at < :end GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        params = {
-            "shift": f"{int(offset.total_seconds()) if offset else 0:+d} seconds",
-            # SQLite stores naive UTC text (see UTCDateTime); compare like with like.
-            "start": _naive_utc(start),
-            "end": _naive_utc(end),
-        }
-    return [DayCount(_as_date(day), topic, n) for day, topic, n in session.execute(sql, params)]
-
-
-def _naive_utc(value: datetime) -> str:
-    from datetime import UTC
-
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
 @dataclass(frozen=True, slots=True)
 class DayShare:
     day: date
@@ -80,16 +48,71 @@ class DayShare:
         return self.flagged / self.total if self.total else 0.0
 
 
-def flagged_share_per_day(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayShare]:
+@dataclass(frozen=True, slots=True)
+class PlatformCount:
+    platform: str
+    total: int
+    flagged: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostTrends:
+    """The Tren page's post-date charts: posts per day and topic, flagged share per day, platform split."""
+
+    per_topic: list[DayCount]
+    shares: list[DayShare]
+    platforms: list[PlatformCount]
+
+
+def post_trends(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> PostTrends:
+    """All three post-date aggregates from ONE pass over the range's posts.
+
+    Why one grouped query: at 1M posts a 30-day range holds ~500k posts, and three separate scans took
+    15-60 s cold. Grouping by (day, platform, flagged, topics) yields a few thousand rows; the index
+    `ix_posts_trend` (created_at, platform, flagged, topics) covers the query, so the database reads the
+    index alone, never the posts' text. The topic counts are split in Python from those groups."""
     day = _day(session, Post.created_at, tz, end)
-    flagged = func.sum(case((Post.flagged.is_(True), 1), else_=0))
     query = (
-        select(day, func.count(), flagged)
+        select(day, Post.platform, Post.flagged, Post.topics, func.count())
         .where(Post.created_at >= start, Post.created_at < end)
-        .group_by(day)
-        .order_by(day)
+        .group_by(day, Post.platform, Post.flagged, Post.topics)
     )
-    return [DayShare(_as_date(d), total, int(f or 0)) for d, total, f in session.execute(query)]
+    topic_days: dict[tuple[date, str], int] = {}
+    day_totals: dict[date, list[int]] = {}
+    platform_totals: dict[str, list[int]] = {}
+    for raw_day, platform, flagged, topics, n in session.execute(query):
+        when = _as_date(raw_day)
+        hit = n if flagged else 0
+        totals = day_totals.setdefault(when, [0, 0])
+        totals[0] += n
+        totals[1] += hit
+        per_platform = platform_totals.setdefault(platform, [0, 0])
+        per_platform[0] += n
+        per_platform[1] += hit
+        for topic in set(topics or ()):  # a post with two topics counts once in each
+            topic_days[(when, topic)] = topic_days.get((when, topic), 0) + n
+    return PostTrends(
+        per_topic=[DayCount(d, topic, n) for (d, topic), n in sorted(topic_days.items())],
+        shares=[DayShare(d, total, hit) for d, (total, hit) in sorted(day_totals.items())],
+        platforms=[
+            PlatformCount(p, total, hit)
+            for p, (total, hit) in sorted(platform_totals.items(), key=lambda item: (-item[1][0], item[0]))
+        ],
+    )
+
+
+def posts_per_day_by_topic(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayCount]:
+    """Relevant posts per day and topic (a post with two topics counts once in each)."""
+    return post_trends(session, start, end, tz).per_topic
+
+
+def flagged_share_per_day(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayShare]:
+    return post_trends(session, start, end, tz).shares
+
+
+def platform_split(session: Session, start: datetime, end: datetime) -> list[PlatformCount]:
+    """Posts and flagged posts per platform (the day split uses UTC: it is summed away)."""
+    return post_trends(session, start, end, ZoneInfo("UTC")).platforms
 
 
 def confirmed_hoaxes_per_day(
@@ -114,24 +137,6 @@ def top_narratives(session: Session, start: datetime, end: datetime, limit: int 
         .limit(limit)
     )
     return list(session.scalars(query))
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformCount:
-    platform: str
-    total: int
-    flagged: int
-
-
-def platform_split(session: Session, start: datetime, end: datetime) -> list[PlatformCount]:
-    flagged = func.sum(case((Post.flagged.is_(True), 1), else_=0))
-    query = (
-        select(Post.platform, func.count(), flagged)
-        .where(Post.created_at >= start, Post.created_at < end)
-        .group_by(Post.platform)
-        .order_by(func.count().desc())
-    )
-    return [PlatformCount(p, total, int(f or 0)) for p, total, f in session.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
