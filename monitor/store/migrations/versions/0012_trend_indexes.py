@@ -4,14 +4,14 @@ The Tren page's post-date charts read every post of a range (~500k for 30 days a
 query over (day, platform, flagged, topics) served by a covering index reads the index alone. Its
 decision charts and default range search posts by `decided_at`, which had no index.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
