@@ -298,7 +298,7 @@ def test_scoring_matches_imported_debunks_but_not_facts(
     import_claims(db, write_jsonl(tmp_path / "c.jsonl", JSONL[:3]))
     model = load_configured(train_tiny(tmp_path / "tiny"), settings)
     score_pending(db, settings, model)
-    known = {c.id for c in model.claims.claims}
+    known = {c.id for c in model.matcher_.claims}
     assert "https://cekfakta.example.id/sirekap-server" in known
     assert "https://kpu.example.id/kuala-lumpur" not in known  # a true fact never raises a score
 
