@@ -18,6 +18,7 @@ ALL = (
     "collect",
     "evidence",
     "hostile",
+    "distributed",
 )
 
 

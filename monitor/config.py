@@ -167,6 +167,19 @@ class EvidenceConfig(_Section):
     pending_minutes: float = Field(2.0, gt=0, le=1440)
 
 
+class DistributedConfig(_Section):
+    """Distributed mode (`monitor worker`, `monitor beat`, monitor/distributed/): broker and rhythm."""
+
+    # RabbitMQ; a password belongs in MONITOR_DISTRIBUTED__BROKER_URL, not in the file.
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
+    # Prepended to the queue names, so two deployments (or test runs) can share one vhost.
+    queue_prefix: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
+    score_minutes: float = Field(5.0, gt=0)
+    alert_minutes: float = Field(15.0, gt=0)
+    # Posts one scoring task takes at most: short tasks keep a redelivery after a crash cheap.
+    score_task_limit: int = Field(20_000, ge=1)
+
+
 class Settings(BaseSettings):
     """Validated settings. `home` is the folder relative paths are resolved against."""
 
@@ -184,6 +197,7 @@ class Settings(BaseSettings):
     report: ReportConfig = ReportConfig()
     narratives: NarrativesConfig = NarrativesConfig()
     evidence: EvidenceConfig = EvidenceConfig()
+    distributed: DistributedConfig = DistributedConfig()
     home: Path = Field(default_factory=find_home, exclude=True)
 
     @field_validator("timezone")

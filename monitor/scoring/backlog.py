@@ -15,7 +15,7 @@ from monitor.claims import claims_for_model, load_claim_base
 from monitor.classify import Classifier
 from monitor.config import Settings
 from monitor.scoring.registry import load_active_classifier
-from monitor.store import Database, queries
+from monitor.store import Database, claiming, queries
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ def score_pending(
     done = last_id = 0
     while limit is None or done < limit:
         take = size if limit is None else min(size, limit - done)
-        with db.session() as session:
-            todo = queries.posts_to_score(session, model.version, take, after_id=last_id)
+        # Claimed, not just read: concurrent scorers (processes, workers) take disjoint pages.
+        with claiming.claimed_posts(db, model.version, take, after_id=last_id) as (session, todo):
             if not todo:
                 break
             last_id = todo[-1][0]
@@ -69,11 +69,16 @@ def score_backlog(
     limit: int | None = None,
     on_batch: Callable[[int], None] | None = None,
     group: bool = True,
+    model: Classifier | None = None,
 ) -> int:
-    """Score what the active model has not scored yet, then group the newly flagged posts into narratives."""
-    model = load_active_classifier(settings, db)
+    """Score what the active model has not scored yet, then group the newly flagged posts into narratives.
+
+    `model` is the active classifier when the caller already holds it (a worker keeps it between tasks)."""
+    model = model or load_active_classifier(settings, db)
     scored = score_pending(db, settings, model, limit=limit, on_batch=on_batch)
     if group:  # also when nothing was scored: a run killed after scoring left posts waiting for a narrative
-        grouped = narratives.assign_new_posts(db, settings)
+        # One grouper at a time across processes: two would both assign the same waiting post.
+        with claiming.hold_lock(db, claiming.NARRATIVES_LOCK, wait=True):
+            grouped = narratives.assign_new_posts(db, settings)
         log.info("scored %d post(s); %d grouped into narratives", scored, grouped)
     return scored

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.store import bulk
@@ -29,6 +30,11 @@ from monitor.store.sources import (  # noqa: F401  (re-exported: callers use que
     start_run,
 )
 from monitor.store.tips import TIPLINE_PLATFORM
+
+
+def _dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ON CONFLICT of the session's database (SQLite or PostgreSQL)."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
 
 
 def priority_of(score: float, reach: int | None) -> float:
@@ -108,11 +114,26 @@ def save_scores(session: Session, model_version: str, results: Sequence[dict[str
         return 0
     now = utcnow()
     ids = [r["post_id"] for r in results]
+    # One statement that inserts or replaces: two scorers writing the same post (concurrent `monitor
+    # score` runs, a redelivered task) both succeed and leave one row, where delete-then-insert let the
+    # second insert fail on uq_scores_post_model.
+    insert = _dialect_insert(session)(Score.__table__)
     session.execute(
-        Score.__table__.delete().where(Score.post_id.in_(ids), Score.model_version == model_version)
-    )
-    session.execute(
-        Score.__table__.insert(),
+        insert.on_conflict_do_update(
+            index_elements=["post_id", "model_version"],
+            set_={
+                name: insert.excluded[name]
+                for name in (
+                    "score",
+                    "flagged",
+                    "reasons",
+                    "matched_claim_id",
+                    "claim_similarity",
+                    "claim_status",
+                    "created_at",
+                )
+            },
+        ),
         [
             {
                 "post_id": r["post_id"],
@@ -201,12 +222,20 @@ def flagged_posts(session: Session, limit: int = 50, offset: int = 0) -> list[Po
 def upsert_known_claims(session: Session, claims: Iterable[dict[str, Any]]) -> int:
     """Add debunked claims not yet known (keyed by `key`); returns how many were new."""
     added = 0
+    insert = _dialect_insert(session)
     for claim in claims:
         key = claim["key"]
         if session.scalar(select(KnownClaim.id).where(KnownClaim.key == key)) is not None:
             continue
-        session.add(KnownClaim(**claim))
-        added += 1
+        # ON CONFLICT DO NOTHING: two collectors reading the same fact-check at once both succeed.
+        values = {"verdict": "salah", "topics": [], "added_at": utcnow(), **claim}
+        inserted = session.execute(
+            insert(KnownClaim)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(KnownClaim.id)
+        ).scalar()
+        added += inserted is not None
     session.flush()
     return added
 

@@ -519,3 +519,16 @@ class TipReply(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class BeatEntry(Base):
+    """When `monitor beat` last enqueued one schedule entry: a restarted (or second) beat reads it and
+    never enqueues the same slot twice (see monitor.store.claiming.claim_beat_slot)."""
+
+    __tablename__ = "beat_entries"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    task: Mapped[str] = mapped_column(String(200))
+    last_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    enqueued_count: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
