@@ -58,7 +58,7 @@ def bare_same_features(model: Any) -> Any:
     from sklearn.preprocessing import FunctionTransformer
 
     def features(texts: list[str]) -> Any:
-        return model._features(model.preparer.prepare(list(texts)))
+        return model._features(model.preparer_.prepare(list(texts)))
 
     return Pipeline([("features", FunctionTransformer(features)), ("lr", model.lr)])
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             model.keywords_file, version="bench-emb", embedder=embedder, embedding_features=True
         )
         emb_model.fit([r.text for r in data.train], [r.label for r in data.train])
-        emb_model.add_claims(model.claims.claims)
+        emb_model.add_claims(model.matcher_.claims)
         emb_rate = timed(emb_model.predict, texts, args.batch, 1)
         embedding = {"embedder": embedder.describe()}
     rows.append(

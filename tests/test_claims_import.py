@@ -298,7 +298,8 @@ def test_scoring_matches_imported_debunks_but_not_facts(
     import_claims(db, write_jsonl(tmp_path / "c.jsonl", JSONL[:3]))
     model = load_configured(train_tiny(tmp_path / "tiny"), settings)
     score_pending(db, settings, model)
-    debunk = dict(zip((c.id for c in model.claims.claims), model.claims.debunk, strict=True))
+    matcher = model.matcher_  # the fitted claim indexes (monitor.classify.claims.ClaimMatcher)
+    debunk = dict(zip((c.id for c in matcher.claims), matcher.shown.debunk, strict=True))
     assert debunk["https://cekfakta.example.id/sirekap-server"] is True
     # A true fact is kept as a fact ("sesuai fakta"), never as a debunk that could raise a score.
     assert debunk.get("https://kpu.example.id/kuala-lumpur") in (None, False)

@@ -219,7 +219,7 @@ def test_add_claims_from_a_feed(tiny: Path) -> None:
     score = model.predict([text])[0]
     assert score.matched_claim_id == "https://cekfakta.example/akta"
     assert score.claim_status == "confirmed"
-    assert len(model.claims) == len(known_claims()) + 1
+    assert len(model.matcher_) == len(known_claims()) + 1
 
 
 def test_threshold_choice_keeps_precision_floor() -> None:

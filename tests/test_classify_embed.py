@@ -109,7 +109,7 @@ def test_classifier_with_embedding_features_round_trips(tiny_st: Path, tmp_path:
     loaded = load_classifier(tmp_path / "emb-1")
     texts = ["SEBARKAN server sirekap di singapura", "cara cek dpt online pakai nik", "pilkades besok"]
     assert np.allclose(model.predict_proba(texts), loaded.predict_proba(texts))
-    card = loaded.card
+    card = loaded.card_
     assert card["features"]["embedding"] is True and card["embedder"]["kind"] == "sentence-transformers"
     # Claims are matched in the embedding space; thresholds come from the card.
     score = loaded.predict(["Server Sirekap KPU berada di Singapura dan suara diatur dari luar negeri."])[0]

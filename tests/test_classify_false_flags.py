@@ -103,16 +103,17 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     folder = train_tiny(tmp_path / "tiny-fs1", feature_set=1)
     loaded = HoaxClassifier.load(folder)
     assert loaded.feature_set == 1
-    assert loaded.card["features"]["extra"] == list(EXTRA_FEATURE_NAMES)
+    assert loaded.card_["features"]["extra"] == list(EXTRA_FEATURE_NAMES)
     texts = ["tinta pemilu haram sebarkan", "jadwal pleno ppk besok pukul 09.00"]
     again = HoaxClassifier.load(folder)
     assert [s.hoax_score for s in loaded.predict(texts)] == [s.hoax_score for s in again.predict(texts)]
     two = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs2", feature_set=2))
-    assert two.feature_set == 2 and two.card["features"]["feature_set"] == 2
-    assert two.card["features"]["extra"] == [*EXTRA_FEATURE_NAMES, *GENRE_FEATURE_NAMES]
+    assert two.feature_set == 2 and two.card_["features"]["feature_set"] == 2
+    assert two.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES, *GENRE_FEATURE_NAMES]
     current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs3"))
-    assert current.feature_set == 3 and current.card["features"]["feature_set"] == 3
+    assert current.feature_set == 3 and current.card_["features"]["feature_set"] == 3
     # set 3 drops the relevance columns: "not election-relevant" is the pipeline's gate, not hoax evidence
-    assert current.card["features"]["extra"] == [*EXTRA_FEATURE_NAMES[:2], *GENRE_FEATURE_NAMES]
+    assert current.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES[:2], *GENRE_FEATURE_NAMES]
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=4)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
-        HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=4)
+        unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])

@@ -125,9 +125,11 @@ def test_active_keywords_mask_at_load_and_a_version_mismatch_is_reported(caplog)
 
     from monitor.text import load_keywords
 
-    active = load_keywords(REPO / "config" / "keywords.yml")
-    same = load_classifier(MODEL, keywords=active)
+    # The model's own copy has its training version (config/keywords.yml may have moved on since).
+    trained = load_keywords(MODEL / "keywords.yml")
+    same = load_classifier(MODEL, keywords=trained)
     assert same.keywords_mismatch is None
+    active = load_keywords(REPO / "config" / "keywords.yml")
     newer = active.model_copy(update={"version": "2029.1"})
     with caplog.at_level(logging.WARNING, logger="monitor.classify.model"):
         model = load_classifier(MODEL, keywords=newer)

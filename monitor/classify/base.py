@@ -1,14 +1,15 @@
-"""The classifier contract: what a score looks like and how a model folder is loaded.
+"""The classifier contract: what a score looks like, what a known claim is, what a classifier offers.
 
-Outside checks and the pipeline depend on these names and fields; keep them exactly.
+Outside checks and the pipeline depend on these names and fields; keep them exactly. This module imports no
+sibling (an import-linter contract checks it): the implementation depends on the contract, never the reverse;
+`load_classifier` lives in the package face, `monitor.classify`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 TOPIC_KEYS = ("sidalih", "sirekap", "procedure", "candidate:01", "candidate:02", "candidate:03", "other")
 CANDIDATE_KEYS = ("01", "02", "03")
@@ -68,14 +69,3 @@ class Classifier(Protocol):
     def predict(self, texts: Sequence[str]) -> list[Score]: ...
 
     def add_claims(self, claims: Iterable[KnownClaim]) -> None: ...
-
-
-def load_classifier(path: Path, keywords: Any = None) -> Classifier:
-    """Load a model folder (model.skops + card.json, never pickle) into a ready classifier.
-
-    `keywords` (a `KeywordsConfig`, normally the active config/keywords.yml) is what candidates are masked
-    with; None uses the copy saved in the model folder. A version mismatch is logged and reported in the
-    model's `keywords_mismatch`."""
-    from monitor.classify.model import HoaxClassifier
-
-    return HoaxClassifier.load(Path(path), keywords=keywords)

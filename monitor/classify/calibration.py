@@ -7,11 +7,14 @@ that keeps precision at or above the target with the best reachable recall.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import StratifiedKFold
 
 TARGET_PRECISION = 0.8
 
@@ -88,3 +91,67 @@ def choose_threshold(
         f1=float(f1[pick]),
         met_target=bool(ok.size),
     )
+
+
+def fpr_threshold(
+    probabilities: np.ndarray, labels: np.ndarray, target_fpr: float, rows: np.ndarray | None = None
+) -> float | None:
+    """The lowest threshold whose false-positive rate on the not-hoax `rows` (all rows when None) stays
+    within `target_fpr`; None when those rows hold no negative."""
+    labels = np.asarray(labels).astype(int)
+    mask = np.ones(labels.size, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    negatives = np.sort(np.asarray(probabilities)[mask & (labels == 0)])
+    if not negatives.size:
+        return None
+    allowed = int(np.floor(target_fpr * negatives.size))
+    return float(np.nextafter(negatives[negatives.size - allowed - 1], 1.0))
+
+
+def choice_report(choices: dict[str, ThresholdChoice]) -> dict[str, dict[str, float | bool]]:
+    """Each policy's threshold and its out-of-fold precision, recall and F1 (for the card)."""
+    return {
+        policy: {
+            "threshold": c.threshold,
+            "precision": c.precision,
+            "recall": c.recall,
+            "f1": c.f1,
+            "met_target_precision": c.met_target,
+        }
+        for policy, c in choices.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfFold:
+    """Platt scaling fitted on out-of-fold decision values, and each policy's threshold on them."""
+
+    calibrator: LogisticRegression
+    probabilities: np.ndarray  # calibrated out-of-fold probability of every training row
+    folds: int
+    choices: dict[str, ThresholdChoice]
+
+
+def calibrate_out_of_fold(
+    fit_one: Callable[[Any, np.ndarray, np.ndarray | None], Any],
+    X: Any,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    *,
+    target_precision: float = TARGET_PRECISION,
+) -> OutOfFold:
+    """Fit `fit_one(X, y, weights)` on up to 5 stratified folds, calibrate the held-out decision values
+    (so the calibrator never sees a text the model was fitted on) and choose the thresholds on them."""
+    folds = int(min(5, np.bincount(y).min()))
+    if folds < 2:
+        raise ValueError("training needs at least two texts of each label")
+    oof = np.zeros(len(y), dtype=np.float64)
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=13).split(X, y):
+        fold_weights = None if sample_weight is None else sample_weight[train_idx]
+        oof[test_idx] = fit_one(X[train_idx], y[train_idx], fold_weights).decision_function(X[test_idx])
+    calibrator = fit_platt(oof, y)
+    probabilities = apply_platt(calibrator, oof)
+    choices = {
+        policy: choose_threshold(probabilities, y, target_precision, policy=policy)
+        for policy in THRESHOLD_POLICIES
+    }
+    return OutOfFold(calibrator, probabilities, folds, choices)

@@ -21,6 +21,8 @@ from monitor.records import iter_json_objects
 from monitor.text.verdicts import is_debunk
 
 CLAIM_FIELDS = ("id", "claim")
+# Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
+CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
 DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
 
@@ -190,3 +192,79 @@ class ClaimIndex:
     def similarity_distribution(self, post_vectors: np.ndarray | sparse.spmatrix) -> np.ndarray:
         """The best similarity of each post (used when choosing thresholds on labelled data)."""
         return self.match(post_vectors).similarity
+
+
+class ClaimMatcher:
+    """A classifier's two claim indexes and their thresholds.
+
+    `shown` finds the claim an officer is shown: in the sentence-embedding space when an `embedder` is handed
+    in, else in the char TF-IDF space. `features` always works in the classifier's own char TF-IDF space
+    (`tfidf`), because the claim-similarity columns must stay on the scale their weights were learned on.
+    Without a sentence-embedding model both are one index. The embedders are handed in, so this module knows
+    nothing of the model."""
+
+    def __init__(
+        self,
+        tfidf: Embedder,
+        mask: Callable[[str], str],
+        *,
+        embedder: Embedder | None = None,
+        thresholds: tuple[float, float] | None = None,
+        candidates_of: Callable[[str], tuple[str, ...]] | None = None,
+        claims: Iterable[KnownClaim] = (),
+    ) -> None:
+        shown = embedder if embedder is not None else tfidf
+        suggest, confirm = thresholds or CLAIM_THRESHOLDS[shown.kind]
+        claims = list(claims)
+        self.shown = ClaimIndex(
+            shown, mask, suggest_threshold=suggest, confirm_threshold=confirm, candidates_of=candidates_of
+        )
+        self.shown.add(claims)
+        self.features = self.shown
+        if shown.kind != "tfidf":
+            tfidf_suggest, tfidf_confirm = CLAIM_THRESHOLDS["tfidf"]
+            self.features = ClaimIndex(
+                tfidf, mask, suggest_threshold=tfidf_suggest, confirm_threshold=tfidf_confirm
+            )
+            self.features.add(claims)
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    @property
+    def claims(self) -> list[KnownClaim]:
+        return self.shown.claims
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder of the match officers are shown."""
+        return self.shown.embedder
+
+    @property
+    def suggest_threshold(self) -> float:
+        return self.shown.suggest_threshold
+
+    @property
+    def confirm_threshold(self) -> float:
+        return self.shown.confirm_threshold
+
+    def add(self, claims: Iterable[KnownClaim]) -> int:
+        """Add claims not yet known (by id) to both indexes; returns how many were new."""
+        claims = list(claims)
+        added = self.shown.add(claims)
+        if self.features is not self.shown:
+            self.features.add(claims)
+        return added
+
+    def feature_matches(self, char_vectors: sparse.spmatrix) -> ClaimMatches:
+        """Nearest claims in the classifier's char TF-IDF space (the claim-similarity features)."""
+        return self.features.match(char_vectors)
+
+    def shown_matches(
+        self, masked: list[str], char_vectors: sparse.spmatrix, computed: ClaimMatches | None = None
+    ) -> ClaimMatches:
+        """Nearest claims to show; `computed` (the feature matches, when already found) is reused when both
+        indexes are one."""
+        if self.shown is self.features:
+            return computed if computed is not None else self.shown.match(char_vectors)
+        return self.shown.match(self.shown.encode_posts(masked))

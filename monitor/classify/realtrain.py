@@ -82,7 +82,7 @@ def train_on_real(
             **real.summary(),
             "seed_train_rows": len(seed_data.train),
         },
-        "validation": {k: v for k, v in model.fit_report.items() if k != "oof_probabilities"},
+        "validation": {k: v for k, v in model.fit_report_.items() if k != "oof_probabilities"},
         "suites": suites.jsonable(results),
         "prevalence_for_precision": suites.PREVALENCE,
         "training_seconds": round(time.monotonic() - started, 1),
@@ -92,4 +92,4 @@ def train_on_real(
         card_extra["metrics"]["neutrality"] = results["seed"]["neutrality"]
     say("menyimpan")
     model.save(out, card_extra)
-    return model, model.card
+    return model, model.card_

@@ -259,15 +259,15 @@ def evaluate_suites(
     if "matching" in names:
         from monitor.classify.matching import evaluate_matching
 
-        index = model.claims
+        index = model.matcher_
         out["matching"] = evaluate_matching(
-            model._claim_embedder(),
+            index.embedder,
             Path(root),  # type: ignore[arg-type]
             suggest=index.suggest_threshold,
-            prepare=model.preparer.mask_one,
+            prepare=model.preparer_.mask_one,
             pair_limit=limit or 400,
         )
-        out["matching"]["embedder"] = model._claim_embedder().describe()
+        out["matching"]["embedder"] = index.embedder.describe()
     if "seed" in names and seed is not None:
         from monitor.classify.evaluate import evaluate_classifier
         from monitor.classify.training import evaluation_split

@@ -201,7 +201,7 @@ def train_candidate(
     model.fit([r.text for r in data.train], [r.label for r in data.train])
     report("fitted", 1)
     card_extra: dict[str, Any] = {"data": {"sources": data.sources, **data.summary()}}
-    card_extra["validation"] = {k: v for k, v in model.fit_report.items() if k != "oof_probabilities"}
+    card_extra["validation"] = {k: v for k, v in model.fit_report_.items() if k != "oof_probabilities"}
     if data.test:
         result = evaluate_classifier(
             model, [r.text for r in data.test], [r.label for r in data.test], [_meta(r) for r in data.test]
@@ -210,4 +210,4 @@ def train_candidate(
     report("evaluated", 1)
     model.save(out, card_extra)
     report("saved", 1)
-    return model, model.card
+    return model, model.card_

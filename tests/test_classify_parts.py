@@ -1,0 +1,173 @@
+"""The classifier's parts: estimator conventions, the flag rule, the claim matcher, the model folder."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from classify_corpus import REPO, corpus, known_claims
+
+from monitor.classify import ClassifierError, KnownClaim, load_classifier
+from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED
+from monitor.classify.claims import CLAIM_THRESHOLDS, ClaimMatcher
+from monitor.classify.decision import is_flagged
+from monitor.classify.embed import TfidfEmbedder, char_tfidf
+from monitor.classify.model import HoaxClassifier
+from monitor.classify.persist import CARD_FILE, read_model_folder
+from monitor.text.keywords import KeywordsError
+
+KEYWORDS = REPO / "config" / "keywords.yml"
+DEFAULT_MODEL = REPO / "models" / "default"
+
+
+def test_init_records_parameters_and_reads_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "keywords.yml"
+    model = HoaxClassifier(missing, version="v", C=2.0, claim_thresholds=(0.3, 0.5))  # no file is read
+    params = set(inspect.signature(HoaxClassifier.__init__).parameters) - {"self"}
+    assert set(vars(model)) == params
+    assert model.C == 2.0 and model.claim_thresholds == (0.3, 0.5) and model.keywords_file == missing
+    with pytest.raises(ClassifierError, match="not fitted"):
+        model.predict(["apa saja"])
+    with pytest.raises(KeywordsError, match="nowhere/keywords.yml"):  # read in fit, named when missing
+        model.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
+
+
+def test_everything_learned_ends_in_an_underscore() -> None:
+    rows = corpus()
+    model = HoaxClassifier(KEYWORDS, claims=known_claims(), min_df=1)
+    before = set(vars(model))
+    model.fit([r["text"] for r in rows], [r["label"] for r in rows])
+    learned = set(vars(model)) - before
+    assert {
+        "word_",
+        "char_",
+        "lr_",
+        "calibrator_",
+        "threshold_",
+        "matcher_",
+        "preparer_",
+        "fit_report_",
+    } <= learned
+    assert all(name.endswith("_") for name in learned), sorted(learned)
+    # The saved state's names still reach the fitted estimators, and the protocol's threshold is settable.
+    assert model.lr is model.lr_ and model.word is model.word_ and model.char is model.char_
+    model.threshold = 0.9
+    assert model.threshold_ == 0.9 and model.describe()["threshold"] == 0.9
+
+
+def test_models_default_loads_with_its_card_values() -> None:
+    model = load_classifier(DEFAULT_MODEL)
+    assert isinstance(model, HoaxClassifier)
+    card = json.loads((DEFAULT_MODEL / CARD_FILE).read_text(encoding="utf-8"))
+    assert model.version == card["version"] and model.threshold == card["threshold"]
+    assert model.describe()["claim_thresholds"] == card["claim_thresholds"]
+    assert len(model.matcher_) == card["claims"] and model.matcher_.shown is model.matcher_.features
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({}, True),  # at or above the threshold
+        ({"score": 0.2}, False),
+        ({"score": 0.2, "claim_status": CLAIM_CONFIRMED}, True),  # a confirmed debunk match flags alone
+        ({"score": 0.2, "claim_status": CLAIM_SUGGESTED}, False),  # a suggestion never does
+        ({"score": 0.2, "claim_status": CLAIM_CONFIRMED, "asking": True}, False),
+        ({"score": 0.2, "claim_status": CLAIM_CONFIRMED, "debunk_term": "tidak benar"}, False),
+        ({"invites": True}, False),  # "ayo datang ke TPS" is not flagged on its score alone
+        ({"invites": True, "claim_status": CLAIM_SUGGESTED}, True),
+        ({"debunk_term": "dibantah"}, False),  # set 3: a debunk by content is never flagged on its score
+        ({"debunk_term": "dibantah", "feature_set": 2}, True),
+    ],
+)
+def test_the_flag_rule(case: dict, expected: bool) -> None:
+    fact = KnownClaim("f-1", "Fakta", "benar", None, None) if case.pop("fact", False) else None
+    args = {
+        "score": 0.8,
+        "threshold": 0.6,
+        "feature_set": 3,
+        "claim_status": None,
+        "debunk_term": None,
+        "asking": False,
+        "invites": False,
+        "fact": fact,
+    }
+    assert is_flagged(**{**args, **case}) is expected
+
+
+def test_a_confirmed_match_nearer_a_true_fact_does_not_flag() -> None:
+    fact = KnownClaim("f-1", "Fakta", "benar", None, None)
+    common = {"score": 0.1, "threshold": 0.6, "feature_set": 3, "debunk_term": None, "asking": False}
+    assert is_flagged(**common, claim_status=CLAIM_CONFIRMED, invites=False, fact=None)
+    assert not is_flagged(**common, claim_status=CLAIM_CONFIRMED, invites=False, fact=fact)
+
+
+class _SentenceLike(TfidfEmbedder):
+    """A dense embedder of another kind, standing in for a sentence-transformers model."""
+
+    kind = "sentence-transformers"
+
+    def encode_matrix(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(super().encode_matrix(texts).toarray(), dtype=np.float32)
+
+
+def _fitted_tfidf(texts: list[str]) -> TfidfEmbedder:
+    return TfidfEmbedder(char_tfidf(min_df=1).fit(texts))
+
+
+def test_claim_matcher_keeps_one_index_without_a_sentence_model() -> None:
+    claims = known_claims()
+    tfidf = _fitted_tfidf([c.claim.lower() for c in claims])
+    matcher = ClaimMatcher(tfidf, str.lower, claims=claims)
+    assert matcher.shown is matcher.features and matcher.embedder is tfidf
+    assert (matcher.suggest_threshold, matcher.confirm_threshold) == CLAIM_THRESHOLDS["tfidf"]
+    assert matcher.add([claims[0], KnownClaim("new-1", "Klaim baru", "salah", None, None)]) == 1
+    assert len(matcher) == len(claims) + 1
+    masked = [claims[1].claim.lower()]
+    found = matcher.shown_matches(masked, tfidf.encode_matrix(masked))
+    assert found.status == [CLAIM_CONFIRMED] and matcher.claims[int(found.index[0])].id == claims[1].id
+
+
+def test_claim_matcher_with_a_handed_in_embedder_keeps_features_in_tfidf_space() -> None:
+    claims = known_claims()
+    texts = [c.claim.lower() for c in claims]
+    tfidf, sentence = _fitted_tfidf(texts), _SentenceLike(char_tfidf(min_df=1).fit(texts))
+    matcher = ClaimMatcher(tfidf, str.lower, embedder=sentence, thresholds=(0.5, 0.9), claims=claims)
+    assert matcher.shown is not matcher.features and matcher.embedder is sentence
+    assert (matcher.suggest_threshold, matcher.confirm_threshold) == (0.5, 0.9)
+    assert (matcher.features.suggest_threshold, matcher.features.confirm_threshold) == CLAIM_THRESHOLDS[
+        "tfidf"
+    ]
+    matcher.add([KnownClaim("new-1", "Klaim baru sekali", "salah", None, None)])
+    assert len(matcher.shown) == len(matcher.features) == len(claims) + 1
+    char = tfidf.encode_matrix(texts[:1])
+    assert isinstance(matcher.feature_matches(char).similarity, np.ndarray)
+    shown = matcher.shown_matches(texts[:1], char, matcher.feature_matches(char))
+    assert matcher.claims[int(shown.index[0])].id == claims[0].id  # found in the embedder's own space
+
+
+def test_claims_and_persist_do_not_load_the_model() -> None:
+    code = (
+        "import sys, monitor.classify.claims, monitor.classify.persist, monitor.classify.decision; "
+        "sys.exit('monitor.classify.model' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_broken_card_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for name in ("model.skops", "keywords.yml"):
+        (folder / name).write_bytes((DEFAULT_MODEL / name).read_bytes())
+    with pytest.raises(ClassifierError, match="card.json is missing"):
+        read_model_folder(folder)
+    (folder / CARD_FILE).write_text('{"version": "x",\n  oops}', encoding="utf-8")
+    with pytest.raises(ClassifierError, match=r"card\.json: not valid JSON .*line 2"):
+        read_model_folder(folder)
