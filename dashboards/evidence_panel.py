@@ -13,43 +13,11 @@ import streamlit as st
 
 from dashboards import ui
 from monitor import auth, evidence
-from monitor.i18n import format_time
-
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("Bukti digital", "Digital evidence"),
-    "none": ("Belum ada paket bukti untuk item ini.", "No evidence packet for this item yet."),
-    "pending": (
-        "Item ini sudah dieskalasi tetapi buktinya belum dibekukan. Sistem membekukannya dalam beberapa "
-        "menit, atau tekan “Bekukan bukti” sekarang.",
-        "This item was escalated but its evidence is not frozen yet. The system freezes it within a few "
-        "minutes, or press “Freeze evidence” now.",
-    ),
-    "freeze": ("Bekukan bukti", "Freeze evidence"),
-    "download": ("Unduh berkas kasus", "Download case file"),
-    "frozen": (
-        "Bukti item #{post} dibekukan sebagai paket #{seq}.",
-        "Evidence of item #{post} frozen as packet #{seq}.",
-    ),
-    "frozen_missing": (
-        "Bukti item #{post} dibekukan sebagai paket #{seq}; tidak tertangkap: {missing}.",
-        "Evidence of item #{post} frozen as packet #{seq}; not captured: {missing}.",
-    ),
-    "failed": ("Bukti tidak dapat dibekukan: {detail}", "Evidence could not be frozen: {detail}"),
-    "col.seq": ("Paket", "Packet"),
-    "col.time": ("Dibekukan", "Frozen"),
-    "col.by": ("Oleh", "By"),
-    "col.trigger": ("Pemicu", "Trigger"),
-    "col.hash": ("SHA-256 manifest", "Manifest SHA-256"),
-    "col.missing": ("Tidak tertangkap", "Not captured"),
-    "col.released": ("Dilepas", "Released"),
-    "trigger.escalation": ("eskalasi", "escalation"),
-    "trigger.on_demand": ("permintaan petugas", "officer's request"),
-}
+from monitor.i18n import TEXT, format_time
 
 
 def _t(ctx: ui.Context, key: str, **values: object) -> str:
-    pair = TEXT[key]
-    return (pair[1] if ctx.lang == "en" else pair[0]).format(**values)
+    return ctx.t(f"evidence.{key}", **values)
 
 
 def _freeze(post_id: int) -> None:
@@ -91,7 +59,7 @@ def render(ctx: ui.Context, post_id: int) -> None:
                         _t(ctx, "col.time"): format_time(p.frozen_at_utc, ctx.tz),
                         _t(ctx, "col.by"): f"{p.frozen_by} ({p.role or '-'})",
                         _t(ctx, "col.trigger"): _t(ctx, f"trigger.{p.trigger}")
-                        if f"trigger.{p.trigger}" in TEXT
+                        if f"evidence.trigger.{p.trigger}" in TEXT
                         else p.trigger,
                         _t(ctx, "col.hash"): p.manifest_sha256,
                         _t(ctx, "col.missing"): ", ".join(m["file"] for m in p.missing) or "-",

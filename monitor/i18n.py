@@ -389,6 +389,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.col.note": ("Catatan", "Note"),
     "audit.col.before": ("Sebelum", "Before"),
     "audit.col.after": ("Perubahan", "Change"),
+    # -- the item view's evidence panel (dashboards/evidence_panel.py) --
+    "evidence.title": ("Bukti digital", "Digital evidence"),
+    "evidence.none": ("Belum ada paket bukti untuk item ini.", "No evidence packet for this item yet."),
+    "evidence.pending": (
+        "Item ini sudah dieskalasi tetapi buktinya belum dibekukan. Sistem membekukannya dalam beberapa "
+        "menit, atau tekan “Bekukan bukti” sekarang.",
+        "This item was escalated but its evidence is not frozen yet. The system freezes it within a few "
+        "minutes, or press “Freeze evidence” now.",
+    ),
+    "evidence.freeze": ("Bekukan bukti", "Freeze evidence"),
+    "evidence.download": ("Unduh berkas kasus", "Download case file"),
+    "evidence.frozen": (
+        "Bukti item #{post} dibekukan sebagai paket #{seq}.",
+        "Evidence of item #{post} frozen as packet #{seq}.",
+    ),
+    "evidence.frozen_missing": (
+        "Bukti item #{post} dibekukan sebagai paket #{seq}; tidak tertangkap: {missing}.",
+        "Evidence of item #{post} frozen as packet #{seq}; not captured: {missing}.",
+    ),
+    "evidence.failed": ("Bukti tidak dapat dibekukan: {detail}", "Evidence could not be frozen: {detail}"),
+    "evidence.col.seq": ("Paket", "Packet"),
+    "evidence.col.time": ("Dibekukan", "Frozen"),
+    "evidence.col.by": ("Oleh", "By"),
+    "evidence.col.trigger": ("Pemicu", "Trigger"),
+    "evidence.col.hash": ("SHA-256 manifest", "Manifest SHA-256"),
+    "evidence.col.missing": ("Tidak tertangkap", "Not captured"),
+    "evidence.col.released": ("Dilepas", "Released"),
+    "evidence.trigger.escalation": ("eskalasi", "escalation"),
+    "evidence.trigger.on_demand": ("permintaan petugas", "officer's request"),
 }
 
 

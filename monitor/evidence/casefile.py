@@ -24,26 +24,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from monitor.i18n import MONTHS_ID
 from monitor.reports.pdf import FONT_DIR, FONTS
 
 WIB = ZoneInfo("Asia/Jakarta")
 MARGIN = 1.8 * cm
 WIDTH = A4[0] - 2 * MARGIN
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 ACTIONS = {
     "take": "mengambil item untuk ditangani",
     "needs_check": "menandai perlu dicek",
@@ -75,9 +62,8 @@ def mask_nik(text: str) -> str:
 def long_date(value: datetime) -> str:
     """Senin, 12 Februari 2024 pukul 10.30 WIB"""
     local = value.astimezone(WIB)
-    return (
-        f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} pukul {local:%H.%M} WIB"
-    )
+    day, month = DAYS[local.weekday()], MONTHS_ID[local.month - 1]
+    return f"{day}, {local.day} {month} {local.year} pukul {local:%H.%M} WIB"
 
 
 def _short_time(iso: str | None) -> str:
