@@ -7,9 +7,9 @@ model in `embedder/`. Vocabularies are stored as arrays of terms (skops writes a
 is ~10x larger).
 
 Loading trusts skops' own default set (scikit-learn estimators, numpy arrays) plus the exact type names in
-ALLOWED_TYPES, nothing else: no module wildcard and no prefix match, because "builtins." alone admits
-`builtins.exec` and "numpy." admits numpy's file and process helpers. Any other type named by the file is
-refused, by name, before a single object is built."""
+ALLOWED_TYPES, nothing else: no whole-module trust, since trusting the module that holds `exec` (or numpy's
+file and process helpers) would let a crafted file run code. Any other type named by the file is refused, by
+name, before a single object is built."""
 
 from __future__ import annotations
 
