@@ -72,13 +72,14 @@ def seeded_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]
 def server(seeded_db: dict, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {
+        # Escalations freeze evidence in the background: into a scratch folder, without a screenshot, unless
+        # the test's own fixture set these (the evidence browser test wants the real screenshot).
+        "MONITOR_EVIDENCE__FOLDER": str(tmp_path / "evidence"),
+        "MONITOR_EVIDENCE__SCREENSHOT": "false",
         **os.environ,
         "MONITOR_DATABASE_URL": seeded_db["url"],
         "MONITOR_HOME": str(REPO),
         "HOME": str(tmp_path),
-        # Escalations freeze evidence in the background: into a scratch folder, without a screenshot.
-        "MONITOR_EVIDENCE__FOLDER": str(tmp_path / "evidence"),
-        "MONITOR_EVIDENCE__SCREENSHOT": "false",
     }
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
