@@ -34,6 +34,11 @@ class Score:
     claim_similarity: float | None
     claim_status: str | None  # "suggested" | "confirmed" | None
     reasons: list[str] = field(default_factory=list)  # short Bahasa Indonesia strings
+    # The nearest known TRUE fact when the post is at least as close to it as to any debunk: never a reason to
+    # flag ("sesuai fakta"), but what a tipline answers with. Status as for claims: "suggested" | "confirmed".
+    matched_fact_id: str | None = None
+    fact_similarity: float | None = None
+    fact_status: str | None = None
 
     def to_output(self, post_id: object) -> dict[str, object]:
         """The `monitor classify` output line for this score (field names are a contract)."""

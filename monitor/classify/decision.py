@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from monitor.classify.base import CLAIM_CONFIRMED, KnownClaim, Score
+from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim, Score
 from monitor.classify.claims import ClaimIndex, ClaimMatches
 from monitor.classify.features import PreparedBatch
 from monitor.classify.reasons import build_reasons, top_terms
@@ -139,6 +139,16 @@ def assemble_scores(
                     claim=claim,
                     fact=fact,
                 ),
+                **_fact_fields(fact, matches, index, i),
             )
         )
     return scores
+
+
+def _fact_fields(fact: KnownClaim | None, matches: ClaimMatches, index: ClaimIndex, i: int) -> dict[str, Any]:
+    """The true fact a post matches (id, similarity, suggested/confirmed), or nothing."""
+    if fact is None or matches.fact_similarity is None:
+        return {}
+    similarity = float(matches.fact_similarity[i])
+    status = CLAIM_CONFIRMED if similarity >= index.confirm_threshold else CLAIM_SUGGESTED
+    return {"matched_fact_id": fact.id, "fact_similarity": similarity, "fact_status": status}

@@ -244,14 +244,16 @@ class Tipline:
     ) -> None:
         hashes = [text_hash(masked) for _, _, masked, _ in content]
         existing = store.tip_posts_by_hash(session, hashes)
-        claims = store.known_claims_by_key(
-            session, sorted({s.matched_claim_id for s in scores if s.matched_claim_id})
-        )
+        keys = {s.matched_claim_id for s in scores if s.matched_claim_id}
+        keys |= {s.matched_fact_id for s in scores if s.matched_fact_id and s.fact_status == CLAIM_CONFIRMED}
+        claims = store.known_claims_by_key(session, sorted(keys))
         answers: list[tuple[Incoming, TipAsker, Tip, str]] = []
         queued: set[int] = set()
         for (message, asker, masked, had_nik), digest, score in zip(content, hashes, scores, strict=True):
             post = existing.get(digest)
             claim = claims.get(score.matched_claim_id or "")
+            if claim is None and score.fact_status == CLAIM_CONFIRMED:  # nearer a known true fact
+                claim = claims.get(score.matched_fact_id or "")
             kind, post_id, claim_id, text = self._decide(post, score, claim, masked, asker)
             if kind == "queued":
                 post_id = self._queue(session, message, masked, digest, score, claim, now)
@@ -294,7 +296,10 @@ class Tipline:
         if post is not None and post.verdict is not None:
             text = messages.officer_verdict(cfg, post.verdict, post.explanation)
             return "decided", post.post_id, post.matched_claim_id, text
-        if claim is not None and score.claim_status == CLAIM_CONFIRMED:
+        confirmed = score.claim_status == CLAIM_CONFIRMED or (
+            claim is not None and claim.key == score.matched_fact_id and score.fact_status == CLAIM_CONFIRMED
+        )
+        if claim is not None and confirmed:
             kind = claim.kind  # false (a debunk), true (a confirmed fact) or other (from its verdict)
             if kind == "false":
                 text = messages.debunk(cfg, claim.claim, claim.verdict, claim.explanation, claim.source_url)
