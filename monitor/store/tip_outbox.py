@@ -81,17 +81,25 @@ def replies_sent(session: Session, sent: Sequence[tuple[int, datetime]]) -> None
     if not sent:
         return
     when = dict(sent)
-    replies = session.scalars(select(TipReply).where(TipReply.id.in_(list(when)))).all()
-    for reply in replies:  # a reply deleted meanwhile (/hapus) is simply not found
-        at = when[reply.id]
-        reply.status, reply.sent_at, reply.address, reply.last_error = "sent", at, "", None
-        if reply.tip_id is None:
+    # Plain UPDATEs, not ORM objects: a citizen's /hapus may delete a reply between this read and the write,
+    # and an UPDATE of a row that is gone simply matches nothing (an ORM flush would raise StaleDataError).
+    rows = session.execute(
+        select(TipReply.id, TipReply.kind, TipReply.tip_id).where(TipReply.id.in_(list(when)))
+    ).all()
+    for reply_id, kind, tip_id in rows:
+        at = when[reply_id]
+        session.execute(
+            update(TipReply)
+            .where(TipReply.id == reply_id)
+            .values(status="sent", sent_at=at, address="", last_error=None)
+        )
+        if tip_id is None:
             continue
-        if reply.kind == "verdict":  # the claim stamped the time it was queued; keep the time it went out
-            session.execute(update(Tip).where(Tip.id == reply.tip_id).values(verdict_sent_at=at))
+        if kind == "verdict":  # the claim stamped the time it was queued; keep the time it went out
+            session.execute(update(Tip).where(Tip.id == tip_id).values(verdict_sent_at=at))
         else:
             session.execute(
-                update(Tip).where(Tip.id == reply.tip_id, Tip.answered_at.is_(None)).values(answered_at=at)
+                update(Tip).where(Tip.id == tip_id, Tip.answered_at.is_(None)).values(answered_at=at)
             )
 
 

@@ -143,7 +143,7 @@ def run_polling(
     if abandoned:
         log.warning("tipline: %d reply(ies) were being sent when the bot stopped; not resent", abandoned)
     while not stop_event.is_set():
-        tipline.deliver(channel)
+        _send_due(tipline, channel)
         if on_tick is not None:
             on_tick()
         try:
@@ -162,7 +162,15 @@ def run_polling(
         failures = _answer(tipline, updates, failures, error_pause, stop_event)
         if not failures:
             offset = max(int(u.get("update_id", 0)) for u in updates) + 1
+        _send_due(tipline, channel)
+
+
+def _send_due(tipline: Tipline, channel: TelegramChannel) -> None:
+    """Send due replies; a failure (a database hiccup) is logged and retried next round, never fatal."""
+    try:
         tipline.deliver(channel)
+    except Exception:
+        log.exception("tipline: sending replies failed; trying again on the next round")
 
 
 def _answer(

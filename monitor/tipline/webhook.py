@@ -113,9 +113,12 @@ def run_outbox(
     tipline.abandon_interrupted()
     housekeeping = service.Housekeeping(tipline, channels)
     while not stop_event.is_set():
-        for channel in channels:
-            tipline.deliver(channel)
-        housekeeping()
+        try:
+            for channel in channels:
+                tipline.deliver(channel)
+            housekeeping()
+        except Exception:  # a database hiccup must not silence the tipline: log it, try again next round
+            log.exception("tipline: sending replies failed; retrying in %.0f s", interval)
         stop_event.wait(interval)
 
 
