@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from bench.common import emit
-from bench.ingest import _watch_tree_rss
+from bench.ingest import timed_import
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the hostile lines are shared with tests/test_hostile_input.py
@@ -55,33 +51,15 @@ def write_big_line(path: Path, good_lines: int = 1000, size: int = 20_000_000) -
 
 
 def run_import(workdir: Path, export: Path, db_name: str) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(MONITOR_DATABASE_URL=f"sqlite:///{workdir / db_name}", MONITOR_HOME=str(REPO))
-    monitor = [sys.executable, "-m", "monitor.cli.__main__"]
-    subprocess.run([*monitor, "init"], env=env, check=True, capture_output=True)
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [*monitor, "import", str(export), "--no-score", "--quiet"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    tree_peak = [0.0]
-    watcher = threading.Thread(target=_watch_tree_rss, args=(proc.pid, tree_peak), daemon=True)
-    watcher.start()
-    # The terminal output is small (20 rejects at most), so the pipes cannot fill before the process ends;
-    # wait4 gives its CPU time, which includes the reader process it joined.
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    watcher.join(timeout=2)
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"monitor import failed:\n{out.decode()}\n{err.decode()}")
-    summary = next((line for line in out.decode().splitlines() if line.startswith("read=")), "")
-    counts = dict(part.split("=") for part in summary.split())
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"wall_s": elapsed, "cpu_s": cpu, "peak_rss_mb": tree_peak[0], "summary": summary, **counts}
+    run = timed_import(workdir, export, db_name)
+    counts = dict(part.split("=") for part in run.summary.split())
+    return {
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "peak_rss_mb": run.tree_peak_mb,
+        "summary": run.summary,
+        **counts,
+    }
 
 
 def findable(reject_file: Path, expected: list[int]) -> int:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +37,26 @@ def write_stream(path: Path, n: int) -> None:
             handle.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
-def run_import(workdir: Path, stream: Path) -> tuple[float, float, float, str]:
-    env = {
-        **os.environ,
-        "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "MONITOR_HOME": str(REPO),
-    }
+@dataclass(frozen=True)
+class ImportRun:
+    """One `monitor import` in its own process: wall and CPU seconds, peak memory, its summary line."""
+
+    wall_s: float
+    cpu_s: float
+    own_peak_mb: float  # the import process itself (wait4)
+    tree_peak_mb: float  # the import and its reader process together (sampled)
+    summary: str
+
+
+def timed_import(workdir: Path, path: Path, db_name: str = "bench.db") -> ImportRun:
+    """`monitor init` then `monitor import PATH --no-score` on a fresh SQLite file, measured from outside."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(MONITOR_DATABASE_URL=f"sqlite:///{workdir / db_name}", MONITOR_HOME=str(REPO))
     monitor = [sys.executable, "-m", "monitor.cli.__main__"]
     subprocess.run([*monitor, "init"], env=env, check=True, capture_output=True)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [*monitor, "import", str(stream), "--no-score", "--quiet"],
+        [*monitor, "import", str(path), "--no-score", "--quiet"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -54,6 +64,8 @@ def run_import(workdir: Path, stream: Path) -> tuple[float, float, float, str]:
     tree_peak = [0.0]
     watcher = threading.Thread(target=_watch_tree_rss, args=(proc.pid, tree_peak), daemon=True)
     watcher.start()
+    # The terminal output is small (20 rejects at most), so the pipes cannot fill before the process ends;
+    # wait4 gives its CPU time, which includes the reader process it joined.
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     watcher.join(timeout=2)
@@ -62,8 +74,14 @@ def run_import(workdir: Path, stream: Path) -> tuple[float, float, float, str]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"monitor import failed:\n{out}\n{err}")
     summary = next((line for line in out.splitlines() if line.startswith("read=")), "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return ImportRun(elapsed, cpu, usage.ru_maxrss / 1024, tree_peak[0], summary)
+
+
+def run_import(workdir: Path, stream: Path) -> tuple[float, float, float, str]:
+    run = timed_import(workdir, stream)
     # The import's own peak (wait4) and, sampled, the peak of the import and its reader process together.
-    return elapsed, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree_peak[0]), summary
+    return run.wall_s, run.cpu_s, max(run.own_peak_mb, run.tree_peak_mb), run.summary
 
 
 def _watch_tree_rss(pid: int, peak: list[float]) -> None:
