@@ -34,8 +34,11 @@ log = logging.getLogger(__name__)
 
 
 def target_key(source: str) -> str:
-    """The lock of one collection target. On this branch a source's targets share one cursor row, so the
-    source is the unit two workers must not collect at once."""
+    """The lock a collection holds. A source walks all its targets in one task: they share the source's
+    cursor row and, on every platform, the source's credentials and their rate limit, so splitting them
+    over workers would only race on the cursor and spend one API quota twice as fast. Locking the source
+    keeps every one of its targets to one worker at a time; per-target holds (Retry-After) live in
+    `source_targets` and are read by whichever worker runs the source next."""
     return f"collect:{source}"
 
 
