@@ -137,3 +137,28 @@ def test_active_keywords_mask_at_load_and_a_version_mismatch_is_reported(caplog)
     assert any("keywords version mismatch" in r.getMessage() for r in caplog.records)
     text = "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing"
     assert model.predict([text])[0].hoax_score == pytest.approx(same.predict([text])[0].hoax_score)
+
+
+def test_suites_also_report_the_relevant_part_an_officer_sees(model) -> None:
+    """The pipeline scores only election-relevant posts: every rate is given over those rows too, and the
+    report prints both lines."""
+    from monitor.classify import suites
+    from monitor.classify.datasets import LabelledText
+
+    rows = [
+        LabelledText("Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing", 1, "t"),
+        LabelledText("Surat suara sudah dicoblos duluan di TPS 05, sebarkan!", 1, "t"),
+        LabelledText("Resep nasi goreng kampung pakai terasi, enak sekali", 1, "t"),
+    ]
+    result = suites.rate_suite(model, "claims", rows)
+    assert result.n == 3 and result.relevant is not None and result.relevant.n == 2
+    flags = [s.flagged for s in model.predict([r.text for r in rows])]
+    assert result.relevant.flagged == sum(flags[:2])
+    shown = result.as_dict()
+    assert shown["relevant"]["n"] == 2 and shown["relevant"]["metric"] == "recall"
+    chatter = suites.RateResult("chatter", "fpr", 100, 8, relevant=suites.RateResult("chatter", "fpr", 50, 2))
+    out = chatter.as_dict(recall=0.6, relevant_recall=0.4)
+    assert out["relevant"]["value"] == 0.04
+    assert out["relevant"]["precision_at_3pct"] == round(suites.precision_at(0.4, 0.04), 4)
+    lines = suites.report_lines({"chatter": out})
+    assert len(lines) == 2 and "relevan (masuk antrean): n=    50 fpr=0.0400" in lines[1]

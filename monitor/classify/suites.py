@@ -7,6 +7,9 @@
 - `matching`: claim ↔ fact-checker title pairs and NLI/PAWS/STIF pairs (see monitor.classify.matching).
 - `seed`: the project's own seed split, a sanity check only.
 
+Every rate is also given over the election-relevant rows alone (`relevant`): the pipeline scores only
+posts that match the election keywords, so that part is what an officer's queue sees.
+
 Every row is deduplicated (normalised title) across all files BEFORE splitting, and held-out rows claim their
 keys first, so no training row repeats a held-out text. Rates come with a Wilson 95% interval, and every FPR
 with the precision it implies at PREVALENCE (3% hoaxes) given the model's claims recall.
@@ -184,6 +187,9 @@ class RateResult:
     n: int
     flagged: int
     examples: list[str] = field(default_factory=list)
+    # The same rate over the rows the pipeline would score: election-relevant by the model's keywords
+    # (irrelevant posts never reach the queue). None when the model has no keyword matcher.
+    relevant: RateResult | None = None
 
     @property
     def value(self) -> float:
@@ -193,7 +199,9 @@ class RateResult:
     def interval(self) -> tuple[float, float]:
         return wilson(self.flagged, self.n)
 
-    def as_dict(self, recall: float | None = None) -> dict[str, Any]:
+    def as_dict(self, recall: float | None = None, relevant_recall: float | None = None) -> dict[str, Any]:
+        """JSON-ready; an FPR gets the precision it implies at PREVALENCE given `recall` (and its relevant
+        part given `relevant_recall`, the claims recall on relevant claims)."""
         low, high = self.interval
         out: dict[str, Any] = {
             "metric": self.metric,
@@ -204,6 +212,8 @@ class RateResult:
         }
         if self.metric == "fpr" and recall is not None:
             out["precision_at_3pct"] = round(precision_at(recall, self.value), 4)
+        if self.relevant is not None:
+            out["relevant"] = self.relevant.as_dict(relevant_recall if self.metric == "fpr" else None)
         return out
 
     def worse_than(self, other: RateResult) -> bool:
@@ -212,14 +222,31 @@ class RateResult:
         return self.value > high if self.metric == "fpr" else self.value < low
 
 
+def relevant_rows(model: Any, texts: Sequence[str]) -> np.ndarray | None:
+    """Which texts the pipeline would score (election-relevant by the model's keywords), or None when the
+    model has no keyword matcher to tell."""
+    preparer = getattr(model, "preparer_", None)
+    if preparer is None:
+        return None
+    from monitor.text import normalize
+
+    match = preparer.matcher.match
+    return np.fromiter((match(normalize(t)).relevant for t in texts), dtype=bool, count=len(texts))
+
+
 def rate_suite(model: Any, suite: str, rows: Sequence[LabelledText], batch: int = 1024) -> RateResult:
     flags: list[bool] = []
     for start in range(0, len(rows), batch):
         flags += [s.flagged for s in model.predict([r.text for r in rows[start : start + batch]])]
     metric = RATE_SUITES[suite]
-    wanted = [f for f in flags]  # hoax rows: flagged = caught; not-hoax rows: flagged = false positive
+    # hoax rows: flagged = caught; not-hoax rows: flagged = false positive
     examples = [r.text[:140] for r, f in zip(rows, flags, strict=True) if f == (metric == "fpr")][:5]
-    return RateResult(suite, metric, len(rows), int(sum(wanted)), examples)
+    result = RateResult(suite, metric, len(rows), int(sum(flags)), examples)
+    relevant = relevant_rows(model, [r.text for r in rows])
+    if relevant is not None:
+        kept = [f for f, keep in zip(flags, relevant, strict=True) if keep]
+        result.relevant = RateResult(suite, metric, len(kept), int(sum(kept)))
+    return result
 
 
 def default_root(home: Path) -> Path:
@@ -253,8 +280,10 @@ def evaluate_suites(
         for name in sorted((n for n in names if n in RATE_SUITES), key=lambda n: n != "claims"):
             rates[name] = rate_suite(model, name, subsample(data.suites[name], limit))
         recall = rates["claims"].value if "claims" in rates else _card_recall(model)
+        claims_relevant = rates["claims"].relevant if "claims" in rates else None
+        relevant_recall = claims_relevant.value if claims_relevant is not None else None
         for name, result in rates.items():
-            out[name] = result.as_dict(recall)
+            out[name] = result.as_dict(recall, relevant_recall)
             out[name]["examples"] = result.examples
     if "matching" in names:
         from monitor.classify.matching import evaluate_matching
@@ -324,6 +353,16 @@ def report_lines(results: dict[str, Any]) -> list[str]:
             if "precision_at_3pct" in r:
                 line += f"  precision@3% prevalence={r['precision_at_3pct']:.3f}"
             lines.append(line)
+            rel = r.get("relevant")
+            if rel:
+                low, high = rel["wilson95"]
+                line = (
+                    f"{'':10s} relevan (masuk antrean): n={rel['n']:6d} {rel['metric']}={rel['value']:.4f} "
+                    f"(95% {low:.4f}–{high:.4f})"
+                )
+                if "precision_at_3pct" in rel:
+                    line += f"  precision@3%={rel['precision_at_3pct']:.3f}"
+                lines.append(line)
         elif name == "matching":
             ct = r["claim_title"]
             line = (
