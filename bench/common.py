@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import sys
@@ -13,12 +14,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# Where the JSON goes: bench/results, or MONITOR_BENCH_RESULTS (the tests that run a bench point it at a
+# scratch folder, so they never overwrite a measured result).
+RESULTS = Path(os.environ.get("MONITOR_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -183,15 +183,17 @@ def bench_scoring(db: Any, home: Path, prefix: str, n: int, work: Path, rounds: 
         load = os.getloadavg()[0]
         worker = Worker(_env(home, db.url, prefix), "score", processes, work / f"score-{run}-{processes}.log")
         try:
+            # CPU per post is counted from the first check past 5 % (start-up left out), or from the
+            # start when a small run finishes between two checks.
+            marks: dict[str, Any] = {"n_from": 0, "cpu_from": _cpu(worker, db), "started": False}
             tasks = 4 * processes
             for _ in range(tasks):
                 sender.send_task("monitor.score", kwargs={"limit": -(-n // tasks), "group": False})
-            marks: dict[str, Any] = {}
 
             def progress(marks: dict[str, Any] = marks, worker: Worker = worker) -> bool:
                 _, scored = _counts(db)
-                if scored >= 0.05 * n and "cpu_from" not in marks:
-                    marks.update(n_from=scored, cpu_from=_cpu(worker, db))
+                if 0.05 * n <= scored < n and not marks["started"]:
+                    marks.update(n_from=scored, cpu_from=_cpu(worker, db), started=True)
                 if scored >= n:
                     marks.update(n_to=scored, cpu_to=_cpu(worker, db))
                 return scored >= n
