@@ -120,9 +120,10 @@ class VectorSpace:
         # asks for it; else the TF-IDF space.
         configured = settings.classifier.embedder
         wants_model = settings.narratives.space == "embedder" and not configured
-        chosen = (
-            embedder or (shipped_embedder() if wants_model else None) or Embedder.from_setting(configured)
-        )
+        chosen = embedder or (shipped_embedder() if wants_model else None)
+        if chosen is None:
+            # Nothing configured and the TF-IDF space asked for: the default, so no warning about it.
+            chosen = Embedder.from_setting(configured) if configured else TfidfEmbedder()
         reference = (
             reference_texts(settings) if isinstance(chosen, TfidfEmbedder) and not chosen.fitted else []
         )
