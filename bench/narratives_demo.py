@@ -133,7 +133,7 @@ def evaluate(db: Database, posts: list[dict]) -> dict[str, Any]:
     }
 
 
-def group_copy(scored: Path, overrides: dict[str, float]) -> dict[str, Any]:
+def group_copy(scored: Path, overrides: dict[str, float | str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.db"
         shutil.copyfile(scored, path)
@@ -158,12 +158,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/narratives-demo"))
     parser.add_argument("--set", action="append", default=[], help="[narratives] key=value (repeatable)")
     args = parser.parse_args(argv)
-    overrides = {}
+    overrides: dict[str, float | str] = {}
     for item in args.set:
         key, _, value = item.partition("=")
         if not value:
             raise SystemExit(f"--set {item!r}: expected key=value")
-        overrides[key.strip()] = float(value)
+        try:
+            overrides[key.strip()] = float(value)
+        except ValueError:
+            overrides[key.strip()] = value.strip()  # e.g. space=embedder
     POSTS[:] = truth_posts()
     scored = scored_database(POSTS, args.cache)
     result = group_copy(scored, overrides)
