@@ -83,6 +83,27 @@ def test_scoring_queues_flagged_posts_once(db: Database, settings: Settings) -> 
     assert score_pending(db, settings, KeywordModel(version="test-2"), limit=4) == 4
 
 
+def test_news_outlet_items_are_queued_only_on_a_debunk_match(db: Database, settings: Settings) -> None:
+    """A configured news outlet's item flagged by the score alone stays out of the queue; one that matches
+    a known debunk enters it, as any social post does."""
+    news = [
+        RawPost(platform="news", native_id=f"n{i}", text=f"{RELEVANT} hoaks {i}", created_at=T0)
+        for i in range(2)
+    ]
+    Pipeline(db, settings).ingest([*news, post(7, f"{RELEVANT} hoaks 7")])
+    model = KeywordModel()  # no claims yet: flags on the score alone
+    assert score_pending(db, settings, model, limit=3) == 3
+    with db.session() as session:
+        queued = {p.platform for p in queries.flagged_posts(session)}
+        assert queued == {"telegram"}
+        news_rows = session.scalars(select(Post).where(Post.platform == "news")).all()
+        assert [p.flagged for p in news_rows] == [False, False]
+        queries.upsert_known_claims(session, [{"key": "kh-1", "claim": "DPT palsu", "verdict": "salah"}])
+    assert score_pending(db, settings, KeywordModel(version="test-2")) == 3  # now matched to the debunk
+    with db.session() as session:
+        assert sorted(p.platform for p in queries.flagged_posts(session)) == ["news", "news", "telegram"]
+
+
 # -- a project home of its own: tiny seed corpus, claims, a default model ----------------------------------
 def _home(tmp_path: Path, db: Database) -> Settings:
     (tmp_path / "data" / "seed").mkdir(parents=True)

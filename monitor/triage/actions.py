@@ -250,7 +250,12 @@ def record_scores(session: Session, model_version: str, results: list[dict[str, 
         if state is None:
             continue
         place = queue_placement(
-            state, flagged=bool(r["flagged"]), score=r["score"], reach=r.get("reach"), now=now
+            state,
+            flagged=bool(r["flagged"]),
+            score=r["score"],
+            reach=r.get("reach"),
+            now=now,
+            claim_status=r.get("claim_status"),
         )
         placed.append({**r, **place})
     return queries.save_scores(session, model_version, placed)

@@ -224,6 +224,7 @@ def inbox_filter(actor: Actor) -> QueueFilter:
 # -- entering the queue ------------------------------------------------------------------------------------
 # Fact-checkers' and official sources' own posts report hoaxes; they never enter the queue as one.
 OWN_VOICE_KINDS = frozenset({"factcheck", "official"})
+NEWS_PLATFORM = "news"  # items of the configured news outlets (monitor.collectors.feeds)
 
 
 def priority_of(score: float, reach: int | None) -> float:
@@ -237,18 +238,28 @@ def reports_hoaxes(platform: str | None, raw: dict[str, Any] | None) -> bool:
 
 
 def queue_placement(
-    state: Any, *, flagged: bool, score: float, reach: int | None, now: Any
+    state: Any,
+    *,
+    flagged: bool,
+    score: float,
+    reach: int | None,
+    now: Any,
+    claim_status: str | None = None,
 ) -> dict[str, Any]:
     """Where a freshly scored post stands in the queue: its flag, priority, stage and flag time.
 
     A post newly flagged enters as "new"; one un-flagged before anyone touched it leaves; a decision an
     officer already took is never overwritten by a re-score; a citizen's tip stays queued at the tipline's
-    priority; fact-checks and official posts never enter. `state` is the post's current row
-    (triage_status, flagged_at, platform, raw, priority)."""
+    priority; fact-checks and official posts never enter. An item of a configured news outlet (platform
+    "news") is flagged only on evidence, a match to a known debunk (`claim_status`): the outlets are chosen by
+    the officers, and the score alone flags about one real headline in ten (models/default/README.md).
+    `state` is the post's current row (triage_status, flagged_at, platform, raw, priority)."""
     status, flagged_at = state.triage_status, state.flagged_at
     priority = priority_of(score, reach)
     if state.platform == TIPLINE_PLATFORM:
         flagged, priority = True, state.priority
+    if state.platform == NEWS_PLATFORM and claim_status is None:
+        flagged = False
     if flagged and status is None and not reports_hoaxes(state.platform, state.raw):
         status, flagged_at = "new", now
     elif not flagged and status == "new":
