@@ -94,6 +94,25 @@ def make_collector(settings: Settings, source: SourceConfig) -> Collector:
     )
 
 
+def schedulable_sources(
+    settings: Settings, sources: Iterable[SourceConfig] | None = None
+) -> list[SourceConfig]:
+    """The configured sources a schedule runs (`monitor run` and `monitor beat` alike): those whose
+    collector can be built and has its credentials; the others are logged and left out."""
+    out = []
+    for source in load_sources(settings) if sources is None else sources:
+        try:
+            missing = make_collector(settings, source).missing_credentials()
+        except CollectorError as exc:
+            log.error("source %s is not scheduled: %s", source.name, exc)
+            continue
+        if missing:
+            log.info("source %s is not scheduled: %s", source.name, missing)
+            continue
+        out.append(source)
+    return out
+
+
 # -- the on/off switch ---------------------------------------------------------------------------------------
 def source_enabled(session: Session, source: SourceConfig) -> bool:
     """Whether `source` runs: the database switch, defaulting to (and following edits of) the config file."""

@@ -46,7 +46,7 @@ from monitor.collection import (
     close_crashed_runs,
     collect_source,
     find_source,
-    make_collector,
+    schedulable_sources,
     source_enabled,
 )
 from monitor.collectors.base import CollectorError
@@ -214,15 +214,7 @@ def build_scheduler(
     now = datetime.now(UTC)
     with db.session() as session:
         last_runs = {s.name: s.last_run_at for s in queries.list_sources(session)}
-    for source in configured:
-        try:
-            missing = make_collector(settings, source).missing_credentials()
-        except CollectorError as exc:
-            log.error("source %s is not scheduled: %s", source.name, exc)
-            continue
-        if missing:
-            log.info("source %s is not scheduled: %s", source.name, missing)
-            continue
+    for source in schedulable_sources(settings, configured):
         interval = timedelta(minutes=source.interval_minutes)
         job_id = f"source:{source.name}"
         scheduler.add_job(

@@ -28,9 +28,8 @@ from typing import Any
 from celery.beat import ScheduleEntry, Scheduler
 from celery.schedules import crontab, schedule
 
-from monitor.collection import make_collector
-from monitor.collectors.base import CollectorError
-from monitor.config import Settings, load_sources
+from monitor.collection import schedulable_sources
+from monitor.config import Settings
 from monitor.store import Database, claiming
 
 log = logging.getLogger(__name__)
@@ -42,15 +41,7 @@ WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0
 def build_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     """Celery beat entries for the configuration (see the module docstring)."""
     entries: dict[str, dict[str, Any]] = {}
-    for source in load_sources(settings):
-        try:
-            missing = make_collector(settings, source).missing_credentials()
-        except CollectorError as exc:
-            log.error("source %s is not scheduled: %s", source.name, exc)
-            continue
-        if missing:
-            log.info("source %s is not scheduled: %s", source.name, missing)
-            continue
+    for source in schedulable_sources(settings):
         every = timedelta(minutes=source.interval_minutes)
         entries[f"collect:{source.name}"] = {
             "task": "monitor.collect",
