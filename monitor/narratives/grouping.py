@@ -59,14 +59,7 @@ class NarrativeGrouper:
         self.settings = settings
         self.space = space or VectorSpace.from_settings(settings)
         cfg = settings.narratives
-        self.index = NarrativeIndex(
-            self.space.dim,
-            num_perm=cfg.num_perm,
-            duplicate_jaccard=cfg.duplicate_jaccard,
-            similarity_threshold=cfg.similarity_threshold or self.space.default_threshold(),
-            claim_factor=cfg.claim_factor,
-            linkage=self.space.default_linkage(),
-        )
+        self.index = self._new_index()
         self._slots: dict[int, int] = {}
         self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
         self.anchor_threshold = (
@@ -146,9 +139,9 @@ class NarrativeGrouper:
             if sims[row, best[row]] >= self.anchor_threshold:
                 items[i].claim_id = int(self._claim_ids[best[row]])
 
-    def _reset(self) -> None:
+    def _new_index(self) -> NarrativeIndex:
         cfg = self.settings.narratives
-        self.index = NarrativeIndex(
+        return NarrativeIndex(
             self.space.dim,
             num_perm=cfg.num_perm,
             duplicate_jaccard=cfg.duplicate_jaccard,
@@ -156,6 +149,9 @@ class NarrativeGrouper:
             claim_factor=cfg.claim_factor,
             linkage=self.space.default_linkage(),
         )
+
+    def _reset(self) -> None:
+        self.index = self._new_index()
         self._slots = {}
         self.loaded = False
 
