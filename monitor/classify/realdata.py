@@ -188,28 +188,30 @@ def circulated_text(text: str) -> str | None:
     return None if _JUNK.match(text) or len(text) < 15 else text
 
 
-def read_tbh_2023(root: Path) -> Iterator[LabelledText]:
-    path = need(root, TBH_2023)
+def _claims_csv(
+    root: Path, relative: str, source: str, text_col: str, date_col: str, verdicts: tuple[str, ...] = ()
+) -> Iterator[LabelledText]:
+    """Circulated claims (label 1) from a fact-check CSV: the claim as it circulated, dated by `date_col`;
+    with `verdicts`, only rows whose `classification` is one of them."""
+    path = need(root, relative)
     for row in _open_csv(path):
-        text = circulated_text(_column(path, row, "text"))
+        if verdicts and row.get("classification", "").strip().upper() not in verdicts:
+            continue
+        text = circulated_text(_column(path, row, text_col))
         if text:
-            yield LabelledText(text, 1, "tbh_2023", _dmy(row.get("date", "")), "social", "claim")
+            yield LabelledText(text, 1, source, _dmy(row.get(date_col, "")), "social", "claim")
+
+
+def read_tbh_2023(root: Path) -> Iterator[LabelledText]:
+    return _claims_csv(root, TBH_2023, "tbh_2023", "text", "date")
 
 
 def read_hoax_1k(root: Path) -> Iterator[LabelledText]:
-    path = need(root, HOAX_1K)
-    for row in _open_csv(path):
-        text = circulated_text(_column(path, row, "content"))
-        if text:
-            yield LabelledText(text, 1, "hoax_1k", _dmy(row.get("tanggal", "")), "social", "claim")
+    return _claims_csv(root, HOAX_1K, "hoax_1k", "content", "tanggal")
 
 
 def read_tbh_2026(root: Path) -> Iterator[LabelledText]:
-    path = need(root, TBH_2026)
-    for row in _open_csv(path):
-        text = circulated_text(_column(path, row, "narasi"))
-        if text and row.get("classification", "").strip().upper() in ("SALAH", "HOAKS", "PENIPUAN"):
-            yield LabelledText(text, 1, "tbh_2026", _dmy(row.get("date", "")), "social", "claim")
+    return _claims_csv(root, TBH_2026, "tbh_2026", "narasi", "date", ("SALAH", "HOAKS", "PENIPUAN"))
 
 
 def read_older_claims(root: Path) -> Iterator[LabelledText]:
