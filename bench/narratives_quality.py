@@ -23,7 +23,7 @@ import csv
 import hashlib
 import json
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import emit
+from bench.narratives import quality as narratives_quality
 from monitor.classify.embed import Embedder, TfidfEmbedder
 from monitor.config import load_settings
 from monitor.narratives import VectorSpace, shipped_embedder
@@ -80,19 +81,15 @@ def labelled_set(datasets: Path, pairs: int, seed: int) -> list[tuple[str, str]]
 
 
 def quality(truth: list[str], predicted: list[int]) -> dict[str, float]:
-    by_cluster: dict[int, Counter[str]] = defaultdict(Counter)
-    by_group: dict[str, Counter[int]] = defaultdict(Counter)
+    """bench.narratives' purity and recall, plus the share of groups kept whole and the counts."""
+    clusters_of: dict[str, set[int]] = defaultdict(set)
     for group, cluster in zip(truth, predicted, strict=True):
-        by_cluster[cluster][group] += 1
-        by_group[group][cluster] += 1
-    n = len(truth)
-    together = sum(1 for c in by_group.values() if len(c) == 1) / len(by_group)
+        clusters_of[group].add(cluster)
     return {
-        "purity": sum(c.most_common(1)[0][1] for c in by_cluster.values()) / n,
-        "recall": sum(c.most_common(1)[0][1] for c in by_group.values()) / n,
-        "groups_whole": together,
-        "narratives": len(by_cluster),
-        "groups": len(by_group),
+        **narratives_quality(truth, predicted),
+        "groups_whole": sum(1 for c in clusters_of.values() if len(c) == 1) / len(clusters_of),
+        "narratives": len(set(predicted)),
+        "groups": len(clusters_of),
     }
 
 
