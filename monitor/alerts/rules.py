@@ -10,12 +10,11 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from monitor.alerts.channels import Channel
 from monitor.alerts.spikes import SpikeParams
-from monitor.config import ConfigError
+from monitor.config import read_yaml_model
 
 
 class _Strict(BaseModel):
@@ -135,21 +134,5 @@ class AlertsConfig(_Strict):
 
 
 def load_alerts_config(path: Path) -> AlertsConfig:
-    """Read config/alerts.yml; a missing file means no rules. Errors name the file, line or key."""
-    if not path.is_file():
-        return AlertsConfig()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    try:
-        return AlertsConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            message = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}: {key}: {message}")
-        raise ConfigError("invalid alert configuration:\n  " + "\n  ".join(problems)) from None
+    """Read config/alerts.yml; a missing file means no rules. Errors name the file, line and key."""
+    return read_yaml_model(path, AlertsConfig, what="alert configuration")
