@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from monitor.config import ConfigError, Settings, read_yaml_model
 
@@ -25,6 +26,10 @@ def _http_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("an http:// or https:// URL")
     return value.rstrip("/")
+
+
+# A service's base URL: http(s) only, without a trailing slash.
+BaseUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class Links(_Section):
@@ -62,15 +67,10 @@ class HttpSettings(_Section):
 class TelegramSettings(_Section):
     enabled: bool = True
     token_env: str = "MONITOR_TIPLINE_TELEGRAM_TOKEN"
-    base_url: str = "https://api.telegram.org"
+    base_url: BaseUrl = "https://api.telegram.org"
     poll_timeout: int = Field(25, ge=0, le=50, description="Seconds getUpdates waits for a message.")
     webhook_secret_env: str = "MONITOR_TIPLINE_TELEGRAM_WEBHOOK_SECRET"
     http: HttpSettings = HttpSettings()
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value)
 
 
 class WhatsAppSettings(_Section):
@@ -79,14 +79,9 @@ class WhatsAppSettings(_Section):
     app_secret_env: str = "MONITOR_TIPLINE_WHATSAPP_APP_SECRET"
     verify_token_env: str = "MONITOR_TIPLINE_WHATSAPP_VERIFY_TOKEN"
     phone_number_id: str = ""
-    base_url: str = "https://graph.facebook.com"
+    base_url: BaseUrl = "https://graph.facebook.com"
     api_version: str = "v21.0"
     http: HttpSettings = HttpSettings()
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value)
 
 
 class Texts(_Section):
