@@ -112,3 +112,13 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"{SHARED_DATASETS} is absent (the public datasets live outside the project)")
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest for tests that create accounts (`pytestmark = usefixtures("cheap_hashes")`)."""
+    from triage_seed import CHEAP_HASHER
+
+    from monitor import auth
+
+    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)

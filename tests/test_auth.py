@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from triage_seed import CHEAP_HASHER, PASSWORDS, add_users
+from triage_seed import PASSWORDS, add_users
 from typer.testing import CliRunner, Result
 
 from monitor import auth
@@ -15,10 +15,7 @@ from monitor.cli import app
 from monitor.store import Database
 from monitor.store.schema import TriageEvent, User, utcnow
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -7,16 +7,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from triage_seed import CHEAP_HASHER, PASSWORDS, add_users
+from triage_seed import PASSWORDS, add_users
 
 from monitor import auth
 from monitor.store import Database
 from monitor.store.schema import LoginAttempt, LoginSessionRecord, TriageEvent, utcnow
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def _actions(db: Database, prefix: str = "auth.") -> list[str]:

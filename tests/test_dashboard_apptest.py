@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
-from triage_seed import CHEAP_HASHER, HOSTILE_TEXTS, PASSWORDS, add_users, seed_queue
+from triage_seed import HOSTILE_TEXTS, PASSWORDS, add_users, seed_queue
 
 from monitor import auth, triage
 from monitor.store import Database
@@ -36,9 +36,7 @@ FORBIDDEN = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

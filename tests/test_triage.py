@@ -8,16 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from triage_seed import BASE_TIME, CHEAP_HASHER, add_users, seed_queue
+from triage_seed import BASE_TIME, add_users, seed_queue
 
 from monitor import auth, triage
 from monitor.store import Database, audit, queue, trends
 from monitor.store.schema import Post, TriageEvent
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 # What each role must NOT be able to do, at the service level (the page test repeats this in the UI).

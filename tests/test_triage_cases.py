@@ -11,16 +11,13 @@ import pytest
 from alembic import command
 from conftest import PG_ADMIN_URL, _pg_reachable
 from sqlalchemy import create_engine, func, select, text
-from triage_seed import CHEAP_HASHER, add_users, seed_queue
+from triage_seed import add_users, seed_queue
 
 from monitor import auth, triage
 from monitor.store import Database, queries, queue
 from monitor.store.schema import Narrative, Post, TriageEvent
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
-from triage_seed import CHEAP_HASHER, add_users, seed_queue
+from triage_seed import add_users, seed_queue
 from typer.testing import CliRunner
 
 from monitor import auth, triage
@@ -24,9 +24,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture
