@@ -2,8 +2,9 @@
 
 Posts the classifier matched to the same known debunk share that claim's narrative even when they share
 almost no words; posts it left unmatched join the claim's narrative when close enough to the claim's own
-wording (`[narratives] claim_anchor_threshold`); the candidate guard still splits one claim told about two
-pairs; the anchor survives a restart (it is stored as the narrative's known claim). SQLite and PostgreSQL.
+wording (`[narratives] claim_anchor_threshold`); one claim told about two pairs is one narrative naming both,
+and debunks that differ only by the pair they name are one claim; the anchor survives a restart (it is
+stored as the narrative's known claim). SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from monitor.config import Settings, load_settings
 from monitor.narratives import NarrativeGrouper, VectorSpace, forget_indexes
 from monitor.narratives.index import NarrativeIndex, PostItem
 from monitor.store import Database
-from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, Post
+from monitor.store.schema import KnownClaim, Narrative, NarrativeMember, NarrativeResponse, Post
 
 REPO = Path(__file__).resolve().parent.parent
 CLAIM = "Surat suara sudah dicoblos untuk satu paslon sebelum hari pemungutan suara"
@@ -67,21 +68,51 @@ def test_posts_matched_to_one_claim_share_its_narrative_whatever_their_wording(d
         assert narrative.known_claim_id is not None
 
 
-def test_one_claim_told_about_two_pairs_stays_two_narratives(db: Database) -> None:
+def test_one_claim_told_about_two_pairs_is_one_narrative_naming_both(db: Database) -> None:
     forget_indexes()
     settings = grouped_settings(db)
     posts = [
         {"id": "a1", "text": RETELLINGS[0], "claim": CLAIM, "candidates": ["01"]},
         {"id": "a2", "text": RETELLINGS[1], "claim": CLAIM, "candidates": ["01"]},
         {"id": "b1", "text": RETELLINGS[2], "claim": CLAIM, "candidates": ["02"]},
-        {"id": "n1", "text": RETELLINGS[2] + " wkwk", "claim": CLAIM},  # no pair: joins one of them
+        {"id": "n1", "text": RETELLINGS[2] + " wkwk", "claim": CLAIM},
     ]
     ingest(db, settings, posts)
     NarrativeGrouper(db, settings).assign_pending()
     grouped = members_by_post(db)
-    assert grouped["a1"][0] == grouped["a2"][0]
-    assert grouped["b1"][0] != grouped["a1"][0]
-    assert grouped["n1"][0] in (grouped["a1"][0], grouped["b1"][0])
+    assert len({grouped[p][0] for p in ("a1", "a2", "b1", "n1")}) == 1
+    with db.session() as session:
+        narrative = session.scalars(select(Narrative)).one()
+        assert sorted(narrative.candidates) == ["01", "02"]  # the pairs named, as an attribute
+
+
+def test_debunks_that_differ_only_by_the_pair_are_one_claim_and_answer_only_their_pairs(db: Database) -> None:
+    """One debunk per pair ("... tercoblos untuk Anies–Muhaimin", "... untuk Prabowo–Gibran") is one claim
+    family: posts matched to either share a narrative. A clarification naming a pair that none of the
+    narrative's members name does not attach to it; one naming a member's pair does."""
+    forget_indexes()
+    settings = grouped_settings(db, similarity_threshold=0.28)  # the TF-IDF default: responses attach
+    found = "Surat suara yang sudah tercoblos untuk pasangan {} ditemukan di gudang"
+    claim_01 = found.format("Anies Baswedan–Muhaimin Iskandar")
+    claim_02 = found.format("Prabowo Subianto–Gibran Rakabuming Raka")
+    clarification = (
+        "[HOAKS] Kotak penuh kertas suara yg udah ada lubangnya di gudang logistik untuk {}? Tidak benar"
+    )
+    posts = [
+        {"id": "a1", "text": RETELLINGS[0], "claim": claim_01, "candidates": ["01"]},
+        {"id": "b1", "text": RETELLINGS[1], "claim": claim_02, "candidates": ["02"]},
+        {"id": "kpu03", "text": clarification.format("Ganjar–Mahfud"), "claim": claim_01, "score": 0.0},
+        {"id": "kpu01", "text": clarification.format("Anies–Muhaimin"), "claim": claim_01, "score": 0.0},
+    ]
+    posts[2]["candidates"], posts[3]["candidates"] = ["03"], ["01"]
+    ids = ingest(db, settings, posts)
+    NarrativeGrouper(db, settings).assign_pending()
+    grouped = members_by_post(db)
+    assert grouped["a1"][0] == grouped["b1"][0] is not None
+    assert grouped["b1"][1] == "claim"
+    with db.session() as session:
+        links = dict(session.execute(select(NarrativeResponse.post_id, NarrativeResponse.narrative_id)).all())
+    assert links == {ids["kpu03"]: None, ids["kpu01"]: grouped["a1"][0]}
 
 
 def test_unmatched_posts_anchor_to_the_known_claim_by_its_wording_and_the_anchor_survives_a_restart(

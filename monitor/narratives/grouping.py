@@ -35,7 +35,7 @@ from monitor.store import Database
 from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
 from monitor.store.schema import utcnow
-from monitor.text import normalize
+from monitor.text import NEUTRAL_TOKEN, CandidateMasker, load_keywords
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,11 @@ class NarrativeGrouper:
         )
         self._claim_ids = np.zeros(0, dtype=np.int64)
         self._claim_vectors = np.zeros((0, self.space.dim), dtype=np.float32)
+        # Posts are compared with candidate references dropped (masked by the ACTIVE keywords), so one claim
+        # told about different pairs reads the same; and known claims that differ only by the pair they name
+        # (one debunk per pair) are one claim "family", named by its lowest id.
+        self.masker = CandidateMasker(load_keywords(settings.path(settings.paths.keywords_file)))
+        self._family: dict[int, int] = {}
         self.synced_at = None
         self.loaded = False
         self._newest: datetime | None = None
@@ -80,10 +85,10 @@ class NarrativeGrouper:
             # Relative to the newest narrative, not the clock, so an archive imported later still groups.
             newest = store.newest_activity(session) or now
             since = newest - timedelta(days=self.settings.narratives.active_days)
+            self._load_claims(session)
             self._add_narratives(session, store.active_narratives(session, since))
             for member in store.member_rows(session, since=since):
                 self._add_member(member)
-            self._load_claims(session)
         self.synced_at = now
         self.loaded = True
         log.info(
@@ -114,13 +119,30 @@ class NarrativeGrouper:
         self.synced_at = now
 
     def _load_claims(self, session: Session) -> None:
-        """The known debunks' wordings in the narrative space, for anchoring posts the classifier left
-        unmatched (see `_anchor`); encoded once per load."""
+        """The known debunks' claim families and, for anchoring posts the classifier left unmatched (see
+        `_anchor`), their masked wordings in the narrative space; encoded once per load."""
+        claims = store.debunked_claims(session)
+        masked = [self._comparable(text) for _, text in claims]
+        first: dict[str, int] = {}
+        self._family = {
+            claim_id: first.setdefault(wording, claim_id)
+            for (claim_id, _), wording in zip(claims, masked, strict=True)
+        }
         if self.anchor_threshold is None:
             return
-        claims = store.debunked_claims(session)
-        self._claim_ids = np.array([claim_id for claim_id, _ in claims], dtype=np.int64)
-        self._claim_vectors = self.space.encode([normalize(text).text for _, text in claims])
+        self._claim_ids = np.array([self._family[claim_id] for claim_id, _ in claims], dtype=np.int64)
+        self._claim_vectors = self.space.encode(masked)
+
+    def _comparable(self, text: str) -> str:
+        """The text as narratives compare it: normalised, with every candidate reference dropped (masked, and
+        the neutral token removed so that "[pair] resmi mundur" and "[pair] didiskualifikasi" share no word
+        through the mask)."""
+        return " ".join(self.masker.mask(text).replace(NEUTRAL_TOKEN, " ").split())
+
+    def family(self, claim_id: int | None) -> int | None:
+        """The claim family a known claim belongs to (itself when no other claim differs from it only by
+        the candidate pair it names)."""
+        return None if claim_id is None else self._family.get(claim_id, claim_id)
 
     def _anchor(self, items: list[PostItem], vectors: np.ndarray) -> None:
         """Tie each unmatched post to the known claim it retells when similar enough to the claim's wording.
@@ -159,14 +181,15 @@ class NarrativeGrouper:
         for row in rows:
             if row.id in self._slots:
                 continue
-            claims = Counter({row.known_claim_id: row.post_count or 1}) if row.known_claim_id else None
+            family = self.family(row.known_claim_id)
+            claims = Counter({family: row.post_count or 1}) if family is not None else None
             if row.centroid is not None and row.centroid_model == self.space.fingerprint:
                 centroid = np.frombuffer(row.centroid, dtype="<f4")
             else:
                 texts = store.member_texts(session, row.id)
                 if not texts:
                     continue
-                centroid = self.space.encode([normalize(t).text for t in texts]).mean(axis=0)
+                centroid = self.space.encode([self._comparable(t) for t in texts]).mean(axis=0)
             self._slots[row.id] = self.index.add_narrative(
                 centroid,
                 narrative_id=row.id,
@@ -184,7 +207,7 @@ class NarrativeGrouper:
         state = self.index.states[slot]
         state.topics.update(member.topics)
         if member.matched_claim_id is not None:
-            state.claims[member.matched_claim_id] += 1
+            state.claims[self.family(member.matched_claim_id)] += 1
         self.index.add_member(member.post_id, slot, member.signature)
 
     def assign_pending(self, limit: int | None = None) -> GroupingStats:
@@ -229,11 +252,11 @@ class NarrativeGrouper:
         items = [
             PostItem(
                 r.id,
-                normalize(r.text).text,
+                self._comparable(r.text),
                 r.created_at,
                 tuple(r.candidates),
                 tuple(r.topics),
-                r.matched_claim_id,
+                self.family(r.matched_claim_id),
                 # Only a flagged post or one matched to a debunk (and not scored as harmless) opens a story.
                 may_found=r.flagged or (r.matched_claim_id is not None and (r.hoax_score or 0.0) >= floor),
             )
@@ -306,11 +329,11 @@ class NarrativeGrouper:
         """Attach each debunk, news or official post to the narrative it answers (or to none)."""
         if not rows:
             return []
-        vectors = self.space.encode([normalize(r.text).text for r in rows])
+        vectors = self.space.encode([self._comparable(r.text) for r in rows])
         links = []
         for row, vector in zip(rows, vectors, strict=True):
             slot, similarity = self.index.nearest(
-                vector, candidates=row.candidates, claim_id=row.matched_claim_id
+                vector, candidates=row.candidates, claim_id=self.family(row.matched_claim_id)
             )
             narrative_id = self.index.narrative_id(slot) if slot is not None else None
             if narrative_id is not None:

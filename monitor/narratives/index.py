@@ -12,9 +12,12 @@ nothing already assigned is ever re-clustered. Three tests decide, in this order
    of its members' vectors; the best narrative at or above `similarity_threshold` wins. When the classifier
    matched the post and the narrative to the same known debunk, the threshold is multiplied by `claim_factor`.
 
-Candidate guard: a post naming one pair never joins a narrative about only other pairs (the same hoax told
-about 01 and about 02 are two narratives, with different targets and different harm). Posts naming no pair
-may join any narrative.
+Candidate pairs are an attribute of a narrative, not a wall between narratives: the same false claim told
+about 01 and about 02 ("surat suara sudah tercoblos untuk 0X") is ONE narrative whose `candidates` lists
+every pair its members name. Officers answer the claim once (one clarification, one takedown request), and
+the weekly report does not rank a claim higher because it was split per pair, nor show a pair-specific
+variant as if the claim were about that pair alone. Candidate alert rules match a narrative naming the pair.
+Responses keep a guard: a debunk naming a pair only answers a narrative whose members name that pair.
 
 The index holds no database code: grouping.py loads it from the store and saves what it decides.
 """
@@ -222,14 +225,11 @@ class NarrativeIndex:
         out: list[Assignment] = []
         for i, item in enumerate(items):
             mh = self.signer.minhash(item.text)
-            mask = candidate_mask(item.candidates)
-            slot, method, similarity = self._claim_narrative(vectors[i], mask, item.claim_id)
+            slot, method, similarity = self._claim_narrative(vectors[i], item.claim_id)
             if slot is None:
-                slot, method, similarity = self._near_duplicate(mh, mask)
+                slot, method, similarity = self._near_duplicate(mh)
             if slot is None:
-                slot, method, similarity = self._most_similar(
-                    vectors[i], margins[i], dirty, mask, item.claim_id
-                )
+                slot, method, similarity = self._most_similar(vectors[i], margins[i], dirty, item.claim_id)
             created = slot is None
             if slot is None and not item.may_found:
                 out.append(Assignment(item.post_id, None, "none", None, Signer.to_bytes(mh)))
@@ -253,7 +253,7 @@ class NarrativeIndex:
         return out
 
     def _batch_margins(self, items: Sequence[PostItem], vectors: np.ndarray) -> np.ndarray:
-        """Similarity minus threshold for every (post, narrative as of the batch start), guard applied.
+        """Similarity minus threshold for every (post, narrative as of the batch start).
 
         Computed once per batch as one matrix product; narratives touched during the batch are redone
         exactly per post in `_most_similar`."""
@@ -262,45 +262,31 @@ class NarrativeIndex:
             return np.zeros((len(items), 0), dtype=np.float32)
         sims = (vectors @ self._means[:n0].T) / self._norms[:n0]
         margins = sims - np.float32(self.similarity_threshold)
-        post_masks = np.fromiter(
-            (candidate_mask(i.candidates) for i in items), dtype=np.uint8, count=len(items)
-        )
-        masks = self._masks[:n0]
-        blocked = (
-            (post_masks[:, None] != 0) & (masks[None, :] != 0) & ((post_masks[:, None] & masks[None, :]) == 0)
-        )
-        margins[blocked] = -np.inf
         for i, item in enumerate(items):
             if item.claim_id is not None:
                 same = np.flatnonzero(self._claims[:n0] == item.claim_id)
-                keep = same[~blocked[i, same]]
-                margins[i, keep] = sims[i, keep] - np.float32(self.similarity_threshold * self.claim_factor)
+                margins[i, same] = sims[i, same] - np.float32(self.similarity_threshold * self.claim_factor)
         return margins.astype(np.float32, copy=False)
 
     def _claim_narrative(
-        self, vector: np.ndarray, mask: int, claim_id: int | None
+        self, vector: np.ndarray, claim_id: int | None
     ) -> tuple[int | None, str, float | None]:
         """The live narrative of the post's known claim, whatever the post's wording (claim-anchored).
 
         A narrative is the retellings of one claim: a post the classifier (or the claim base, see grouping.py)
-        tied to a known debunk joins that claim's narrative first. The candidate guard still applies, so one
-        claim told about two pairs stays two narratives; among several, the most similar wins."""
+        tied to a known debunk joins that claim's narrative first, whichever pair it names; among several
+        live narratives of the claim (an analyst split one), the most similar wins."""
         if claim_id is None:
             return None, "", None
         n = len(self.states)
         same = np.flatnonzero((self._claims[:n] == claim_id) & ~self._evicted[:n])
         if same.size == 0:
             return None, "", None
-        masks = self._masks[same].astype(np.int64)
-        if mask:
-            same = same[(masks == 0) | ((masks & mask) != 0)]
-            if same.size == 0:
-                return None, "", None
         sims = (self._means[same] @ vector) / self._norms[same]
         best = int(np.argmax(sims))
         return int(same[best]), "claim", float(sims[best])
 
-    def _near_duplicate(self, mh: MinHash, mask: int) -> tuple[int | None, str, float | None]:
+    def _near_duplicate(self, mh: MinHash) -> tuple[int | None, str, float | None]:
         values = np.asarray(mh.hashvalues, dtype=np.uint32)
         found = self.bands.query(values)
         if not found:
@@ -310,12 +296,12 @@ class NarrativeIndex:
         best_slot, best = None, self.duplicate_jaccard
         for row, value in zip(rows.tolist(), jaccard, strict=True):
             slot = int(self._row_slot[row])
-            if value >= best and _compatible(mask, int(self._masks[slot])):
+            if value >= best:
                 best_slot, best = slot, float(value)
         return (best_slot, "duplicate", best) if best_slot is not None else (None, "", None)
 
     def _most_similar(
-        self, vector: np.ndarray, margins: np.ndarray, dirty: set[int], mask: int, claim_id: int | None
+        self, vector: np.ndarray, margins: np.ndarray, dirty: set[int], claim_id: int | None
     ) -> tuple[int | None, str, float | None]:
         n = len(self.states)
         if n == 0:
@@ -328,11 +314,7 @@ class NarrativeIndex:
             thresholds = np.full(len(rows), self.similarity_threshold, dtype=np.float32)
             if claim_id is not None:
                 thresholds[self._claims[rows] == claim_id] *= self.claim_factor
-            exact = sims - thresholds
-            if mask:
-                masks = self._masks[rows]
-                exact[(masks != 0) & ((masks & mask) == 0)] = -np.inf
-            row[rows] = exact
+            row[rows] = sims - thresholds
         slot = int(np.argmax(row))
         if not row[slot] >= 0:
             return None, "", None
@@ -384,7 +366,3 @@ class NarrativeIndex:
         self._masks[slot] = state.mask
         claim = state.claim_id
         self._claims[slot] = claim if claim is not None else -1
-
-
-def _compatible(post_mask: int, narrative_mask: int) -> bool:
-    return post_mask == 0 or narrative_mask == 0 or (post_mask & narrative_mask) != 0
