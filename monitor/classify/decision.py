@@ -7,6 +7,7 @@ false flag seen on real chatter). Nothing here fits or reads files.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,19 @@ def shown_terms(
     return terms
 
 
+@dataclass(slots=True)
+class DisplayMatches:
+    """Claim matches found again for some rows (`rows`, positions in the batch) in another index: they
+    replace the claim shown and its reasons for those rows; the flag decision keeps the batch's matches."""
+
+    rows: np.ndarray
+    matches: ClaimMatches
+    index: ClaimIndex
+
+    def lookup(self) -> dict[int, int]:
+        return {int(row): k for k, row in enumerate(self.rows)}
+
+
 def assemble_scores(
     batch: PreparedBatch,
     probs: np.ndarray,
@@ -80,8 +94,13 @@ def assemble_scores(
     matches: ClaimMatches,
     index: ClaimIndex,
     terms: list[list[str]],
+    shown: DisplayMatches | None = None,
 ) -> list[Score]:
-    """One `Score` per post of `batch`: the flag rule applied, the claim to show and the reasons."""
+    """One `Score` per post of `batch`: the flag rule applied, the claim to show and the reasons.
+
+    `shown` (optional) re-ranked matches for some rows: what those rows show (claim, similarity, status,
+    reasons); the decision is taken on `matches` either way."""
+    redone = shown.lookup() if shown is not None else {}
     # Feature set 2: a post that plainly asks whether a claim is true ("... itu benar gak sih?") is not
     # flagged by a claim match alone, like a debunk quoting it (its own score still decides).
     asking = batch.genre_features()[:, 2] >= 1.0 if feature_set >= 2 else np.zeros(len(probs), dtype=bool)
@@ -94,9 +113,6 @@ def assemble_scores(
     scores: list[Score] = []
     for i, relevance in enumerate(batch.relevance):
         status = matches.status[i]
-        claim = None
-        if status is not None:
-            claim = index.claims[matches.prefer_candidates(i, relevance.candidates, index)]
         debunk_term = batch.debunk_terms[i]
         if debunk_term is None and batch.fact_checked is not None:
             debunk_term = batch.fact_checked[i]
@@ -116,6 +132,16 @@ def assemble_scores(
             invites=bool(invites[i]),
             fact=fact,
         )
+        # What is shown: the batch's match, or the re-ranked one for the rows that have it.
+        show, show_index, row = matches, index, i
+        if i in redone:
+            assert shown is not None
+            show, show_index, row = shown.matches, shown.index, redone[i]
+            status = show.status[row]
+        claim = None
+        if status is not None:
+            claim = show_index.claims[show.prefer_candidates(row, relevance.candidates, show_index)]
+        similarity = float(show.similarity[row])
         scores.append(
             Score(
                 hoax_score=prob,
@@ -124,7 +150,7 @@ def assemble_scores(
                 candidates=list(relevance.candidates),
                 matched_claim=claim.claim if claim is not None else None,
                 matched_claim_id=claim.id if claim is not None else None,
-                claim_similarity=float(matches.similarity[i]) if claim is not None else None,
+                claim_similarity=similarity if claim is not None else None,
                 claim_status=status,
                 reasons=build_reasons(
                     score=prob,
@@ -133,7 +159,7 @@ def assemble_scores(
                     terms=terms[i],
                     claim_text=claim.claim if claim is not None else None,
                     claim_status=status,
-                    claim_similarity=float(matches.similarity[i]),
+                    claim_similarity=similarity,
                     debunk_term=debunk_term,
                     off_topic=bool(getattr(relevance, "off_topic", False)),
                     claim=claim,

