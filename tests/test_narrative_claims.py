@@ -112,6 +112,14 @@ def test_debunks_that_differ_only_by_the_pair_are_one_claim_and_answer_only_thei
     assert grouped["b1"][1] == "claim"
     with db.session() as session:
         links = dict(session.execute(select(NarrativeResponse.post_id, NarrativeResponse.narrative_id)).all())
+        narrative = session.get(Narrative, grouped["a1"][0])
+        assert narrative is not None
+        # Titled by the claim, naming no pair: one pair's debunk wording does not stand for both.
+        assert (
+            narrative.label
+            == "Surat suara yang sudah tercoblos untuk pasangan calon tertentu ditemukan di gudang"
+        )
+        assert narrative.candidates == ["01", "02"]
     assert links == {ids["kpu03"]: None, ids["kpu01"]: grouped["a1"][0]}
 
 

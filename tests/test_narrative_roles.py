@@ -205,11 +205,11 @@ def test_grouping_resumes_after_a_crash_mid_run(
     real = store.refresh_stats
     calls = {"n": 0}
 
-    def dies_on_third_batch(session, narrative_ids):
+    def dies_on_third_batch(session, narrative_ids, **options):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt("killed")
-        return real(session, narrative_ids)
+        return real(session, narrative_ids, **options)
 
     monkeypatch.setattr(store, "refresh_stats", dies_on_third_batch)
     grouper = NarrativeGrouper(db, settings, space)

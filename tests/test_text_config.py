@@ -168,6 +168,36 @@ def test_four_pair_pilkada_is_masked_without_retraining(pilkada: KeywordsConfig)
     assert masker.mask("Bu Gita janji jalan mulus") == f"{NEUTRAL_TOKEN} janji jalan mulus"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Sirekap sengaja menggelembungkan suara pasangan Prabowo Subianto–Gibran Rakabuming Raka "
+            "di ribuan TPS.",
+            "Sirekap sengaja menggelembungkan suara pasangan calon tertentu di ribuan TPS.",
+        ),
+        (
+            "Capres Ganjar menyatakan mundur dari pencalonan Pilpres 2024.",
+            "Capres tertentu menyatakan mundur",
+        ),
+        (
+            "Surat suara tercoblos 01 ditemukan di gudang KPU!",
+            "Surat suara tercoblos paslon tertentu ditemukan",
+        ),
+        ("KPU menghentikan rekapitulasi suara", "KPU menghentikan rekapitulasi suara"),
+    ],
+)
+def test_neutral_phrasing_names_no_pair_and_keeps_the_wording(
+    shipped: KeywordsConfig, text: str, expected: str
+) -> None:
+    masker = CandidateMasker(shipped)
+    neutral = masker.neutral_phrasing(text)
+    assert neutral.startswith(expected)
+    for name in ("Prabowo", "Gibran", "Ganjar", "01"):
+        assert name not in neutral
+    assert NEUTRAL_TOKEN not in masker.mask(neutral)  # nothing left to mask
+
+
 def test_four_pair_pilkada_relevance_names_the_fourth_pair(pilkada: KeywordsConfig) -> None:
     matcher = KeywordMatcher(pilkada)
     assert matcher.match("pilbup paslon 04 menang").candidates == ("04",)  # scope regional

@@ -176,11 +176,14 @@ def merge(
 ) -> None:
     """Merge two narratives that retell one claim (audited)."""
     from monitor.narratives.curation import CurationError, merge_narratives
+    from monitor.narratives.grouping import title_neutraliser
 
     cfg = settings()
     with open_database(cfg) as db:
         try:
-            result = merge_narratives(db, keep, absorb, actor=by or getpass.getuser(), note=note)
+            result = merge_narratives(
+                db, keep, absorb, actor=by or getpass.getuser(), note=note, neutral=title_neutraliser(cfg)
+            )
         except CurationError as exc:
             raise UserError(str(exc)) from None
     console.print(f"merged narrative {absorb} into {keep}: {result.moved} post(s) moved", highlight=False)
@@ -196,6 +199,7 @@ def split(
 ) -> None:
     """Move some posts of a narrative into a new narrative (audited)."""
     from monitor.narratives.curation import CurationError, split_narrative
+    from monitor.narratives.grouping import title_neutraliser
 
     try:
         post_ids = [int(part) for part in posts.replace(" ", "").split(",") if part]
@@ -204,7 +208,14 @@ def split(
     cfg = settings()
     with open_database(cfg) as db:
         try:
-            result = split_narrative(db, narrative_id, post_ids, actor=by or getpass.getuser(), note=note)
+            result = split_narrative(
+                db,
+                narrative_id,
+                post_ids,
+                actor=by or getpass.getuser(),
+                note=note,
+                neutral=title_neutraliser(cfg),
+            )
         except CurationError as exc:
             raise UserError(str(exc)) from None
     console.print(

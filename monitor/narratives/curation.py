@@ -7,7 +7,7 @@ sees the audit event and rebuilds its index instead of assigning to a narrative 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from monitor.narratives.grouping import forget_indexes
@@ -28,9 +28,16 @@ class CurationResult:
 
 
 def merge_narratives(
-    db: Database, keep: int, absorb: int, *, actor: str, note: str | None = None
+    db: Database,
+    keep: int,
+    absorb: int,
+    *,
+    actor: str,
+    note: str | None = None,
+    neutral: Callable[[str], str] | None = None,
 ) -> CurationResult:
-    """Move every member and response of `absorb` into `keep`; `absorb` stays as an empty, merged row."""
+    """Move every member and response of `absorb` into `keep`; `absorb` stays as an empty, merged row.
+    `neutral`: see `store.refresh_stats` (the title of a narrative naming several pairs names none)."""
     if keep == absorb:
         raise CurationError(f"cannot merge narrative {keep} into itself")
     with db.session() as session:
@@ -40,7 +47,7 @@ def merge_narratives(
         moved = curation_store.move_members(session, None, absorb, keep)
         curation_store.mark_curated(session, keep)
         curation_store.mark_curated(session, absorb, status=f"merged:{keep}", emptied=True)
-        store.refresh_stats(session, [keep])
+        store.refresh_stats(session, [keep], neutral=neutral)
         add_audit_event(
             session,
             actor=actor,
@@ -55,7 +62,13 @@ def merge_narratives(
 
 
 def split_narrative(
-    db: Database, narrative_id: int, post_ids: Sequence[int], *, actor: str, note: str | None = None
+    db: Database,
+    narrative_id: int,
+    post_ids: Sequence[int],
+    *,
+    actor: str,
+    note: str | None = None,
+    neutral: Callable[[str], str] | None = None,
 ) -> CurationResult:
     """Move the given member posts of a narrative into a new narrative titled by the earliest of them."""
     wanted = sorted(set(post_ids))
@@ -84,7 +97,7 @@ def split_narrative(
         moved = curation_store.move_members(session, wanted, narrative_id, new_id)
         curation_store.mark_curated(session, narrative_id)
         curation_store.mark_curated(session, new_id)
-        store.refresh_stats(session, [narrative_id, new_id])
+        store.refresh_stats(session, [narrative_id, new_id], neutral=neutral)
         add_audit_event(
             session,
             actor=actor,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,13 @@ from monitor.store.schema import utcnow
 from monitor.text import NEUTRAL_TOKEN, CandidateMasker, load_keywords
 
 log = logging.getLogger(__name__)
+
+
+def title_neutraliser(settings: Settings) -> Callable[[str], str]:
+    """Rewrites a title so that it names no candidate pair (the ACTIVE keywords), for narratives whose
+    members name two or more pairs: "... suara pasangan Anies–Muhaimin ..." -> "... suara pasangan calon
+    tertentu ..."."""
+    return CandidateMasker(load_keywords(settings.path(settings.paths.keywords_file))).neutral_phrasing
 
 
 # -- the grouper (index + store) -----------------------------------------------------------------------------
@@ -320,7 +328,9 @@ class NarrativeGrouper:
                 for slot in touched
             ],
         )
-        store.refresh_stats(session, [self.index.narrative_id(slot) for slot in touched])
+        store.refresh_stats(
+            session, [self.index.narrative_id(slot) for slot in touched], neutral=self.masker.neutral_phrasing
+        )
         stats.assigned += len(assignments)
 
     def _responses(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -260,8 +260,14 @@ def save_vectors(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
-def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
-    """Recompute count, first/last seen, reach, top score, platforms and best debunk from the member posts."""
+def refresh_stats(
+    session: Session, narrative_ids: Iterable[int], *, neutral: Callable[[str], str] | None = None
+) -> None:
+    """Recompute count, first/last seen, reach, top score, platforms, the candidate pairs named and the best
+    debunk from the member posts (so a merge or a split leaves them right too).
+
+    `neutral` rewrites the title of a narrative whose members name two or more candidate pairs so that it
+    names none (the claim's wording of one pair's debunk would otherwise stand for all of them)."""
     ids = sorted(set(narrative_ids))
     for chunk in _chunks(ids):
         stats = {
@@ -284,6 +290,11 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
             select(Post.narrative_id, Post.platform).where(Post.narrative_id.in_(chunk)).distinct()
         ):
             platforms.setdefault(narrative_id, set()).add(platform)
+        pairs: dict[int, set[str]] = {}
+        for narrative_id, candidates in session.execute(
+            select(Post.narrative_id, Post.candidates).where(Post.narrative_id.in_(chunk)).distinct()
+        ):
+            pairs.setdefault(narrative_id, set()).update(candidates or ())
         claims: dict[int, tuple[int, int]] = {}
         for narrative_id, claim_id, n in session.execute(
             select(Post.narrative_id, Post.matched_claim_id, func.count())
@@ -293,15 +304,20 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
             best = claims.get(narrative_id)
             if best is None or (n, -claim_id) > (best[1], -best[0]):
                 claims[narrative_id] = (claim_id, n)
-        anchors = dict(
-            session.execute(
-                select(Narrative.id, Narrative.known_claim_id).where(Narrative.id.in_(chunk))
-            ).all()
-        )
+        anchors: dict[int, int | None] = {}
+        current: dict[int, str | None] = {}
+        for narrative_id, known_claim_id, label in session.execute(
+            select(Narrative.id, Narrative.known_claim_id, Narrative.label).where(Narrative.id.in_(chunk))
+        ):
+            anchors[narrative_id] = known_claim_id
+            current[narrative_id] = label
         for narrative_id, row in stats.items():
             best_claim = claims.get(narrative_id)
             claim_id = best_claim[0] if best_claim else anchors.get(narrative_id)
             label = _claim_or_central_text(session, narrative_id, claim_id)
+            if neutral is not None and len(pairs.get(narrative_id, ())) >= 2:
+                label = label or current.get(narrative_id)
+                label = neutral(label) if label else None
             session.execute(
                 update(Narrative)
                 .where(Narrative.id == narrative_id)
@@ -313,6 +329,7 @@ def refresh_stats(session: Session, narrative_ids: Iterable[int]) -> None:
                     total_reach=int(row.reach),
                     max_score=row.score,
                     platforms=sorted(platforms.get(narrative_id, ())),
+                    candidates=sorted(pairs.get(narrative_id, ())),
                     # No member matched by the classifier: the claim the narrative was anchored to stays.
                     known_claim_id=claim_id,
                     updated_at=utcnow(),

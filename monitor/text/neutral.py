@@ -21,6 +21,16 @@ from monitor.text.patterns import CandidateNumbers, NumberContext, TermPattern, 
 __all__ = ["NEUTRAL_TOKEN", "PARTY_TOKEN", "CandidateMasker"]
 
 NEUTRAL_TOKEN = "paslonx"
+NEUTRAL_PHRASE = "paslon tertentu"  # what a neutral title says instead of a pair ("a certain pair")
+# A role word before a masked pair keeps the role: "capres [pair]" -> "capres tertentu".
+_ROLE_PHRASE = {
+    "pasangan": "calon tertentu",
+    "paslon": "tertentu",
+    "capres": "tertentu",
+    "cawapres": "tertentu",
+    "calon": "tertentu",
+}
+_NAMED_ROLE = re.compile(rf"\b({'|'.join(_ROLE_PHRASE)})\s+{NEUTRAL_TOKEN}\b", re.IGNORECASE)
 PARTY_TOKEN = "partaix"
 # Pair numbers of any election, so that a Pilkada's "paslon 04" or "nomor urut 5" is masked even when the
 # active keywords list fewer pairs; masking them costs nothing where they number something else.
@@ -159,6 +169,31 @@ class CandidateMasker:
             return " ".join(out.split()) if PARTY_TOKEN in out else out
         out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
         return " ".join(out.split())
+
+    def neutral_phrasing(self, text: str, phrase: str = NEUTRAL_PHRASE) -> str:
+        """`text` as a title that names no candidate pair: every reference becomes `phrase` ("paslon
+        tertentu"), the other words keep the case the text wrote them in. For a narrative told about several
+        pairs, whose claim wording (one debunk per pair) would otherwise name one of them. A text naming no
+        pair comes back unchanged."""
+        masked = self.mask(text)
+        if NEUTRAL_TOKEN not in masked:
+            return " ".join(text.split())
+        out = _restore_case(masked, text)
+        # "pasangan [pair]" -> "pasangan calon tertentu", "capres [pair]" -> "capres tertentu", ...
+        out = _NAMED_ROLE.sub(lambda m: f"{m.group(1)} {_ROLE_PHRASE[m.group(1).lower()]}", out)
+        out = re.sub(rf"\b{NEUTRAL_TOKEN}\b", phrase, out, flags=re.IGNORECASE)
+        out = re.sub(r"\s+([,.!?;:])", r"\1", out)
+        return out[:1].upper() + out[1:]
+
+
+def _restore_case(masked: str, original: str) -> str:
+    """Each word of a normalised text written as the original wrote it, where the original has it."""
+    written: dict[str, str] = {}
+    for word in original.split():
+        written.setdefault(word.lower(), word)
+    words = [written.get(word, word) for word in masked.split()]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
 
 
 def _replace_bare(match: re.Match[str]) -> str:
