@@ -28,6 +28,9 @@ CLAIM_THRESHOLDS = {"tfidf": (0.45, 0.6), "sentence-transformers": (0.7, 0.85)}
 # thresholds 0.45 / 0.60 (README "Classifier", "The debunk shown for a flagged post").
 RERANK_WEIGHT = 0.5
 RERANK_THRESHOLDS = (0.40, 0.56)
+# Flagged posts whose best char similarity to any debunk is below this are not re-ranked (measured: every
+# re-ranked match on the matching suite and the demo stream came from a post at or above it).
+RERANK_GATE = 0.2
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
 DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
 

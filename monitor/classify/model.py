@@ -26,7 +26,7 @@ from monitor.classify.calibration import (
     choice_report,
     fpr_threshold,
 )
-from monitor.classify.claims import CLAIM_THRESHOLDS, ClaimMatcher, ClaimMatches
+from monitor.classify.claims import CLAIM_THRESHOLDS, RERANK_GATE, ClaimMatcher, ClaimMatches
 from monitor.classify.decision import DisplayMatches, assemble_scores, decision_values, shown_terms
 from monitor.classify.embed import (
     Embedder,
@@ -308,11 +308,14 @@ class HoaxClassifier:
         word, char = blocks[0], blocks[1]
         probs = apply_platt(calibrator, decision_values(lr, blocks))
         threshold = float(self.threshold_)
+        matches = matcher.shown_matches(batch.masked, char, feature_matches)
         shown = None
         if matcher.reranks:
             # Posts flagged on their score get the debunk shown re-ranked in the fused space (more often the
-            # right one); the decision itself stays with the char matches, as measured by the suites.
-            rows = np.flatnonzero(probs >= threshold)
+            # right one); the decision itself stays with the char matches, as measured by the suites. Posts
+            # sharing almost nothing with any claim (char similarity below RERANK_GATE) are skipped: on the
+            # matching suite and the demo stream no re-ranked match came from one.
+            rows = np.flatnonzero((probs >= threshold) & (matches.similarity >= RERANK_GATE))
             if rows.size:
                 found, index = matcher.rerank([batch.masked[i] for i in rows])
                 shown = DisplayMatches(rows, found, index)
@@ -321,7 +324,7 @@ class HoaxClassifier:
             probs,
             threshold=threshold,
             feature_set=self.feature_set,
-            matches=matcher.shown_matches(batch.masked, char, feature_matches),
+            matches=matches,
             index=matcher.shown,
             terms=shown_terms(word, probs, threshold, lr.coef_[0, : word.shape[1]], self._vocab()),
             shown=shown,
