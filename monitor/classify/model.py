@@ -310,7 +310,7 @@ class HoaxClassifier:
         threshold = float(self.threshold_)
         matches = matcher.shown_matches(batch.masked, char, feature_matches)
         shown = None
-        if matcher.reranks:
+        if matcher.reranks and len(matcher):  # no claims: nothing to re-rank (and nothing to centre on)
             # Posts flagged on their score get the debunk shown re-ranked in the fused space (more often the
             # right one); the decision itself stays with the char matches, as measured by the suites. Posts
             # sharing almost nothing with any claim (char similarity below RERANK_GATE) are skipped: on the

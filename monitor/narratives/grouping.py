@@ -41,11 +41,15 @@ from monitor.text import NEUTRAL_TOKEN, CandidateMasker, load_keywords
 log = logging.getLogger(__name__)
 
 
+def active_masker(settings: Settings) -> CandidateMasker:
+    """The candidate masker of the ACTIVE keywords file (a new election's pairs without retraining)."""
+    return CandidateMasker(load_keywords(settings.path(settings.paths.keywords_file)))
+
+
 def title_neutraliser(settings: Settings) -> Callable[[str], str]:
-    """Rewrites a title so that it names no candidate pair (the ACTIVE keywords), for narratives whose
-    members name two or more pairs: "... suara pasangan Anies–Muhaimin ..." -> "... suara pasangan calon
-    tertentu ..."."""
-    return CandidateMasker(load_keywords(settings.path(settings.paths.keywords_file))).neutral_phrasing
+    """Rewrites a title so that it names no candidate pair, for narratives whose members name two or more
+    pairs: "... suara pasangan Anies–Muhaimin ..." -> "... suara pasangan calon tertentu ..."."""
+    return active_masker(settings).neutral_phrasing
 
 
 # -- the grouper (index + store) -----------------------------------------------------------------------------
@@ -80,7 +84,7 @@ class NarrativeGrouper:
         # Posts are compared with candidate references dropped (masked by the ACTIVE keywords), so one claim
         # told about different pairs reads the same; and known claims that differ only by the pair they name
         # (one debunk per pair) are one claim "family", named by its lowest id.
-        self.masker = CandidateMasker(load_keywords(settings.path(settings.paths.keywords_file)))
+        self.masker = active_masker(settings)
         self._family: dict[int, int] = {}
         self.synced_at = None
         self.loaded = False
