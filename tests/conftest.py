@@ -7,10 +7,14 @@ need PostgreSQL skip with a clear reason when the server is unreachable.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -122,3 +126,22 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from monitor import auth
 
     monkeypatch.setattr(auth, "_hasher", CHEAP_HASHER)
+
+
+def run_bench(
+    name: str, args: list[str], results: Path, **env: str
+) -> tuple[subprocess.CompletedProcess, Any]:
+    """Run `python -m bench.NAME ARGS` from the repository with a clean MONITOR_* environment (plus `env`),
+    writing its JSON into `results`; asserts it exited 0 and returns the process and the parsed JSON."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    clean.update(MONITOR_BENCH_RESULTS=str(results), **env)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done, json.loads((results / f"{name}.json").read_text())

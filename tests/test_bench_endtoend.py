@@ -5,32 +5,16 @@ measured."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import run_bench
 
 pytestmark = pytest.mark.slow
 
 
 def test_endtoend_bench_runs_both_imports_and_reports_them(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env["MONITOR_BENCH_RESULTS"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.endtoend", "--n", "300"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    result = json.loads((tmp_path / "endtoend.json").read_text())
+    done, result = run_bench("endtoend", ["--n", "300"], tmp_path)
     paths = [row["path"] for row in result["rows"]]
     assert len(paths) == 3 and "claim_reranker = none" in paths[1] and "predict_proba" in paths[2]
     assert all(row["relevant_posts_per_s"] > 0 for row in result["rows"])

