@@ -139,7 +139,8 @@ class NarrativesConfig(_Section):
 
     # Flagged posts and posts matched to a known debunk open narratives; posts scored at least this may join.
     score_floor: float = Field(0.35, ge=0.0, le=1.0)
-    # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ...").
+    # Accounts whose posts answer narratives instead of joining them (besides names such as "KPU ..."), and
+    # never enter the triage queue (monitor.triage.rules.reports_hoaxes).
     official_accounts: list[str] = Field(default_factory=list)
     duplicate_jaccard: float = Field(0.6, gt=0.0, le=1.0)  # MinHash similarity of a near-duplicate
     # The space paraphrases are compared in: "tfidf" (character n-grams; measured better recall on real

@@ -190,6 +190,45 @@ def test_fact_checks_and_official_posts_never_enter_the_queue(db: Database, sett
     assert status == {"warga/1": "new", "kpu_ri/1": None, "https://cek.example/1": None}
 
 
+def test_posts_of_configured_official_accounts_never_enter_the_queue(
+    db: Database, settings: Settings
+) -> None:
+    """An imported file or a public channel carries no `official: true` source flag; the handles in
+    `[narratives] official_accounts` keep the election bodies' own posts out of the queue all the same."""
+    text = "Pemilih yang belum terdaftar dapat menggunakan KTP-el di TPS sesuai alamat, pukul 12.00-13.00"
+    at = datetime(2024, 2, 14, tzinfo=UTC)
+    posts = [
+        RawPost(platform="x", native_id=native, text=text, created_at=at, author_handle=handle)
+        for native, handle in (("1", "KPU_Sekadau"), ("2", "@bawaslu_sekadau"), ("3", "kpu_sekadau_asli"))
+    ]
+    Pipeline(db, settings).ingest(posts, source="file")
+    official = ["kpu_sekadau", "@Bawaslu_Sekadau"]
+    with db.session() as session:
+        ids = dict(session.execute(select(Post.native_id, Post.id)).all())
+        flagged = [
+            {"post_id": pid, "score": 0.9, "flagged": True, "reasons": [], "reach": 10}
+            for pid in ids.values()
+        ]
+        triage.record_scores(session, "v1", flagged)  # before the accounts were configured: queued
+        assert set(session.scalars(select(Post.triage_status))) == {"new"}
+        triage.record_scores(session, "v2", flagged, official_accounts=official)
+    with db.session() as session:
+        status = dict(session.execute(select(Post.native_id, Post.triage_status)).all())
+    # The handle must match exactly (case and "@" aside): a look-alike account stays in the queue.
+    assert status == {"1": None, "2": None, "3": "new"}
+
+
+def test_the_queue_puts_evidence_before_wording() -> None:
+    """A post matching a known debunk comes before one flagged on its wording alone at the same reach, even
+    with a lower score; reach still weighs."""
+    confirmed = triage.priority_of(0.65, 100, "confirmed")
+    suggested = triage.priority_of(0.65, 100, "suggested")
+    wording = triage.priority_of(0.99, 100, None)
+    assert confirmed > suggested > wording
+    assert triage.priority_of(0.99, 100, "unknown-status") == wording
+    assert triage.priority_of(0.99, 1_000_000, None) > confirmed  # a far-reaching post still comes first
+
+
 def test_only_false_fact_checks_are_matched_as_debunks(db: Database, settings: Settings) -> None:
     from monitor.claims import claims_for_model, load_claim_base
 

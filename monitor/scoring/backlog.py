@@ -55,7 +55,9 @@ def score_pending(
                 }
                 for (post_id, _, reach), score in zip(todo, scores, strict=True)
             ]
-            triage.record_scores(session, model.version, results)
+            triage.record_scores(
+                session, model.version, results, official_accounts=settings.narratives.official_accounts
+            )
         done += len(todo)
         if on_batch is not None:
             on_batch(len(todo))

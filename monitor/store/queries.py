@@ -90,9 +90,16 @@ def posts_to_score(
 
 # Posts a fact-checker or an election body published: they report or answer hoaxes, they are not hoaxes.
 def queue_states(session: Session, post_ids: Sequence[int]) -> dict[int, Any]:
-    """What the queue-entry rule needs to know of each post (stage, flag time, platform, raw, priority)."""
+    """What the queue-entry rule needs to know of each post (stage, flag time, platform, raw, priority,
+    author handle)."""
     query = select(
-        Post.id, Post.triage_status, Post.flagged_at, Post.platform, Post.raw, Post.priority
+        Post.id,
+        Post.triage_status,
+        Post.flagged_at,
+        Post.platform,
+        Post.raw,
+        Post.priority,
+        Post.author_handle,
     ).where(Post.id.in_(list(post_ids)))
     return {row.id: row for row in session.execute(query)}
 

@@ -10,6 +10,7 @@ Every action:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from monitor.triage.rules import (
     clean_note,
     inbox_filter,
     may,
+    official_handle_set,
     queue_placement,
 )
 
@@ -238,10 +240,17 @@ def item_for(session: Session, actor: Actor, post_id: int) -> queue.ItemDetail:
     return detail
 
 
-def record_scores(session: Session, model_version: str, results: list[dict[str, Any]]) -> int:
+def record_scores(
+    session: Session,
+    model_version: str,
+    results: list[dict[str, Any]],
+    official_accounts: Iterable[str] = (),
+) -> int:
     """Write a model version's scores with each post's queue placement (the triage rules decide who
     enters the queue and in which order; the store only writes). Each result: post_id, score, flagged,
-    reach, reasons, matched_claim_id, claim_similarity, claim_status."""
+    reach, reasons, matched_claim_id, claim_similarity, claim_status. Posts of `official_accounts`
+    (handles) never enter the queue."""
+    official = official_handle_set(official_accounts)
     states = queries.queue_states(session, [r["post_id"] for r in results])
     now = utcnow()
     placed = []
@@ -256,6 +265,7 @@ def record_scores(session: Session, model_version: str, results: list[dict[str, 
             reach=r.get("reach"),
             now=now,
             claim_status=r.get("claim_status"),
+            official_handles=official,
         )
         placed.append({**r, **place})
     return queries.save_scores(session, model_version, placed)

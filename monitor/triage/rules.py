@@ -10,7 +10,7 @@ own follow-up on the same item. Nothing here touches the database.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -225,16 +225,37 @@ def inbox_filter(actor: Actor) -> QueueFilter:
 # Fact-checkers' and official sources' own posts report hoaxes; they never enter the queue as one.
 OWN_VOICE_KINDS = frozenset({"factcheck", "official"})
 NEWS_PLATFORM = "news"  # items of the configured news outlets (monitor.collectors.feeds)
+# Evidence first: a match to a known debunk adds this to the score the queue is ordered by, so a post that
+# retells a debunked claim comes before one flagged on its wording alone (the score is a triage order and
+# wording alone misleads far more often; models/default/README.md).
+EVIDENCE_BONUS = {"confirmed": 1.0, "suggested": 0.5}
 
 
-def priority_of(score: float, reach: int | None) -> float:
-    """Queue order: the hoax score weighted by how many people the post may reach (log scale)."""
-    return float(score) * math.log10(10 + max(reach or 0, 0))
+def priority_of(score: float, reach: int | None, claim_status: str | None = None) -> float:
+    """Queue order: the hoax score plus the evidence bonus of its debunk match, weighted by how many people
+    the post may reach (log scale)."""
+    evidence = EVIDENCE_BONUS.get(claim_status or "", 0.0)
+    return (float(score) + evidence) * math.log10(10 + max(reach or 0, 0))
 
 
-def reports_hoaxes(platform: str | None, raw: dict[str, Any] | None) -> bool:
-    """Whether a post is a fact-check or an official source's own post (never queued as a hoax)."""
-    return platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS
+def official_handle_set(handles: Iterable[str]) -> frozenset[str]:
+    """Account handles as compared: without "@", lower case."""
+    return frozenset(h.strip().lstrip("@").lower() for h in handles if h and h.strip())
+
+
+def reports_hoaxes(
+    platform: str | None,
+    raw: dict[str, Any] | None,
+    author_handle: str | None = None,
+    official_handles: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether a post is a fact-check or an official source's own post (never queued as a hoax): a
+    fact-check feed item, a post of a source marked `official: true` in config/sources.yml, or a post by one
+    of the configured official accounts (`[narratives] official_accounts`, whatever the source)."""
+    if platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS:
+        return True
+    handle = (author_handle or "").strip().lstrip("@").lower()
+    return bool(handle) and handle in official_handles
 
 
 def queue_placement(
@@ -245,23 +266,28 @@ def queue_placement(
     reach: int | None,
     now: Any,
     claim_status: str | None = None,
+    official_handles: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Where a freshly scored post stands in the queue: its flag, priority, stage and flag time.
 
     A post newly flagged enters as "new"; one un-flagged before anyone touched it leaves; a decision an
     officer already took is never overwritten by a re-score; a citizen's tip stays queued at the tipline's
-    priority; fact-checks and official posts never enter. An item of a configured news outlet (platform
-    "news") is flagged only on evidence, a match to a known debunk (`claim_status`): the outlets are chosen by
-    the officers, and the score alone flags about one real headline in ten (models/default/README.md).
-    `state` is the post's current row (triage_status, flagged_at, platform, raw, priority)."""
+    priority; fact-checks and official posts never enter (one already waiting untouched leaves). An item of
+    a configured news outlet (platform "news") is flagged only on evidence, a match to a known debunk
+    (`claim_status`): the outlets are chosen by the officers, and the score alone flags about one real
+    headline in ten (models/default/README.md).
+    `state` is the post's current row (triage_status, flagged_at, platform, raw, priority, author_handle)."""
     status, flagged_at = state.triage_status, state.flagged_at
-    priority = priority_of(score, reach)
+    priority = priority_of(score, reach, claim_status)
     if state.platform == TIPLINE_PLATFORM:
         flagged, priority = True, state.priority
     if state.platform == NEWS_PLATFORM and claim_status is None:
         flagged = False
-    if flagged and status is None and not reports_hoaxes(state.platform, state.raw):
+    own_voice = reports_hoaxes(
+        state.platform, state.raw, getattr(state, "author_handle", None), official_handles
+    )
+    if flagged and status is None and not own_voice:
         status, flagged_at = "new", now
-    elif not flagged and status == "new":
+    elif (not flagged or own_voice) and status == "new":
         status = None
     return {"post_flagged": flagged, "priority": priority, "triage_status": status, "flagged_at": flagged_at}
