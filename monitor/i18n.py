@@ -228,6 +228,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.col.escalated": ("Eskalasi", "Escalated to"),
     "queue.col.verdict": ("Putusan", "Verdict"),
     "queue.col.holder": ("Dipegang", "Held by"),
+    "queue.col.evidence": ("Bukti", "Evidence"),
+    "queue.evidence.debunk": ("cocok dengan bantahan", "matches a debunk"),
     "queue.view": ("Tampilan", "View"),
     "queue.choose": ("Pilih status", "Choose statuses"),
     "queue.verdict": ("Putusan", "Verdict"),

@@ -221,6 +221,10 @@ def test_queue_filters_order_and_pages(seeded: dict) -> None:
         assert everything.total == len(ids) and everything.pages == 2 and len(everything.rows) == 4
         priorities = [r.priority for r in everything.rows]
         assert priorities == sorted(priorities, reverse=True)
+        # Evidence first: the three posts matching the debunk lead the queue, and their rows say so.
+        assert [r.debunk_match for r in everything.rows[:3]] == [True, True, True]
+        assert {r.id for r in everything.rows[:3]} == set(ids[:3])
+        assert not any(r.debunk_match for r in everything.rows[3:])
         second = triage.queue_for(session, kpu, queue.QueueFilter(), page=2, page_size=4)
         assert {r.id for r in everything.rows}.isdisjoint({r.id for r in second.rows})
         sirekap = triage.queue_for(session, kpu, queue.QueueFilter(topic="sirekap"), page_size=1)

@@ -204,6 +204,7 @@ frame = pd.DataFrame(
             ctx.t("queue.col.id"): row.id,
             ctx.t("queue.col.priority"): ui.number(row.priority, 2),
             ctx.t("queue.col.score"): ui.number(row.hoax_score or 0.0, 2),
+            ctx.t("queue.col.evidence"): ctx.t("queue.evidence.debunk") if row.debunk_match else "",
             ctx.t("queue.col.reach"): ui.number(row.reach),
             ctx.t("queue.col.status"): status_label(row.status, ctx.lang),
             ctx.t("queue.col.verdict"): verdict_label(row.verdict, ctx.lang)

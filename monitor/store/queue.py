@@ -75,6 +75,7 @@ class QueueRow:
     verdict: str | None = None
     violation: bool = False
     holder: str | None = None
+    debunk_match: bool = False  # the post matches a known debunk (evidence, not only wording)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ def _row_columns() -> tuple[Any, ...]:
         Post.verdict,
         Post.violation,
         Post.holder,
+        Post.matched_claim_id,
     )
 
 
@@ -217,11 +219,13 @@ def _queue_row(r: Any) -> QueueRow:
         verdict=r[16],
         violation=bool(r[17]),
         holder=r[18],
+        debunk_match=r[19] is not None,
     )
 
 
 def queue_page(session: Session, f: QueueFilter, page: int = 1, page_size: int = 25) -> QueuePage:
-    """One page of the queue, most urgent first (posts.priority = score × log10(10 + reach))."""
+    """One page of the queue, most urgent first (posts.priority: evidence first, then score × reach; see
+    `monitor.triage.rules.priority_of`)."""
     page = max(1, page)
     conditions = queue_conditions(session, f)
     if session.get_bind().dialect.name == "postgresql":
