@@ -229,7 +229,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.col.verdict": ("Putusan", "Verdict"),
     "queue.col.holder": ("Dipegang", "Held by"),
     "queue.col.evidence": ("Bukti", "Evidence"),
-    "queue.evidence.debunk": ("cocok dengan bantahan", "matches a debunk"),
+    "queue.evidence.debunk": ("✓", "✓"),
+    "queue.evidence.help": (
+        "✓: cocok dengan hoaks yang sudah dibantah (bukti terkuat; tampil lebih dulu di antrean). Kosong: "
+        "ditandai dari kata-katanya saja.",
+        "✓: matches a debunked hoax (the strongest evidence; listed first). "
+        "Empty: flagged on its wording alone.",
+    ),
     "queue.view": ("Tampilan", "View"),
     "queue.choose": ("Pilih status", "Choose statuses"),
     "queue.verdict": ("Putusan", "Verdict"),

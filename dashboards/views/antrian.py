@@ -225,6 +225,9 @@ if ids:
         frame,
         hide_index=True,
         width="stretch",
+        column_config={
+            ctx.t("queue.col.evidence"): st.column_config.TextColumn(help=ctx.t("queue.evidence.help"))
+        },
         on_select="rerun",
         selection_mode="single-row",
         key=f"q_table_{filter_key}_{result.page}",
