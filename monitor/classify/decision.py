@@ -61,13 +61,19 @@ def is_flagged(
 
 
 def shown_terms(
-    word: sparse.csr_matrix, probs: np.ndarray, threshold: float, coef: np.ndarray, vocabulary: np.ndarray
+    word: sparse.csr_matrix,
+    probs: np.ndarray,
+    threshold: float,
+    coef: np.ndarray,
+    vocabulary: np.ndarray,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[list[str]]:
-    """Top terms per post; only posts at or above the threshold show them, so only those are computed."""
+    """Top terms per post (never only `hidden` words); only posts at or above the threshold show them, so
+    only those are computed."""
     above = np.flatnonzero(probs >= threshold)
     terms: list[list[str]] = [[] for _ in range(len(probs))]
     if above.size:
-        for row, found in zip(above, top_terms(word[above], coef, vocabulary), strict=True):
+        for row, found in zip(above, top_terms(word[above], coef, vocabulary, hidden=hidden), strict=True):
             terms[row] = found
     return terms
 

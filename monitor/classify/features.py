@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,18 @@ class TextPreparer:
 
     def mask_one(self, text: str) -> str:
         return self.masker.mask(normalize(text))
+
+    @cached_property
+    def topic_words(self) -> frozenset[str]:
+        """The vocabulary's one-word election terms (pemilu, tps, kpu, sirekap, pilkada, ...): they make a
+        post relevant, which is why it is scored at all, so they are no reason to think it false and are
+        never cited as one ("istilah pemicu"). Multi-word terms ("pemilih siluman") are claims and stay."""
+        topics = self.keywords.topics
+        terms = [
+            t for topic in (getattr(topics, name) for name in type(topics).model_fields) for t in topic.terms
+        ]
+        terms += list(self.keywords.regional_terms)
+        return frozenset(w for w in (" ".join(str(t).lower().split()) for t in terms) if w and " " not in w)
 
     def candidates_of(self, text: str) -> tuple[str, ...]:
         return tuple(self.matcher.match(text).candidates)

@@ -331,7 +331,14 @@ class HoaxClassifier:
             feature_set=self.feature_set,
             matches=matches,
             index=matcher.shown,
-            terms=shown_terms(word, probs, threshold, lr.coef_[0, : word.shape[1]], self._vocab()),
+            terms=shown_terms(
+                word,
+                probs,
+                threshold,
+                lr.coef_[0, : word.shape[1]],
+                self._vocab(),
+                hidden=self.preparer_.topic_words,
+            ),
             shown=shown,
         )
 

@@ -25,9 +25,14 @@ def shorten(text: str, limit: int = MAX_CLAIM_CHARS) -> str:
 
 
 def top_terms(
-    word_matrix: sparse.csr_matrix, coef: np.ndarray, vocabulary: np.ndarray, k: int = 3
+    word_matrix: sparse.csr_matrix,
+    coef: np.ndarray,
+    vocabulary: np.ndarray,
+    k: int = 3,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[list[str]]:
-    """The k word n-grams that push each row most towards "hoaks" (largest positive tf-idf × weight)."""
+    """The k word n-grams that push each row most towards "hoaks" (largest positive tf-idf × weight); an
+    n-gram made only of function words or `hidden` words (the election's topic words) is never cited."""
     contrib = sparse.csr_matrix(word_matrix.multiply(coef.reshape(1, -1)))
     data, indices, indptr = contrib.data, contrib.indices, contrib.indptr
     out: list[list[str]] = []
@@ -43,7 +48,7 @@ def top_terms(
             if values[j] < MIN_CONTRIBUTION or len(terms) >= k:
                 break
             term = readable_term(str(vocabulary[indices[start + j]]))
-            if not is_content_term(term):
+            if not is_content_term(term, hidden):
                 continue
             # Skip a unigram already inside a chosen bigram (and vice versa) to keep reasons short.
             if any(term in chosen or chosen in term for chosen in terms):

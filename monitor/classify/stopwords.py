@@ -145,10 +145,18 @@ STOP_WORDS = frozenset(
 )
 
 
-def is_content_term(term: str) -> bool:
-    """True when an n-gram has at least one word that is not a function word, a number or a placeholder."""
+def is_content_term(term: str, also_hidden: frozenset[str] = frozenset()) -> bool:
+    """True when an n-gram has at least one word that is not a function word, a number, a placeholder or
+    one of `also_hidden` (the election's own topic words, see TextPreparer.topic_words)."""
     for token in term.split():
         bare = token.strip("[]«»")
-        if bare and bare not in STOP_WORDS and not bare.isdigit() and bare != "paslon" and len(bare) > 2:
+        if (
+            bare
+            and bare not in STOP_WORDS
+            and bare not in also_hidden
+            and not bare.isdigit()
+            and bare != "paslon"
+            and len(bare) > 2
+        ):
             return True
     return False
