@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -216,6 +217,18 @@ def test_posts_of_configured_official_accounts_never_enter_the_queue(
         status = dict(session.execute(select(Post.native_id, Post.triage_status)).all())
     # The handle must match exactly (case and "@" aside): a look-alike account stays in the queue.
     assert status == {"1": None, "2": None, "3": "new"}
+
+
+def test_a_news_outlet_item_needs_a_confirmed_debunk_match() -> None:
+    state = SimpleNamespace(
+        triage_status=None, flagged_at=None, platform="news", raw={}, priority=0.0, author_handle="detik"
+    )
+    now = datetime(2024, 2, 14, tzinfo=UTC)
+    for status, queued in ((None, False), ("suggested", False), ("confirmed", True)):
+        place = triage.queue_placement(
+            state, flagged=True, score=0.9, reach=1000, now=now, claim_status=status
+        )
+        assert (place["triage_status"] == "new") is queued, status
 
 
 def test_the_queue_puts_evidence_before_wording() -> None:

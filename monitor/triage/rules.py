@@ -228,7 +228,8 @@ NEWS_PLATFORM = "news"  # items of the configured news outlets (monitor.collecto
 # Evidence first: a match to a known debunk adds this to the score the queue is ordered by, so a post that
 # retells a debunked claim comes before one flagged on its wording alone (the score is a triage order and
 # wording alone misleads far more often; models/default/README.md).
-EVIDENCE_BONUS = {"confirmed": 1.0, "suggested": 0.5}
+CONFIRMED_MATCH = "confirmed"
+EVIDENCE_BONUS = {CONFIRMED_MATCH: 1.0, "suggested": 0.5}
 
 
 def priority_of(score: float, reach: int | None, claim_status: str | None = None) -> float:
@@ -273,15 +274,16 @@ def queue_placement(
     A post newly flagged enters as "new"; one un-flagged before anyone touched it leaves; a decision an
     officer already took is never overwritten by a re-score; a citizen's tip stays queued at the tipline's
     priority; fact-checks and official posts never enter (one already waiting untouched leaves). An item of
-    a configured news outlet (platform "news") is flagged only on evidence, a match to a known debunk
-    (`claim_status`): the outlets are chosen by the officers, and the score alone flags about one real
-    headline in ten (models/default/README.md).
+    a configured news outlet (platform "news") is flagged only on evidence, a confirmed match to a known
+    debunk (`claim_status`): the outlets are chosen by the officers, the score alone flags about one real
+    headline in ten (models/default/README.md), and a merely suggested match is too weak for text that is
+    mostly true (a report of a real re-vote "matches" the hoax that the election will be re-run).
     `state` is the post's current row (triage_status, flagged_at, platform, raw, priority, author_handle)."""
     status, flagged_at = state.triage_status, state.flagged_at
     priority = priority_of(score, reach, claim_status)
     if state.platform == TIPLINE_PLATFORM:
         flagged, priority = True, state.priority
-    if state.platform == NEWS_PLATFORM and claim_status is None:
+    if state.platform == NEWS_PLATFORM and claim_status != CONFIRMED_MATCH:
         flagged = False
     own_voice = reports_hoaxes(
         state.platform, state.raw, getattr(state, "author_handle", None), official_handles
