@@ -231,9 +231,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.col.evidence": ("Bukti", "Evidence"),
     "queue.evidence.debunk": ("✓", "✓"),
     "queue.evidence.help": (
-        "✓: cocok dengan hoaks yang sudah dibantah (bukti terkuat; tampil lebih dulu di antrean). Kosong: "
-        "ditandai dari kata-katanya saja.",
-        "✓: matches a debunked hoax (the strongest evidence; listed first). "
+        "✓: cocok atau mirip dengan hoaks yang sudah dibantah (bukti terkuat; tampil lebih dulu di antrean). "
+        "Kosong: ditandai dari kata-katanya saja.",
+        "✓: matches or resembles a debunked hoax (the strongest evidence; listed first). "
         "Empty: flagged on its wording alone.",
     ),
     "queue.view": ("Tampilan", "View"),
