@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +34,17 @@ PLATFORMS = (
 
 
 ENGAGEMENT_FIELDS = ("likes", "shares", "replies", "views", "author_followers")
+
+
+def account_key(handle: str | None) -> str:
+    """An account handle as it is compared (configured official accounts against post authors): without
+    surrounding spaces and "@", lower case; "" for none."""
+    return (handle or "").strip().lstrip("@").lower()
+
+
+def account_keys(handles: Iterable[str]) -> frozenset[str]:
+    """The comparable keys of configured handles (empty ones dropped)."""
+    return frozenset(key for key in map(account_key, handles) if key)
 
 
 class RecordError(ValueError):

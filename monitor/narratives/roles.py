@@ -10,10 +10,11 @@ clarification often repeats the hoax word for word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Literal
 
 from monitor.classify.features import DEBUNK_MARKERS
+from monitor.records import account_key
 
 Role = Literal["member", "debunk", "news", "official"]
 RESPONSE_ROLES: tuple[str, ...] = ("debunk", "news", "official")
@@ -46,13 +47,14 @@ def post_role(
     platform: str,
     author_handle: str | None = None,
     author_name: str | None = None,
-    official_handles: Iterable[str] = (),
+    official_handles: Collection[str] = (),
 ) -> Role:
-    """Member (a possible retelling) or the kind of response the post is."""
+    """Member (a possible retelling) or the kind of response the post is. `official_handles`: account keys
+    (`monitor.records.account_keys` of the configured accounts)."""
     if platform == "news":
         return "news"
-    handle = (author_handle or "").lstrip("@").lower()
-    if handle and handle in {h.lstrip("@").lower() for h in official_handles}:
+    handle = account_key(author_handle)
+    if handle and handle in official_handles:
         return "official"
     if author_name and _OFFICIAL_NAME.match(author_name):
         return "official"

@@ -191,9 +191,7 @@ def _restore_case(masked: str, original: str) -> str:
     written: dict[str, str] = {}
     for word in original.split():
         written.setdefault(word.lower(), word)
-    words = [written.get(word, word) for word in masked.split()]
-    out = " ".join(words)
-    return out[:1].upper() + out[1:]
+    return " ".join(written.get(word, word) for word in masked.split())
 
 
 def _replace_bare(match: re.Match[str]) -> str:

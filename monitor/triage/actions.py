@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor import auth
 from monitor.auth import Actor, PermissionDenied
+from monitor.records import account_keys
 from monitor.store import cases, queries, queue
 from monitor.store.audit import add_audit_event
 from monitor.store.schema import utcnow
@@ -34,7 +35,6 @@ from monitor.triage.rules import (
     clean_note,
     inbox_filter,
     may,
-    official_handle_set,
     queue_placement,
 )
 
@@ -250,7 +250,7 @@ def record_scores(
     enters the queue and in which order; the store only writes). Each result: post_id, score, flagged,
     reach, reasons, matched_claim_id, claim_similarity, claim_status. Posts of `official_accounts`
     (handles) never enter the queue."""
-    official = official_handle_set(official_accounts)
+    official = account_keys(official_accounts)
     states = queries.queue_states(session, [r["post_id"] for r in results])
     now = utcnow()
     placed = []

@@ -10,12 +10,14 @@ own follow-up on the same item. Nothing here touches the database.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from monitor import auth
 from monitor.auth import Actor
+from monitor.classify.base import CLAIM_CONFIRMED, CLAIM_SUGGESTED
+from monitor.records import account_key
 from monitor.store.queue import QueueFilter
 from monitor.store.tips import TIPLINE_PLATFORM  # citizens' tips: queued because someone asked
 
@@ -228,8 +230,7 @@ NEWS_PLATFORM = "news"  # items of the configured news outlets (monitor.collecto
 # Evidence first: a match to a known debunk adds this to the score the queue is ordered by, so a post that
 # retells a debunked claim comes before one flagged on its wording alone (the score is a triage order and
 # wording alone misleads far more often; models/default/README.md).
-CONFIRMED_MATCH = "confirmed"
-EVIDENCE_BONUS = {CONFIRMED_MATCH: 1.0, "suggested": 0.5}
+EVIDENCE_BONUS = {CLAIM_CONFIRMED: 1.0, CLAIM_SUGGESTED: 0.5}
 
 
 def priority_of(score: float, reach: int | None, claim_status: str | None = None) -> float:
@@ -237,11 +238,6 @@ def priority_of(score: float, reach: int | None, claim_status: str | None = None
     the post may reach (log scale)."""
     evidence = EVIDENCE_BONUS.get(claim_status or "", 0.0)
     return (float(score) + evidence) * math.log10(10 + max(reach or 0, 0))
-
-
-def official_handle_set(handles: Iterable[str]) -> frozenset[str]:
-    """Account handles as compared: without "@", lower case."""
-    return frozenset(h.strip().lstrip("@").lower() for h in handles if h and h.strip())
 
 
 def reports_hoaxes(
@@ -255,7 +251,7 @@ def reports_hoaxes(
     of the configured official accounts (`[narratives] official_accounts`, whatever the source)."""
     if platform == "factcheck" or (raw or {}).get("source_kind") in OWN_VOICE_KINDS:
         return True
-    handle = (author_handle or "").strip().lstrip("@").lower()
+    handle = account_key(author_handle)
     return bool(handle) and handle in official_handles
 
 
@@ -283,11 +279,9 @@ def queue_placement(
     priority = priority_of(score, reach, claim_status)
     if state.platform == TIPLINE_PLATFORM:
         flagged, priority = True, state.priority
-    if state.platform == NEWS_PLATFORM and claim_status != CONFIRMED_MATCH:
+    if state.platform == NEWS_PLATFORM and claim_status != CLAIM_CONFIRMED:
         flagged = False
-    own_voice = reports_hoaxes(
-        state.platform, state.raw, getattr(state, "author_handle", None), official_handles
-    )
+    own_voice = reports_hoaxes(state.platform, state.raw, state.author_handle, official_handles)
     if flagged and status is None and not own_voice:
         status, flagged_at = "new", now
     elif (not flagged or own_voice) and status == "new":
