@@ -99,7 +99,7 @@ def test_the_reranked_index_finds_the_claim_the_dense_model_recognises() -> None
 
 
 POSTS = [
-    "TPS di Sekadau tutup jam 10 pagi besok, yg telat gak dilayani",
+    "Besok TPS cuma buka sampai jam 10, yg datang siang gak dilayani lagi",
     "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing",
     "Tinta di TPS itu najis, bahannya dari babi. Jangan celup jari kalau mau sholatnya sah",
     "Ayo datang ke TPS tanggal 14 Februari, jangan golput",

@@ -60,8 +60,8 @@ HOAXES = [
 @pytest.mark.skipif(not (DEFAULT_MODEL / "card.json").is_file(), reason="models/default not built")
 @pytest.mark.xfail(
     strict=True,
-    reason="default-2024.3 (trained on real public text) flags 5 of these 22 seed-style legitimate posts "
-    "(news of KPPS members taken to hospital, PSU, corrections): a measured regression against 2024.2",
+    reason="default-2024.3 and 2024.4 (trained on real public text) flag 5 of these 22 seed-style legitimate "
+    "posts (news of KPPS members taken to hospital, PSU, corrections): a measured regression against 2024.2",
 )
 def test_default_model_leaves_legitimate_posts_out_and_flags_hoaxes() -> None:
     default = load_classifier(DEFAULT_MODEL)
@@ -110,10 +110,29 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     two = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs2", feature_set=2))
     assert two.feature_set == 2 and two.card_["features"]["feature_set"] == 2
     assert two.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES, *GENRE_FEATURE_NAMES]
-    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs3"))
-    assert current.feature_set == 3 and current.card_["features"]["feature_set"] == 3
+    three = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs3", feature_set=3))
+    assert three.feature_set == 3 and three.card_["features"]["feature_set"] == 3
     # set 3 drops the relevance columns: "not election-relevant" is the pipeline's gate, not hoax evidence
-    assert current.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES[:2], *GENRE_FEATURE_NAMES]
-    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=4)  # parameters are checked in fit
+    assert three.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES[:2], *GENRE_FEATURE_NAMES]
+    assert three.preparer_.prepare(["Anies mundur"]).masked == ["paslonx mundur"]  # set 3 keeps the token
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs4"))
+    assert current.feature_set == 4 and current.card_["features"]["feature_set"] == 4
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=5)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
         unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
+
+
+def test_naming_a_pair_or_a_party_is_no_evidence_either_way(tmp_path: Path) -> None:
+    """Feature set 4: the masked references are dropped from what the n-grams see. In the public sets the
+    non-hoaxes (news, chatter) name candidates far more often than circulated hoaxes do, so with the neutral
+    token kept a model learned "names a pair = not a hoax" and missed real claims about candidates."""
+    model = HoaxClassifier.load(train_tiny(tmp_path / "tiny"))
+    bare = ["resmi mundur dari pilpres 2024", "surat suara sudah dicoblos di gudang kpu"]
+    named = [
+        "Anies resmi mundur dari pilpres 2024",
+        "Surat suara PDIP sudah dicoblos 02 di gudang KPU",
+    ]
+    assert model.preparer_.prepare(named).masked == model.preparer_.prepare(bare).masked
+    assert model.predict_proba(named).tolist() == model.predict_proba(bare).tolist()
+    # The matcher masks claims the same way, so a claim naming a pair still matches its retelling.
+    assert model.preparer_.mask_one("KPU mendiskualifikasi Prabowo-Gibran") == "kpu mendiskualifikasi"

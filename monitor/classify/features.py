@@ -171,11 +171,18 @@ class TextPreparer:
     """normalise → keyword relevance → mask candidates, plus the debunk / chain-message signals."""
 
     def __init__(
-        self, keywords_file: Path, keywords: KeywordsConfig | None = None, *, strip_markers: bool = False
+        self,
+        keywords_file: Path,
+        keywords: KeywordsConfig | None = None,
+        *,
+        strip_markers: bool = False,
+        drop_references: bool = False,
     ) -> None:
         """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy);
-        `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see."""
+        `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see;
+        `drop_references` (feature set 4) then removes the masked candidate and party references too."""
         self.strip_markers = strip_markers
+        self.drop_references = drop_references
         self.keywords_file = Path(keywords_file)
         keywords = keywords if keywords is not None else load_keywords(self.keywords_file)
         self.keywords = keywords
@@ -183,8 +190,16 @@ class TextPreparer:
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
 
+    @classmethod
+    def for_feature_set(
+        cls, keywords_file: Path, feature_set: int, keywords: KeywordsConfig | None = None
+    ) -> TextPreparer:
+        """The preparer a model of `feature_set` was trained with (see `HoaxClassifier`)."""
+        return cls(keywords_file, keywords, strip_markers=feature_set >= 3, drop_references=feature_set >= 4)
+
     def mask_one(self, text: str) -> str:
-        return self.masker.mask(normalize(text))
+        masked = self.masker.mask(normalize(text))
+        return self.masker.drop_references(masked) if self.drop_references else masked
 
     @cached_property
     def topic_words(self) -> frozenset[str]:
@@ -219,6 +234,8 @@ class TextPreparer:
             if self.strip_markers:
                 stripped = " ".join(_SURFACE_RE.sub(" ", text).split())
                 text = stripped or text
+            if self.drop_references:
+                text = self.masker.drop_references(text)
             masked.append(text)
             # Feature set 3: "Faktanya" / "cek fakta" alone do not make a post a debunk (they are stripped
             # before this search): a debunk is told by its content ("tidak benar", "[HOAKS]", "dibantah").

@@ -32,6 +32,7 @@ _ROLE_PHRASE = {
 }
 _NAMED_ROLE = re.compile(rf"\b({'|'.join(_ROLE_PHRASE)})\s+{NEUTRAL_TOKEN}\b", re.IGNORECASE)
 PARTY_TOKEN = "partaix"
+_REFERENCE_TOKENS = re.compile(rf"\b(?:{NEUTRAL_TOKEN}|{PARTY_TOKEN})\b")
 # Pair numbers of any election, so that a Pilkada's "paslon 04" or "nomor urut 5" is masked even when the
 # active keywords list fewer pairs; masking them costs nothing where they number something else.
 _ANY_PAIR_NUMBERS = {
@@ -169,6 +170,15 @@ class CandidateMasker:
             return " ".join(out.split()) if PARTY_TOKEN in out else out
         out = _RUN_OF_TOKENS.sub(NEUTRAL_TOKEN, out)
         return " ".join(out.split())
+
+    @staticmethod
+    def drop_references(masked: str) -> str:
+        """A masked text without its candidate and party tokens: what is said, not whom it names
+        ("paslonx resmi mundur dari partaix" -> "resmi mundur dari"). Naming a pair is then no evidence either
+        way, and a claim told about one pair reads the same as about another."""
+        if NEUTRAL_TOKEN not in masked and PARTY_TOKEN not in masked:
+            return masked
+        return " ".join(_REFERENCE_TOKENS.sub(" ", masked).split())
 
     def neutral_phrasing(self, text: str, phrase: str = NEUTRAL_PHRASE) -> str:
         """`text` as a title that names no candidate pair: every reference becomes `phrase` ("paslon
