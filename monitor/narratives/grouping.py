@@ -37,7 +37,7 @@ from monitor.store import Database
 from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
 from monitor.store.schema import utcnow
-from monitor.text import NEUTRAL_TOKEN, CandidateMasker, load_keywords
+from monitor.text import CandidateMasker, load_keywords
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,10 @@ class NarrativeGrouper:
         self._claim_vectors = self.space.encode(masked)
 
     def _comparable(self, text: str) -> str:
-        """The text as narratives compare it: normalised, with every candidate reference dropped (masked, and
-        the neutral token removed so that "[pair] resmi mundur" and "[pair] didiskualifikasi" share no word
-        through the mask)."""
-        return " ".join(self.masker.mask(text).replace(NEUTRAL_TOKEN, " ").split())
+        """The text as narratives compare it: normalised, with every candidate and party reference dropped
+        (masked, then the tokens removed, as the classifier's feature set 4 does) so that "[pair] resmi
+        mundur" and "[pair] didiskualifikasi" share no word through the mask."""
+        return self.masker.drop_references(self.masker.mask(text))
 
     def family(self, claim_id: int | None) -> int | None:
         """The claim family a known claim belongs to (itself when no other claim differs from it only by
