@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 # 4 = set 3 with the masked candidate and party references dropped from the text the n-grams see (measured on
 #     the real suites: in the public sets non-hoaxes name candidates far more often than hoaxes do, so the
 #     neutral token itself had become a strong "not a hoax" weight and real claims about candidates were
-#     missed; see models/README.md).
+#     missed; see models/default/README.md, "What changed in 2024.4").
 FEATURE_SET = 4
 MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
 
