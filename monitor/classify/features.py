@@ -198,8 +198,8 @@ class TextPreparer:
         return cls(keywords_file, keywords, strip_markers=feature_set >= 3, drop_references=feature_set >= 4)
 
     def mask_one(self, text: str) -> str:
-        masked = self.masker.mask(normalize(text))
-        return self.masker.drop_references(masked) if self.drop_references else masked
+        norm = normalize(text)
+        return self.masker.mask_unnamed(norm) if self.drop_references else self.masker.mask(norm)
 
     @cached_property
     def topic_words(self) -> frozenset[str]:

@@ -150,7 +150,7 @@ class NarrativeGrouper:
         """The text as narratives compare it: normalised, with every candidate and party reference dropped
         (masked, then the tokens removed, as the classifier's feature set 4 does) so that "[pair] resmi
         mundur" and "[pair] didiskualifikasi" share no word through the mask."""
-        return self.masker.drop_references(self.masker.mask(text))
+        return self.masker.mask_unnamed(text)
 
     def family(self, claim_id: int | None) -> int | None:
         """The claim family a known claim belongs to (itself when no other claim differs from it only by

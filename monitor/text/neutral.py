@@ -180,6 +180,11 @@ class CandidateMasker:
             return masked
         return " ".join(_REFERENCE_TOKENS.sub(" ", masked).split())
 
+    def mask_unnamed(self, text: str | NormalizedText) -> str:
+        """The masked text with the references then dropped (`drop_references`): how the classifier's
+        feature set 4 and the narratives compare texts."""
+        return self.drop_references(self.mask(text))
+
     def neutral_phrasing(self, text: str, phrase: str = NEUTRAL_PHRASE) -> str:
         """`text` as a title that names no candidate pair: every reference becomes `phrase` ("paslon
         tertentu"), the other words keep the case the text wrote them in. For a narrative told about several

@@ -271,8 +271,8 @@ def queue_placement(
     officer already took is never overwritten by a re-score; a citizen's tip stays queued at the tipline's
     priority; fact-checks and official posts never enter (one already waiting untouched leaves). An item of
     a configured news outlet (platform "news") is flagged only on evidence, a confirmed match to a known
-    debunk (`claim_status`): the outlets are chosen by the officers, the score alone flags about one real
-    headline in ten (models/default/README.md), and a merely suggested match is too weak for text that is
+    debunk (`claim_status`): the outlets are chosen by the officers, the score alone flags 6–9 % of real
+    headlines (models/default/README.md), and a merely suggested match is too weak for text that is
     mostly true (a report of a real re-vote "matches" the hoax that the election will be re-run).
     `state` is the post's current row (triage_status, flagged_at, platform, raw, priority, author_handle)."""
     status, flagged_at = state.triage_status, state.flagged_at
