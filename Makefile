@@ -57,4 +57,4 @@ format: install
 	$(BIN)/ruff format monitor dashboards tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache data/monitor.db data/monitor.db-*
+	rm -rf $(VENV) .pytest_cache .ruff_cache data/monitor.db data/monitor.db-* data/cache

