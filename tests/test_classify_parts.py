@@ -66,7 +66,39 @@ def test_models_default_loads_with_its_card_values() -> None:
     card = json.loads((DEFAULT_MODEL / CARD_FILE).read_text(encoding="utf-8"))
     assert model.version == card["version"] and model.threshold == card["threshold"]
     assert model.describe()["claim_thresholds"] == card["claim_thresholds"]
-    assert len(model.matcher_) == card["claims"] and model.matcher_.shown is model.matcher_.features
+    assert len(model.matcher_) == card["claims"] == len(model.matcher_.feature_claims)
+    assert model.matcher_.shown.embedder is model.matcher_.features.embedder  # one char TF-IDF space
+
+
+def test_an_imported_claim_archive_adds_evidence_without_moving_the_scores() -> None:
+    """A district that imports a fact-checker's archive (`monitor claims import`) gets its debunks shown and
+    confirmed matches flagged, while the scores of everything else stay as the model was judged."""
+    model = load_classifier(DEFAULT_MODEL)
+    posts = [
+        "Ayo datang ke TPS tanggal 14 Februari, jangan golput",
+        "KPU Sekadau gelar simulasi pemungutan suara di balai desa",
+        "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing",
+        "Kotak suara di gudang kecamatan sudah dibuka malam-malam oleh orang tak dikenal",
+    ]
+    before = model.predict(posts)
+    archive = [
+        KnownClaim(f"archive-{i}", text, "SALAH", None, None)
+        for i, text in enumerate(p["text"] for p in corpus() if p["label"] == 1)
+    ]
+    archive.append(
+        KnownClaim("archive-box", "Kotak suara di gudang kecamatan dibuka malam-malam", "SALAH", None, None)
+    )
+    model.add_claims(archive)
+    assert len(model.matcher_) > len(model.matcher_.feature_claims) + 50
+    after = model.predict(posts)
+    np.testing.assert_array_equal([s.hoax_score for s in after], [s.hoax_score for s in before])
+    box = after[3]
+    assert box.matched_claim_id == "archive-box" and box.claim_status == CLAIM_CONFIRMED and box.flagged
+    # Rebuilding the matcher (new thresholds from config/monitor.toml) keeps the archive out of the features.
+    model.set_claim_thresholds(0.45, 0.6)
+    assert len(model.matcher_) > len(model.matcher_.feature_claims) + 50
+    again = model.predict(posts)
+    assert [s.hoax_score for s in again] == [s.hoax_score for s in after]
 
 
 @pytest.mark.parametrize(
@@ -119,17 +151,27 @@ def _fitted_tfidf(texts: list[str]) -> TfidfEmbedder:
     return TfidfEmbedder(char_tfidf(min_df=1).fit(texts))
 
 
-def test_claim_matcher_keeps_one_index_without_a_sentence_model() -> None:
+def test_claim_matcher_without_a_sentence_model_adds_claims_to_what_is_shown_not_to_the_features() -> None:
     claims = known_claims()
     tfidf = _fitted_tfidf([c.claim.lower() for c in claims])
     matcher = ClaimMatcher(tfidf, str.lower, claims=claims)
-    assert matcher.shown is matcher.features and matcher.embedder is tfidf
+    assert matcher.embedder is tfidf and matcher.features.embedder is tfidf
     assert (matcher.suggest_threshold, matcher.confirm_threshold) == CLAIM_THRESHOLDS["tfidf"]
-    assert matcher.add([claims[0], KnownClaim("new-1", "Klaim baru", "salah", None, None)]) == 1
-    assert len(matcher) == len(claims) + 1
     masked = [claims[1].claim.lower()]
-    found = matcher.shown_matches(masked, tfidf.encode_matrix(masked))
+    char = tfidf.encode_matrix(masked)
+    computed = matcher.feature_matches(char)
+    assert matcher.shown_matches(masked, char, computed) is computed  # same claims: reused
+    new = KnownClaim("new-1", "Server rekapitulasi dipindah ke luar negeri", "salah", None, None)
+    assert matcher.add([claims[0], new]) == 1
+    assert len(matcher) == len(claims) + 1 and len(matcher.feature_claims) == len(claims)
+    found = matcher.shown_matches(masked, char, computed)
     assert found.status == [CLAIM_CONFIRMED] and matcher.claims[int(found.index[0])].id == claims[1].id
+    # A post retelling the added claim is shown it (and may be flagged by it); its features do not see it.
+    retold = [new.claim.lower()]
+    char = tfidf.encode_matrix(retold)
+    shown = matcher.shown_matches(retold, char, matcher.feature_matches(char))
+    assert matcher.claims[int(shown.index[0])].id == "new-1" and shown.status == [CLAIM_CONFIRMED]
+    assert matcher.feature_matches(char).similarity[0] < shown.similarity[0]
 
 
 def test_claim_matcher_with_a_handed_in_embedder_keeps_features_in_tfidf_space() -> None:
@@ -143,7 +185,7 @@ def test_claim_matcher_with_a_handed_in_embedder_keeps_features_in_tfidf_space()
         "tfidf"
     ]
     matcher.add([KnownClaim("new-1", "Klaim baru sekali", "salah", None, None)])
-    assert len(matcher.shown) == len(matcher.features) == len(claims) + 1
+    assert len(matcher.shown) == len(claims) + 1 and len(matcher.features) == len(claims)
     char = tfidf.encode_matrix(texts[:1])
     assert isinstance(matcher.feature_matches(char).similarity, np.ndarray)
     shown = matcher.shown_matches(texts[:1], char, matcher.feature_matches(char))

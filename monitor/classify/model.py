@@ -199,7 +199,9 @@ class HoaxClassifier:
             current[1] if confirm is None else confirm,
         )
         if hasattr(self, "matcher_"):
-            self.matcher_ = self._new_matcher(self.claim_thresholds, self.matcher_.claims)
+            self.matcher_ = self._new_matcher(self.claim_thresholds, self.matcher_.feature_claims).carry_over(
+                self.matcher_
+            )
 
     def use_claim_reranker(self, dense: Embedder | None = None, *, store_folder: Path | None = None) -> bool:
         """Re-rank the debunk shown for posts flagged on their score with `dense` (default: the shipped
@@ -383,8 +385,8 @@ class HoaxClassifier:
         if self.keywords_mismatch_:
             log.warning("keywords version mismatch: model %s, active config %s", trained, active)
         self.matcher_ = self._new_matcher(
-            (matcher.suggest_threshold, matcher.confirm_threshold), matcher.claims
-        )
+            (matcher.suggest_threshold, matcher.confirm_threshold), matcher.feature_claims
+        ).carry_over(matcher)
 
     @classmethod
     def load(
