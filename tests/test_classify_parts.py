@@ -203,6 +203,30 @@ def test_claims_and_persist_do_not_load_the_model() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def _trusted_after(code: str) -> tuple[list[str], bool]:
+    """skops' trusted scikit-learn types, and whether torch got imported, in a fresh interpreter."""
+    script = (
+        f"{code}; import json, sys; from skops.io import _trusted_types as t; "
+        "print(json.dumps([sorted(t.SKLEARN_ESTIMATOR_TYPE_NAMES), 'torch' in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    names, torch = json.loads(result.stdout.strip().splitlines()[-1])
+    return names, torch
+
+
+def test_loading_a_model_does_not_import_torch_and_trusts_the_same_types() -> None:
+    lean, torch_lean = _trusted_after(
+        "from pathlib import Path; from monitor.classify import load_classifier; "
+        "load_classifier(Path('models/default')).predict_proba(['Server Sirekap di luar negeri'])"
+    )
+    plain, torch_plain = _trusted_after("import skops.io")
+    assert not torch_lean and torch_plain  # the plain import pays for torch; the model load does not
+    assert lean == plain and len(lean) > 100  # and skops trusts exactly the same estimator types
+
+
 def test_a_broken_card_is_named(tmp_path: Path) -> None:
     folder = tmp_path / "m"
     folder.mkdir()

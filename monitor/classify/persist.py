@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io as sio
 
 from monitor.classify.base import ClassifierError, KnownClaim
 from monitor.classify.claims import read_known_claims, write_known_claims
 from monitor.classify.embed import Embedder, SentenceTransformerEmbedder
 from monitor.classify.features import EXTRA_FEATURE_NAMES, GENRE_FEATURE_NAMES
+from monitor.classify.lean_import import skops_io
+
+sio = skops_io()  # without importing torch: see monitor.classify.lean_import
 
 MODEL_FILE = "model.skops"
 CARD_FILE = "card.json"

@@ -7,8 +7,9 @@ monitor.classify.suites) and refuses one worse on any beyond noise unless forced
 falls back to the seed split's F1. Every promotion is an audit event.
 
 Reading the registry (versions, the active card) must stay cheap: the dashboard's Model page and the CLI's
-listings use it. Importing `monitor.classify` loads scikit-learn, skops and torch (~10-20 s cold), so the
-classifier is imported only inside the functions that load, evaluate or train a model.
+listings use it. Importing `monitor.classify` loads scikit-learn and skops (~4-8 s cold; torch is kept out,
+see monitor.classify.lean_import), so the classifier is imported only inside the functions that load,
+evaluate or train a model.
 """
 
 from __future__ import annotations
