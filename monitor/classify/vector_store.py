@@ -80,9 +80,10 @@ class VectorStore:
         if self._cache is None:
             return
         try:
-            for text, vector in zip(texts, np.asarray(vectors, dtype="<f4"), strict=True):
-                self._cache.set(self._key(text), vector.tobytes())
-                self.writes += 1
+            with self._cache.transact():  # one SQLite transaction (one commit) per batch, not per text
+                for text, vector in zip(texts, np.asarray(vectors, dtype="<f4"), strict=True):
+                    self._cache.set(self._key(text), vector.tobytes())
+            self.writes += len(texts)
         except STORE_ERRORS as exc:
             self._disable(exc)
 
