@@ -119,3 +119,11 @@ def test_classify_missing_input_is_a_clear_error(tmp_path: Path, tiny_model: Pat
     )
     assert result.exit_code == 2
     assert "nope.jsonl" in result.output
+
+
+def test_fit_reranker_names_a_missing_datasets_folder(tmp_path: Path, monkeypatch) -> None:
+    for key, value in _fresh_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(app, ["fit-reranker", "--datasets", str(tmp_path / "no-datasets")])
+    assert result.exit_code == 2
+    assert "no-datasets" in result.output and "not found" in result.output

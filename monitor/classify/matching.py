@@ -31,6 +31,21 @@ def _encode(embedder: Embedder, prepare: Prepare, texts: list[str]) -> Any:
     return embedder.encode_matrix([prepare(t) for t in texts])
 
 
+def nearest_titles(
+    embedder: Embedder, prepare: Prepare, queries: list[str], titles: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's nearest title among ALL distinct `titles` (`titles[i]` is query i's own): the best
+    similarity, and whether the nearest is its own title. The base is encoded first (a fused space centres
+    on it)."""
+    base_titles = sorted(set(titles))
+    position = {t: i for i, t in enumerate(base_titles)}
+    base = _encode(embedder, prepare, base_titles)
+    sims = _dense_sims(_encode(embedder, prepare, queries), base)
+    best = sims.argmax(axis=1)
+    truth = np.array([position[t] for t in titles])
+    return sims[np.arange(len(queries)), best], best == truth
+
+
 def evaluate_matching(
     embedder: Embedder,
     root: Path,
@@ -42,21 +57,15 @@ def evaluate_matching(
     """Matching metrics of `embedder` (TF-IDF embedders are fitted on the texts seen, like a claim base)."""
     prepare = prepare or (lambda text: " ".join(text.lower().split()))
     pairs = rd.claim_title_pairs(root)
-    titles = sorted({p.target for p in pairs})
-    position = {t: i for i, t in enumerate(titles)}
     if isinstance(embedder, TfidfEmbedder) and not embedder.fitted:
+        titles = sorted({p.target for p in pairs})
         embedder.fit([prepare(t) for t in titles] + [prepare(p.query) for p in pairs])
-    base = _encode(embedder, prepare, titles)  # the base first: a fused space centres on it
-    sims = _dense_sims(_encode(embedder, prepare, [p.query for p in pairs]), base)
-    best = sims.argmax(axis=1)
-    best_sim = sims[np.arange(len(pairs)), best]
-    truth = np.array([position[p.target] for p in pairs])
-    correct = best == truth
+    best_sim, correct = nearest_titles(embedder, prepare, [p.query for p in pairs], [p.target for p in pairs])
     wrong = (~correct) & (best_sim >= suggest)
     out: dict[str, Any] = {
         "claim_title": {
             "queries": len(pairs),
-            "base_titles": len(titles),
+            "base_titles": len({p.target for p in pairs}),
             "recall_at_1": round(float(correct.mean()), 4),
             "matched_at_threshold": round(float((correct & (best_sim >= suggest)).mean()), 4),
             "wrong_match_rate": round(float(wrong.mean()), 4),

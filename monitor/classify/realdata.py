@@ -18,6 +18,8 @@ from monitor.classify.datasets import (
     DatasetError,
     LabelledText,
     _fix_mojibake,
+    _need,
+    _read_csv,
     _tweet_date,
     read_aptaarkana,
     read_komdigi,
@@ -252,6 +254,27 @@ def claim_title_pairs(root: Path) -> list[Pair]:
             if text and len(title) >= 15:
                 pairs.append(Pair(text, title, 1, source))
     return pairs
+
+
+_TITLE_TAG = re.compile(r"^\s*\[[^\]]{2,20}\]\s*")
+
+
+def factcheck_pairs(root: Path, limit: int | None = None) -> list[Pair]:
+    """Circulated message → fact-checker title from Mafindo's hoax rows (2015–2020): `narasi` as it
+    circulated (see `circulated_text`) and `judul` without its "[SALAH]" tag. Older than, and disjoint
+    from, the `matching` suite's pairs: what the re-ranker's adapter learns from."""
+    path = need(root, MAFINDO)
+    columns, rows = _read_csv(path)
+    _need(path, columns, ("label", "judul", "narasi"))
+    out: list[Pair] = []
+    for row in rows:
+        if row["label"].strip() != "1":
+            continue
+        title = _TITLE_TAG.sub("", " ".join(row["judul"].split()))
+        text = circulated_text(row["narasi"])
+        if text and len(title) >= 15 and text.lower() != title.lower():
+            out.append(Pair(text, title, 1, "mafindo"))
+    return out[:limit] if limit else out
 
 
 def indonli_pairs(root: Path, limit: int | None = None) -> list[Pair]:

