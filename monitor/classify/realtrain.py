@@ -153,7 +153,6 @@ def fit_reranker(
         dense,
         model.preparer_.mask_one,
         pairs,
-        char_thresholds=(matcher.suggest_threshold, matcher.confirm_threshold),
     )
     adapter.info["source"] = {"path": f"datasets/{MAFINDO}", "sha256": file_sha256(source)}
     say("mengevaluasi suite matching")
