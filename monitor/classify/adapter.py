@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 
 ADAPTER_FILE = "rerank_adapter.npz"
 SHRINKAGE = 0.5
-# Candidate fused thresholds, searched from the lowest: the first whose wrong-match rate is low enough wins.
 # Titles per base when the thresholds are judged: about the `matching` suite's 699.
 BASE_SIZE = 700
+# Candidate fused thresholds, searched from the lowest: the first whose wrong-match rate is low enough wins.
 THRESHOLD_GRID = tuple(round(0.20 + 0.01 * i, 2) for i in range(76))
 
 Prepare = Callable[[str], str]

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from monitor.classify.adapter import AdaptedEmbedder, RerankAdapter
+from monitor.classify.adapter import AdaptedEmbedder, RerankAdapter, base_name
 from monitor.classify.base import ClassifierError, KnownClaim, Score
 from monitor.classify.calibration import (
     TARGET_PRECISION,
@@ -233,7 +233,7 @@ class HoaxClassifier:
                 "the re-ranker adapter was fitted on %s, not %s: re-ranking without it (run `monitor "
                 "fit-reranker` again)",
                 adapter.base_model,
-                getattr(dense, "versioned_name", dense.name),
+                base_name(dense),
             )
         matcher.use_reranker(dense, thresholds=thresholds)
         return True

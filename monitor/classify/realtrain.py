@@ -147,13 +147,8 @@ def fit_reranker(
     source = need(Path(datasets), MAFINDO)
     pairs = factcheck_pairs(Path(datasets), limit)
     say(f"menyesuaikan pada {len(pairs)} pasangan cek fakta")
-    matcher = model.matcher_
-    adapter = fit_rerank_adapter(
-        matcher.features.embedder,
-        dense,
-        model.preparer_.mask_one,
-        pairs,
-    )
+    lexical = model.matcher_.features.embedder  # the model's char TF-IDF, as the re-ranker fuses it
+    adapter = fit_rerank_adapter(lexical, dense, model.preparer_.mask_one, pairs)
     adapter.info["source"] = {"path": f"datasets/{MAFINDO}", "sha256": file_sha256(source)}
     say("mengevaluasi suite matching")
     model.rerank_adapter = None
