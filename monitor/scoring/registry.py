@@ -207,6 +207,20 @@ def register_model(db: Database, cfg: Settings, folder: Path) -> str:
     return version
 
 
+def refresh_registered_card(db: Database, cfg: Settings, folder: Path) -> bool:
+    """After a registered folder's card changed in place (`monitor fit-reranker`), store the new card in
+    its `model_versions` row, so the dashboard shows it. False (nothing written) when no row holds this
+    folder: an unregistered folder, or another folder under the same version name."""
+    card = read_card(folder)
+    version = str(card.get("version") or Path(folder).name)
+    with db.session() as session:
+        row = model_versions.get_version(session, version)
+        if row is None or cfg.path(row.path).resolve() != Path(folder).resolve():
+            return False
+        model_versions.save_version(session, version, row.path, card)
+    return True
+
+
 def list_models(cfg: Settings, db: Database | None = None) -> list[ModelInfo]:
     """Every known version: database rows plus model folders on disk that are not registered."""
     infos: dict[str, ModelInfo] = {}
