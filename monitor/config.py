@@ -95,6 +95,9 @@ class PathsConfig(_Section):
     alerts_file: Path = Path("config/alerts.yml")
     inbox_dir: Path = Path("data/inbox")
     reports_dir: Path = Path("data/reports")
+    # The public real-text sets (../shared/datasets beside a checkout): when present, retraining uses the
+    # real recipe and the promote guard judges on the real suites; read in place, never copied.
+    public_datasets: Path = Path("../shared/datasets")
 
 
 class PipelineConfig(_Section):

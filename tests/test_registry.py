@@ -175,3 +175,34 @@ def test_promote_without_database_is_a_clear_error(tmp_path: Path, monkeypatch) 
     result = CliRunner().invoke(app, ["promote", "x"])
     assert result.exit_code == 2 and "monitor init" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_without_the_public_sets_a_seed_recipe_model_never_replaces_one_judged_on_real_text(
+    db: Database, tmp_path: Path, trained: dict[str, Path]
+) -> None:
+    import shutil
+
+    cfg = _settings(_home(tmp_path, trained), db)
+    assert not cfg.path(cfg.paths.public_datasets).is_dir()  # the seed split is all this machine has
+    real = tmp_path / "models" / "candidates" / "real-1"
+    shutil.copytree(tmp_path / "models" / "candidates" / "good-1", real)
+    card = json.loads((real / "card.json").read_text(encoding="utf-8"))
+    card["version"] = "real-1"
+    card["suites"] = {"chatter": {"n": 100, "fpr": 0.04}}  # the real recipe's card carries its suites
+    (real / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    assert promote(db, cfg, str(real), user="analis1").promoted
+
+    # good-1 is as good on the seed split (the same fit) but was judged on nothing else.
+    refused = promote(db, cfg, "good-1", user="analis1")
+    assert not refused.promoted and refused.candidate.f1 >= refused.active.f1
+    assert "hanya dilatih dan dinilai pada data seed" in refused.message
+    assert str(cfg.path(cfg.paths.public_datasets)) in refused.message
+    assert active_model_dir(cfg, db) == real
+
+    forced = promote(db, cfg, "good-1", user="kepala", force=True)
+    assert forced.promoted and forced.forced
+    with db.session() as session:
+        actions = session.scalars(select(TriageEvent.action).order_by(TriageEvent.id)).all()
+    assert actions == ["model_promote", "model_promote_forced"]
+    # Two seed-recipe models are compared on the seed split as before.
+    assert not promote(db, cfg, "bad-1", user="analis1").promoted

@@ -249,11 +249,6 @@ def rate_suite(model: Any, suite: str, rows: Sequence[LabelledText], batch: int 
     return result
 
 
-def default_root(home: Path) -> Path:
-    """../shared/datasets next to the project (the layout of a checkout beside the shared data)."""
-    return (Path(home) / ".." / "shared" / "datasets").resolve()
-
-
 def evaluate_suites(
     model: Any,
     names: Sequence[str],

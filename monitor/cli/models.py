@@ -339,7 +339,7 @@ def _evaluate_suites(
     from monitor.classify.datasets import DatasetError
 
     names = list(suites.SUITES) if suite == "all" else [s.strip() for s in suite.split(",") if s.strip()]
-    root = datasets or suites.default_root(cfg.home)
+    root = datasets or cfg.path(cfg.paths.public_datasets)
     try:
         results = suites.evaluate_suites(
             classifier,

@@ -269,10 +269,17 @@ class PromotionResult:
     message: str
 
 
+def judged_on_real(card: dict[str, Any]) -> bool:
+    """Whether a model card comes from the real recipe (it carries the real-text suites' numbers)."""
+    return bool(card.get("suites"))
+
+
 def promote(
     db: Database, cfg: Settings, version_or_dir: str, *, user: str, force: bool = False
 ) -> PromotionResult:
-    """Activate a version if it is not worse than the active one on the fixed evaluation split."""
+    """Activate a version if it is not worse than the active one: on the real-text suites when the public
+    sets are here (`[paths] public_datasets`), else on the seed split; without the public sets, a
+    seed-recipe candidate never replaces an active model judged on real text. `force` overrides (audited)."""
     from monitor.classify import suites
     from monitor.classify.base import ClassifierError
     from monitor.classify.evaluate import evaluate_classifier
@@ -296,13 +303,25 @@ def promote(
         active_eval = evaluate_classifier(active_model, texts, labels, meta)
     # The real-text suites decide when the shared datasets are present; the seed F1 only without them.
     real_worse = (
-        suites.worse_suites(candidate_model, active_model, suites.default_root(cfg.home))
+        suites.worse_suites(candidate_model, active_model, cfg.path(cfg.paths.public_datasets))
         if active_model is not None
         else None
     )
     if real_worse is not None:
         worse = bool(real_worse)
         reason = "; ".join(real_worse)
+    elif (
+        active_model is not None
+        and judged_on_real(read_card(active_dir))
+        and not judged_on_real(read_card(Path(folder)))
+    ):
+        # Without the public sets here, the seed split would decide, and a model of the project's own
+        # writing scores well on it: the guard will not put one in place of a model judged on real text.
+        worse = True
+        reason = (
+            "kandidat hanya dilatih dan dinilai pada data seed, versi aktif pada teks nyata; data publik "
+            f"({cfg.path(cfg.paths.public_datasets)}) tidak ada di mesin ini untuk membandingkannya"
+        )
     else:
         worse = active_eval is not None and candidate_eval.f1 < active_eval.f1 - F1_TOLERANCE
         reason = f"F1 {candidate_eval.f1:.3f} < {active_eval.f1:.3f} pada data seed" if worse else ""
