@@ -329,10 +329,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.versions": ("Semua versi", "All versions"),
     "model.retrain": ("Latih ulang", "Retrain"),
     "model.retrain_done": ("Model baru dilatih: {version}", "New model trained: {version}"),
+    "model.recipe_real": (
+        "Latih ulang memakai data publik nyata di {folder} beserta seed dan label petugas (beberapa menit).",
+        "Retraining uses the real public sets in {folder} with the seed and the officers' labels (minutes).",
+    ),
+    "model.recipe_seed": (
+        "Data publik nyata tidak ditemukan di {folder}: latih ulang hanya memakai seed dan label petugas. "
+        "Model seperti itu tidak teruji pada teks nyata dan tidak akan menggantikan model aktif yang "
+        "dilatih dengan data nyata.",
+        "The real public sets are not in {folder}: retraining uses only the seed and the officers' labels. "
+        "Such a model is not judged on real text and will not replace an active model trained on real text.",
+    ),
     "model.promote": ("Jadikan aktif", "Promote"),
     "model.promote_done": ("Versi {version} sekarang aktif.", "Version {version} is now active."),
     "model.failed": ("Gagal: {error}", "Failed: {error}"),
     "model.training": ("Melatih model...", "Training the model..."),
+    "model.stage.data": ("Membaca data", "Reading the data"),
+    "model.stage.fitting": ("Melatih", "Fitting"),
+    "model.stage.fitted": ("Mengevaluasi", "Evaluating"),
+    "model.stage.evaluated": ("Menyimpan", "Saving"),
+    "model.stage.saved": ("Mendaftarkan versi", "Registering the version"),
+    "model.stage.registered": ("Terdaftar", "Registered"),
+    "model.stage.done": ("Selesai", "Done"),
     "model.col.set": ("Data uji", "Test set"),
     "model.col.n": ("Jumlah", "Count"),
     "model.col.precision": ("Presisi", "Precision"),

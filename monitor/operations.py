@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ class RetrainResult:
     folder: str
     metrics: dict[str, Any]
     triage_labels: int
+    recipe: str  # "real" (the public sets were found) or "seed"
 
 
 # Where each stage of monitor.scoring.retrain leaves the dashboard's progress bar.
@@ -44,14 +46,19 @@ _PROGRESS = {"data": 0.1, "fitting": 0.3, "fitted": 0.6, "evaluated": 0.8, "save
 def retrain(
     actor: Actor, db: Database, cfg: Settings, *, step: Callable[[str, float], None] | None = None
 ) -> RetrainResult:
-    """Train a candidate on the seed corpus plus the officers' labels and register it (not active)."""
+    """Train a candidate on the officers' labels and register it (not active): with the real recipe when
+    the public sets are at `[paths] public_datasets` (see `public_datasets`), else the seed corpus alone."""
     auth.require(actor, auth.MODEL_RETRAIN)
     from monitor.scoring.retrain import RetrainError, train_and_register
 
     report = step or (lambda _what, _fraction: None)
     try:
         trained = train_and_register(
-            cfg, db, from_triage=True, step=lambda stage: report(stage, _PROGRESS.get(stage, 0.5))
+            cfg,
+            db,
+            from_triage=True,
+            datasets=public_datasets(cfg),
+            step=lambda stage: report(stage, _PROGRESS.get(stage, 0.5)),
         )
     except RetrainError as exc:
         raise OperationError(str(exc)) from None
@@ -63,12 +70,20 @@ def retrain(
             action="model_retrain",
             note=(
                 f"model {trained.version} dilatih ({trained.train_rows} baris, "
-                f"{trained.triage_labels} label petugas)"
+                f"{trained.triage_labels} label petugas, resep {trained.recipe})"
             ),
-            after={"version": trained.version},
+            after={"version": trained.version, "recipe": trained.recipe},
         )
     report("done", 1.0)
-    return RetrainResult(trained.version, str(trained.folder), trained.metrics, trained.triage_labels)
+    return RetrainResult(
+        trained.version, str(trained.folder), trained.metrics, trained.triage_labels, trained.recipe
+    )
+
+
+def public_datasets(cfg: Settings) -> Path | None:
+    """The public real-text sets folder (`[paths] public_datasets`) when it exists on this machine."""
+    folder = cfg.path(cfg.paths.public_datasets)
+    return folder if folder.is_dir() else None
 
 
 def promote(actor: Actor, db: Database, cfg: Settings, version: str, *, force: bool = False) -> Any:

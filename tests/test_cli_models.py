@@ -121,9 +121,16 @@ def test_classify_missing_input_is_a_clear_error(tmp_path: Path, tiny_model: Pat
     assert "nope.jsonl" in result.output
 
 
-def test_fit_reranker_names_a_missing_datasets_folder(tmp_path: Path, monkeypatch) -> None:
+def test_fit_reranker_and_train_name_a_missing_datasets_folder(tmp_path: Path, monkeypatch) -> None:
     for key, value in _fresh_env(tmp_path).items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(app, ["fit-reranker", "--datasets", str(tmp_path / "no-datasets")])
     assert result.exit_code == 2
     assert "no-datasets" in result.output and "not found" in result.output
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        app, ["train", "--datasets", str(tmp_path / "no-datasets"), "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "no-datasets: datasets folder not found" in " ".join(result.output.split())
+    assert not out.exists()

@@ -402,3 +402,24 @@ def test_polri_reads_no_narrative_label_in_trends(app_db: dict) -> None:
         assert not at.exception
         shown = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
         assert (label in shown) is shows, role
+
+
+def test_the_model_page_warns_when_a_retrain_would_use_the_seed_alone(
+    app_db: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_PATHS__PUBLIC_DATASETS", str(tmp_path / "absent"))
+    at = _page(_app("analyst").run(), "model")
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Data publik nyata tidak ditemukan" in w and str(tmp_path / "absent") in w for w in warnings)
+
+
+def test_the_model_page_says_a_retrain_uses_the_public_sets_when_they_are_there(
+    app_db: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (Settings are cached per database URL, which is new in every test: hence two tests.)
+    monkeypatch.setenv("MONITOR_PATHS__PUBLIC_DATASETS", str(tmp_path))  # a folder that exists
+    at = _page(_app("analyst").run(), "model")
+    assert not at.exception
+    assert any("memakai data publik nyata" in c.value for c in at.caption)
+    assert not any("tidak ditemukan" in w.value for w in at.warning)

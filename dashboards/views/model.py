@@ -110,11 +110,21 @@ if candidates:
         args=(choice,),
     )
 
+if can_retrain:
+    datasets = operations.public_datasets(ctx.settings)
+    folder = ctx.settings.path(ctx.settings.paths.public_datasets)
+    if datasets is not None:
+        st.caption(ctx.t("model.recipe_real", folder=folder))
+    else:
+        st.warning(ctx.t("model.recipe_seed", folder=folder))
 if st.button(ctx.t("model.retrain"), key="md_retrain", disabled=not can_retrain):
     bar = st.progress(0.0, text=ctx.t("model.training"))
     try:
         trained = operations.retrain(
-            ctx.actor, ctx.db, ctx.settings, step=lambda what, fraction: bar.progress(fraction, text=what)
+            ctx.actor,
+            ctx.db,
+            ctx.settings,
+            step=lambda what, fraction: bar.progress(fraction, text=ctx.t(f"model.stage.{what}")),
         )
     except auth.PermissionDenied as exc:
         st.error(ctx.t("action.denied", detail=str(exc)))

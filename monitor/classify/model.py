@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from monitor.classify.adapter import AdaptedEmbedder, RerankAdapter, base_name
+from monitor.classify.adapter import ADAPTER_FILE, AdaptedEmbedder, RerankAdapter, base_name
 from monitor.classify.base import ClassifierError, KnownClaim, Score
 from monitor.classify.calibration import (
     TARGET_PRECISION,
@@ -399,6 +399,8 @@ class HoaxClassifier:
         )
         if self.rerank_adapter is not None:
             self.rerank_adapter.save(folder)
+        else:  # a folder written over keeps no adapter of an earlier model
+            (Path(folder) / ADAPTER_FILE).unlink(missing_ok=True)
         return Path(folder)
 
     def use_keywords(self, keywords: KeywordsConfig) -> None:

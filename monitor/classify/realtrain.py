@@ -10,19 +10,24 @@ its sha256, with paths relative to the project (`data/...`) or to the shared fol
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from monitor.classify import suites
-from monitor.classify.adapter import fit_rerank_adapter
+from monitor.classify.adapter import RerankAdapter, fit_rerank_adapter
+from monitor.classify.base import ClassifierError
 from monitor.classify.claims import read_known_claims
 from monitor.classify.embed import Embedder
 from monitor.classify.model import HoaxClassifier
 from monitor.classify.persist import CARD_FILE
 from monitor.classify.realdata import MAFINDO, LabelledText, factcheck_pairs, need
 from monitor.classify.training import assemble, file_sha256
+
+log = logging.getLogger(__name__)
 
 TARGET_FPR = 0.015
 C = 4.0
@@ -35,17 +40,22 @@ SEED_WEIGHT = 4.0
 # claims; counting them this many times, and holding the threshold to them too, lowered the held-out headline
 # FPR (11.7 % -> 8.6 %) with chatter FPR and claims recall no worse (models/default/README.md).
 HEADLINE_WEIGHT = 3.0
+# The officers' final triage decisions (hoaks / bukan hoaks) are the district's own posts, checked by people:
+# they count as the seed does, and their "bukan hoaks" rows hold the threshold like real chatter, since they
+# are the false flags the queue actually showed.
+LOCAL_SOURCES = ("seed", "triage")
 
 
 def _weight(row: LabelledText) -> float:
-    if row.source == "seed":
+    if row.source in LOCAL_SOURCES:
         return SEED_WEIGHT
     return HEADLINE_WEIGHT if row.kind == "headline" else 1.0
 
 
 def _false_positive_row(row: LabelledText) -> bool:
-    """Rows whose out-of-fold false flags the threshold is held to: real non-hoax text and the seed's."""
-    return row.kind in ("chatter", "headline") or row.source == "seed"
+    """Rows whose out-of-fold false flags the threshold is held to: real non-hoax text, the seed's and the
+    officers' own labels."""
+    return row.kind in ("chatter", "headline") or row.source in LOCAL_SOURCES
 
 
 Step = Callable[[str], None]
@@ -70,14 +80,22 @@ def train_on_real(
     step: Step | None = None,
     suite_limit: int | None = None,
     max_per_source: int = MAX_PER_SOURCE,
+    triage: Sequence[tuple[str, int]] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[HoaxClassifier, dict[str, Any]]:
-    """Fit, evaluate every suite, save the folder with its card; returns (model, card)."""
+    """Fit, evaluate every suite, save the folder with its card; returns (model, card). `triage` adds the
+    officers' final decisions (text, label) as training rows (LOCAL_SOURCES); they never enter a suite.
+    `step` gets a line to show (Indonesian), `stage` the stage reached ("data", "fitted", "evaluated",
+    "saved")."""
     say = step or (lambda _message: None)
+    reached = stage or (lambda _stage: None)
     started = time.monotonic()
     say("membaca data publik")
     real = suites.build(Path(datasets), max_train_per_source=max_per_source)
-    seed_data = assemble(Path(seed))
+    seed_data = assemble(Path(seed), triage=triage)
     rows = real.train + seed_data.train
+    reached("data")
+    reached("fitting")
     claims = list(read_known_claims(claims_file)) if claims_file is not None and claims_file.is_file() else []
     model = HoaxClassifier(
         keywords_file, version=version, claims=claims, C=C, max_features=MAX_FEATURES, target_fpr=TARGET_FPR
@@ -89,11 +107,13 @@ def train_on_real(
         fpr_rows=[_false_positive_row(r) for r in rows],
         sample_weight=[_weight(r) for r in rows],
     )
+    reached("fitted")
     say("mengevaluasi suite")
     results = suites.evaluate_suites(
         model, suites.SUITES, root=Path(datasets), seed=Path(seed), data=real, limit=suite_limit
     )
     seed_source = {**seed_data.sources[0], "path": _relative(Path(seed), home)}
+    local_rows = Counter(r.source for r in seed_data.train)
     card_extra: dict[str, Any] = {
         "threshold_policy": (
             f"lowest threshold with out-of-fold FPR <= {TARGET_FPR} on chatter, headlines and seed negatives"
@@ -102,10 +122,12 @@ def train_on_real(
         "seed_weight": SEED_WEIGHT,
         "headline_weight": HEADLINE_WEIGHT,
         "data": {
-            "sources": [seed_source, *real.sources],
+            "sources": [seed_source, *seed_data.sources[1:], *real.sources],
             "datasets_root": "../shared/datasets (paths below are relative to it)",
             **real.summary(),
-            "seed_train_rows": len(seed_data.train),
+            "train_rows": len(rows),
+            "seed_train_rows": local_rows["seed"],
+            "triage_train_rows": local_rows["triage"],
         },
         "validation": {k: v for k, v in model.fit_report_.items() if k != "oof_probabilities"},
         "suites": suites.jsonable(results),
@@ -115,9 +137,42 @@ def train_on_real(
     if "seed" in results:
         card_extra["metrics"] = {"all": {k: v for k, v in results["seed"].items() if k != "neutrality"}}
         card_extra["metrics"]["neutrality"] = results["seed"]["neutrality"]
+    reached("evaluated")
     say("menyimpan")
     model.save(out, card_extra)
+    reached("saved")
     return model, model.card_
+
+
+def carry_rerank_adapter(source: Path, folder: Path) -> dict[str, Any] | None:
+    """Copy the re-ranker adapter of the model in `source` (the active one) into the freshly trained model
+    in `folder`, and write its card part, marked as carried; returns that part (None when `source` has no
+    adapter).
+
+    The projection depends only on the sentence embedder and the fact-check pairs. Its thresholds were
+    fitted beside the old model's char n-grams; a retrain on the same recipe (the public sets plus a few
+    hundred officers' labels) leaves that vocabulary nearly as it was, and on the `matching` suite the
+    carried adapter keeps its wrong-match rates (models/README.md). `monitor fit-reranker` refits it."""
+    if Path(source).resolve() == Path(folder).resolve():
+        return None
+    try:
+        adapter = RerankAdapter.load(Path(source))
+    except ClassifierError as exc:
+        log.warning("the active model's re-ranker adapter is not carried over: %s", exc)
+        return None
+    if adapter is None:
+        return None
+    adapter.save(Path(folder))
+    card_path = Path(folder) / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    source_card = Path(source) / CARD_FILE
+    carried_from = (
+        json.loads(source_card.read_text(encoding="utf-8")).get("version") if source_card.is_file() else None
+    )
+    part = {**adapter.describe(), "carried_from": carried_from or str(source)}
+    card["rerank_adapter"] = part
+    card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return part
 
 
 def _reranked_matching(model: HoaxClassifier, datasets: Path, limit: int | None) -> dict[str, Any]:

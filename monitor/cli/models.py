@@ -141,9 +141,6 @@ def train(
     ),
 ) -> None:
     """Train a candidate model version. Melatih versi model kandidat."""
-    if datasets is not None:
-        _train_real(datasets, out, version, seed, register)
-        return
     from monitor.scoring.retrain import RetrainError, train_and_register
 
     cfg = settings()
@@ -169,15 +166,25 @@ def train(
                 version=version,
                 register=register,
                 step=step,
+                datasets=datasets,
+                say=lambda line: progress.console.print(line, highlight=False),
             )
         except RetrainError as exc:
             raise UserError(str(exc)) from None
     version, folder, card = trained.version, trained.folder, trained.card
     if trained.registered:
         console.print(f"registered version {version} in the database (not active; use `monitor promote`)")
-    console.print(f"trained on {trained.train_rows} rows", highlight=False)
+    console.print(f"trained on {trained.train_rows} rows ({trained.triage_labels} officers' labels)")
+    console.print(f"model {version} written to {folder}, threshold {card['threshold']:.3f}")
+    if trained.recipe == "real":
+        from monitor.classify import suites
+
+        for line in suites.report_lines(card.get("suites", {})):
+            console.print(line, highlight=False)
+        if "rerank_adapter" in card:
+            console.print(f"re-ranker adapter carried from {card['rerank_adapter'].get('carried_from')}")
+        return
     metrics = card.get("metrics", {})
-    console.print(f"model {version} written to {folder}")
     for name in ("all", "social", "headline"):
         if name in metrics:
             m = metrics[name]
@@ -185,46 +192,10 @@ def train(
                 f"  {name:8s} n={m['n']:5d} precision={m['precision']:.3f} recall={m['recall']:.3f} "
                 f"F1={m['f1']:.3f}"
             )
-    console.print(f"  threshold={card['threshold']:.3f}")
-
-
-def _train_real(
-    datasets: Path, out: Path | None, version: str | None, seed: Path | None, register: bool
-) -> None:
-    from monitor.classify import suites
-    from monitor.classify.datasets import DatasetError
-    from monitor.classify.realtrain import train_on_real
-    from monitor.classify.training import new_version
-    from monitor.scoring.registry import candidates_dir, register_model
-
-    cfg = settings()
-    seed_path = seed or cfg.path(cfg.paths.seed_corpus)
-    if not datasets.is_dir():
-        raise UserError(f"{datasets}: datasets folder not found")
-    version = version or new_version()
-    folder = out or candidates_dir(cfg) / version
-    try:
-        _, card = train_on_real(
-            datasets=datasets,
-            seed=seed_path,
-            keywords_file=cfg.path(cfg.paths.keywords_file),
-            claims_file=cfg.path(cfg.paths.known_claims),
-            out=folder,
-            version=version,
-            home=cfg.home,
-            step=lambda message: err_console.print(message, highlight=False),
-        )
-    except DatasetError as exc:
-        raise UserError(str(exc)) from None
-    db = _db_if_available(cfg)
-    if db is not None:
-        if register:
-            register_model(db, cfg, folder)
-            console.print(f"registered version {version} in the database (not active; use `monitor promote`)")
-        db.dispose()
-    console.print(f"model {version} written to {folder}, threshold {card['threshold']:.3f}")
-    for line in suites.report_lines(card.get("suites", {})):
-        console.print(line, highlight=False)
+    console.print(
+        "seed recipe: judged only on the project's own seed split; without the public sets "
+        "(--datasets) it will not replace a model trained on real text (`monitor promote`)"
+    )
 
 
 @app.command("fit-reranker")
