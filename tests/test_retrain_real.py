@@ -121,6 +121,7 @@ def test_the_dashboard_retrain_uses_the_public_sets_with_the_officers_labels_and
     with db.session() as session:
         event = session.scalars(select(TriageEvent).where(TriageEvent.action == "model_retrain")).one()
     assert "resep real" in event.note and event.after["recipe"] == "real"
+    assert f"({card['data']['train_rows']} baris, 3 label petugas" in event.note
 
 
 def test_a_model_saved_over_a_folder_keeps_no_stale_adapter(tmp_path: Path) -> None:

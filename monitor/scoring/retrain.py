@@ -163,5 +163,5 @@ def _train_real(
     if registered:
         register_model(db, cfg, folder)  # type: ignore[arg-type]  (db is not None here)
         report("registered")
-    rows = card.get("data", {}).get("train", {}).get("rows", 0)
+    rows = int(card.get("data", {}).get("train_rows", 0))
     return TrainedModel(version, folder, dict(card), rows, len(labels or ()), registered, "real")
