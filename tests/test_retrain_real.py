@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from monitor import operations
 from monitor.auth import Actor
-from monitor.classify import realtrain
+from monitor.classify import realtrain, suites
 from monitor.classify.adapter import ADAPTER_FILE, RerankAdapter
 from monitor.classify.datasets import LabelledText
 from monitor.classify.model import HoaxClassifier
@@ -47,13 +47,14 @@ def _home(tmp_path: Path, db: Database, datasets: Path) -> Settings:
     )
 
 
-def _officers_decide(db: Database, cfg: Settings) -> None:
+def _officers_decide(db: Database, cfg: Settings, decisions: list[tuple[str, str]]) -> None:
     posts = [
         RawPost(platform="telegram", native_id=str(i), text=text, created_at=T0 + timedelta(minutes=i))
-        for i, (text, _verdict) in enumerate(OFFICERS)
+        for i, (text, _verdict) in enumerate(decisions)
     ]
+    cfg.pipeline.store_irrelevant = True  # the officers' posts, whatever the keywords say
     Pipeline(db, cfg).ingest(posts)
-    verdicts = {text: verdict for text, verdict in OFFICERS}
+    verdicts = dict(decisions)
     with db.session() as session:
         for row in session.scalars(select(Post)):
             row.triage_status, row.verdict = "decided", verdicts[row.text]
@@ -97,18 +98,20 @@ def test_the_dashboard_retrain_uses_the_public_sets_with_the_officers_labels_and
     cfg = _home(tmp_path, db, shared_datasets)
     active = train_tiny(tmp_path / "models" / "default", version="tiny-default")
     RerankAdapter(np.eye(4, dtype=np.float32), "table", (0.33, 0.5), {"pairs": 12}).save(active)
-    _officers_decide(db, cfg)
+    # One post the officers decided is also a held-out `chatter` row of the public sets: it is not trained on.
+    held_out = suites.build(shared_datasets, max_train_per_source=150).suites["chatter"][0].text
+    _officers_decide(db, cfg, [*OFFICERS, (held_out, "not_hoax")])
     fractions: list[float] = []
     result = operations.retrain(
         Actor("analis1", "analyst"), db, cfg, step=lambda _stage, fraction: fractions.append(fraction)
     )
-    assert result.recipe == "real" and result.triage_labels == 3
+    assert result.recipe == "real" and result.triage_labels == 4
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
     folder = Path(result.folder)
     card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
     assert {"chatter", "claims", "headlines", "matching", "seed"} <= set(card["suites"])
-    assert card["data"]["triage_train_rows"] == 3
+    assert card["data"]["triage_train_rows"] == 3 and card["data"]["triage_dropped_as_held_out"] == 1
     assert card["data"]["train_rows"] > card["data"]["seed_train_rows"] + 3
     names = [s["name"] for s in card["data"]["sources"]]
     assert names[:2] == ["seed", "triage"] and len(names) > 2
@@ -121,7 +124,7 @@ def test_the_dashboard_retrain_uses_the_public_sets_with_the_officers_labels_and
     with db.session() as session:
         event = session.scalars(select(TriageEvent).where(TriageEvent.action == "model_retrain")).one()
     assert "resep real" in event.note and event.after["recipe"] == "real"
-    assert f"({card['data']['train_rows']} baris, 3 label petugas" in event.note
+    assert f"({card['data']['train_rows']} baris, 4 label petugas" in event.note
 
 
 def test_a_model_saved_over_a_folder_keeps_no_stale_adapter(tmp_path: Path) -> None:

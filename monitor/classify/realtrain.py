@@ -25,7 +25,7 @@ from monitor.classify.embed import Embedder
 from monitor.classify.model import HoaxClassifier
 from monitor.classify.persist import CARD_FILE
 from monitor.classify.realdata import MAFINDO, LabelledText, factcheck_pairs, need
-from monitor.classify.training import assemble, file_sha256
+from monitor.classify.training import assemble, dedupe_key, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ def train_on_real(
     say("membaca data publik")
     real = suites.build(Path(datasets), max_train_per_source=max_per_source)
     seed_data = assemble(Path(seed), triage=triage)
-    rows = real.train + seed_data.train
+    local, held_out_labels = _without_held_out(seed_data.train, real)
+    rows = real.train + local
     reached("data")
     reached("fitting")
     claims = list(read_known_claims(claims_file)) if claims_file is not None and claims_file.is_file() else []
@@ -113,7 +114,7 @@ def train_on_real(
         model, suites.SUITES, root=Path(datasets), seed=Path(seed), data=real, limit=suite_limit
     )
     seed_source = {**seed_data.sources[0], "path": _relative(Path(seed), home)}
-    local_rows = Counter(r.source for r in seed_data.train)
+    local_rows = Counter(r.source for r in local)
     card_extra: dict[str, Any] = {
         "threshold_policy": (
             f"lowest threshold with out-of-fold FPR <= {TARGET_FPR} on chatter, headlines and seed negatives"
@@ -128,6 +129,7 @@ def train_on_real(
             "train_rows": len(rows),
             "seed_train_rows": local_rows["seed"],
             "triage_train_rows": local_rows["triage"],
+            "triage_dropped_as_held_out": held_out_labels,
         },
         "validation": {k: v for k, v in model.fit_report_.items() if k != "oof_probabilities"},
         "suites": suites.jsonable(results),
@@ -142,6 +144,15 @@ def train_on_real(
     model.save(out, card_extra)
     reached("saved")
     return model, model.card_
+
+
+def _without_held_out(rows: list[LabelledText], real: suites.RealData) -> tuple[list[LabelledText], int]:
+    """The seed and officers' rows minus officers' labels that repeat a held-out suite text (a post the
+    monitor collected may be one of the public sets' rows): the suites must stay unseen. Returns the rows
+    kept and how many labels were dropped."""
+    held_out = {dedupe_key(r.text) for suite_rows in real.suites.values() for r in suite_rows}
+    kept = [r for r in rows if r.source != "triage" or dedupe_key(r.text) not in held_out]
+    return kept, len(rows) - len(kept)
 
 
 def carry_rerank_adapter(source: Path, folder: Path) -> dict[str, Any] | None:
