@@ -85,8 +85,8 @@ def train_on_real(
 ) -> tuple[HoaxClassifier, dict[str, Any]]:
     """Fit, evaluate every suite, save the folder with its card; returns (model, card). `triage` adds the
     officers' final decisions (text, label) as training rows (LOCAL_SOURCES); they never enter a suite.
-    `step` gets a line to show (Indonesian), `stage` the stage reached ("data", "fitted", "evaluated",
-    "saved")."""
+    `step` gets a line to show (Indonesian), `stage` the stage reached ("data", "fitting", "fitted",
+    "evaluated", "saved")."""
     say = step or (lambda _message: None)
     reached = stage or (lambda _stage: None)
     started = time.monotonic()
@@ -117,7 +117,8 @@ def train_on_real(
     local_rows = Counter(r.source for r in local)
     card_extra: dict[str, Any] = {
         "threshold_policy": (
-            f"lowest threshold with out-of-fold FPR <= {TARGET_FPR} on chatter, headlines and seed negatives"
+            f"lowest threshold with out-of-fold FPR <= {TARGET_FPR} on chatter, headlines, "
+            "seed and officers' negatives"
         ),
         "target_fpr": TARGET_FPR,
         "seed_weight": SEED_WEIGHT,
