@@ -326,6 +326,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.card": ("Kartu model", "Model card"),
     "model.labels": ("Label dari keputusan petugas", "Labels from officers' decisions"),
     "model.evaluation": ("Laporan evaluasi", "Evaluation report"),
+    "model.real": ("Penilaian pada teks nyata", "Judged on real text"),
+    "model.real_help": (
+        "Data publik yang tidak pernah dipakai melatih model. FPR: bagian teks bukan hoaks yang ikut "
+        "ditandai (makin kecil makin baik). Recall: bagian hoaks beredar yang tertangkap (makin besar "
+        "makin baik). Baris relevan: yang menyebut pemilu, yaitu yang masuk antrean.",
+        "Public data the model was never trained on. FPR: the share of non-hoax text flagged (lower is "
+        "better). Recall: the share of circulated hoaxes caught (higher is better). Relevant rows: those "
+        "that mention the election, i.e. what reaches the queue.",
+    ),
+    "model.suite.chatter": ("Obrolan pemilu di media sosial (FPR)", "Election chatter on social media (FPR)"),
+    "model.suite.claims": ("Hoaks yang beredar (recall)", "Circulated hoaxes (recall)"),
+    "model.suite.headlines": ("Judul berita (FPR)", "News headlines (FPR)"),
+    "model.matching": (
+        "Pencocokan debunk: judul cek fakta yang benar berada di urutan pertama untuk {recall} klaim nyata; "
+        "salah cocok di atas ambang: {wrong}.",
+        "Debunk matching: the right fact-check title comes first for {recall} of real claims; wrong "
+        "matches above the threshold: {wrong}.",
+    ),
     "model.versions": ("Semua versi", "All versions"),
     "model.retrain": ("Latih ulang", "Retrain"),
     "model.retrain_done": ("Model baru dilatih: {version}", "New model trained: {version}"),
@@ -352,6 +370,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.stage.registered": ("Terdaftar", "Registered"),
     "model.stage.done": ("Selesai", "Done"),
     "model.col.set": ("Data uji", "Test set"),
+    "model.col.suite": ("Uji", "Suite"),
+    "model.col.all_rows": ("Semua baris", "All rows"),
+    "model.col.relevant_rows": ("Baris relevan", "Relevant rows"),
+    "model.col.interval": ("Interval 95% (relevan)", "95% interval (relevant)"),
+    "model.col.precision3": ("Presisi bila 3% hoaks", "Precision at 3% hoaxes"),
+    "model.col.chatter_fpr": ("FPR obrolan", "Chatter FPR"),
+    "model.col.claims_recall": ("Recall klaim", "Claims recall"),
+    "model.col.headlines_fpr": ("FPR judul berita", "Headlines FPR"),
     "model.col.n": ("Jumlah", "Count"),
     "model.col.precision": ("Presisi", "Precision"),
     "model.col.recall": ("Recall", "Recall"),

@@ -423,3 +423,31 @@ def test_the_model_page_says_a_retrain_uses_the_public_sets_when_they_are_there(
     assert not at.exception
     assert any("memakai data publik nyata" in c.value for c in at.caption)
     assert not any("tidak ditemukan" in w.value for w in at.warning)
+
+
+def test_the_model_page_shows_the_real_text_suites_before_the_seed_numbers(app_db: dict) -> None:
+    import json
+
+    from monitor.i18n import format_number
+
+    card = json.loads((REPO / "models" / "default" / "card.json").read_text(encoding="utf-8"))
+    at = _page(_app("analyst").run(), "model")
+    assert not at.exception
+    headers = [h.value for h in at.subheader]
+    assert headers.index("Penilaian pada teks nyata") < headers.index("Laporan evaluasi")
+    table = at.dataframe[0].value
+    chatter = table[table["Uji"] == "Obrolan pemilu di media sosial (FPR)"].iloc[0]
+    expected = card["suites"]["chatter"]
+    assert chatter["Semua baris"] == f"{format_number(expected['value'] * 100, 'id', 1)} %"
+    assert chatter["Baris relevan"] == f"{format_number(expected['relevant']['value'] * 100, 'id', 1)} %"
+    assert list(table["Uji"]) == [
+        "Obrolan pemilu di media sosial (FPR)",
+        "Hoaks yang beredar (recall)",
+        "Judul berita (FPR)",
+    ]
+    # The debunk shown is the adapter's (the shipped card measured it with and without).
+    shown = card["rerank_adapter"]["matching_with_adapter"]["claim_title"]["recall_at_1"]
+    recall = f"{format_number(shown * 100, 'id', 1)} %"
+    assert any("Pencocokan debunk" in c.value and recall in c.value for c in at.caption)
+    versions = at.dataframe[-1].value
+    assert {"FPR obrolan", "Recall klaim", "FPR judul berita"} <= set(versions.columns)

@@ -206,3 +206,17 @@ def test_without_the_public_sets_a_seed_recipe_model_never_replaces_one_judged_o
     assert actions == ["model_promote", "model_promote_forced"]
     # Two seed-recipe models are compared on the seed split as before.
     assert not promote(db, cfg, "bad-1", user="analis1").promoted
+
+
+def test_a_versions_real_text_numbers_are_its_relevant_rows_rates() -> None:
+    from monitor.scoring.registry import suite_summary
+
+    card = json.loads((REPO / "models" / "default" / "card.json").read_text(encoding="utf-8"))
+    summary = suite_summary(card)
+    assert summary == {
+        "chatter_fpr": card["suites"]["chatter"]["relevant"]["value"],
+        "claims_recall": card["suites"]["claims"]["relevant"]["value"],
+        "headlines_fpr": card["suites"]["headlines"]["relevant"]["value"],
+        "matching_recall_at_1": card["suites"]["matching"]["claim_title"]["recall_at_1"],
+    }
+    assert suite_summary({"metrics": {"social": {"f1": 0.9}}}) is None  # a seed-recipe card

@@ -32,6 +32,47 @@ cols = st.columns(2)
 cols[0].metric(ctx.t("status.hoax"), ui.number(labels["hoax"]))
 cols[1].metric(ctx.t("status.not_hoax"), ui.number(labels["not_hoax"]))
 
+
+def _percent(value: object) -> str:
+    return f"{ui.number(float(value) * 100, 1)} %" if isinstance(value, int | float) else "-"
+
+
+# The real-text suites first: they decide promotion; the seed's numbers below are a sanity check only.
+suites = card.get("suites") or {}
+real_rows = []
+for name, _metric in registry.SUITE_RATES:
+    entry = suites.get(name)
+    if not isinstance(entry, dict) or "value" not in entry:
+        continue
+    relevant = entry.get("relevant") or {}
+    low, high = (relevant or entry).get("wilson95") or (None, None)
+    precision = (relevant or entry).get("precision_at_3pct")
+    real_rows.append(
+        {
+            ctx.t("model.col.suite"): ctx.t(f"model.suite.{name}"),
+            ctx.t("model.col.all_rows"): _percent(entry["value"]),
+            ctx.t("model.col.relevant_rows"): _percent(relevant.get("value")),
+            ctx.t("model.col.interval"): f"{_percent(low)} – {_percent(high)}",
+            ctx.t("model.col.precision3"): ui.number(precision, 2)
+            if isinstance(precision, int | float)
+            else "-",
+        }
+    )
+if real_rows:
+    st.subheader(ctx.t("model.real"))
+    st.caption(ctx.t("model.real_help"))
+    st.dataframe(pd.DataFrame(real_rows), hide_index=True, width="stretch")
+    shown = (card.get("rerank_adapter") or {}).get("matching_with_adapter") or suites.get("matching") or {}
+    title = shown.get("claim_title") or {}
+    if "recall_at_1" in title:
+        st.caption(
+            ctx.t(
+                "model.matching",
+                recall=_percent(title["recall_at_1"]),
+                wrong=_percent(title.get("wrong_match_rate")),
+            )
+        )
+
 metrics = card.get("metrics") or {}
 if metrics:
     st.subheader(ctx.t("model.evaluation"))
@@ -63,6 +104,10 @@ if versions:
             [
                 {
                     ctx.t("model.col.version"): v.version,
+                    **{
+                        ctx.t(f"model.col.{key}"): _percent((v.suites or {}).get(key))
+                        for key in ("chatter_fpr", "claims_recall", "headlines_fpr")
+                    },
                     ctx.t("model.col.f1"): ui.number(v.f1, 3) if v.f1 is not None else "-",
                     ctx.t("model.col.threshold"): ui.number(v.threshold, 2)
                     if v.threshold is not None

@@ -56,6 +56,9 @@ class ModelInfo:
     threshold: float | None
     active: bool
     promoted_by: str | None = None
+    # The real-text suites' headline numbers over election-relevant rows (see `suite_summary`); None for a
+    # model trained and judged on the seed alone.
+    suites: dict[str, float] | None = None
 
 
 def read_card(folder: Path) -> dict[str, Any]:
@@ -236,6 +239,7 @@ def list_models(cfg: Settings, db: Database | None = None) -> list[ModelInfo]:
                     threshold=(row.card or {}).get("threshold"),
                     active=bool(row.active),
                     promoted_by=row.promoted_by,
+                    suites=suite_summary(row.card or {}),
                 )
     folders = [default_model_dir(cfg)]
     if candidates_dir(cfg).is_dir():
@@ -254,6 +258,7 @@ def list_models(cfg: Settings, db: Database | None = None) -> list[ModelInfo]:
             f1=card_f1(card),
             threshold=card.get("threshold"),
             active=folder.resolve() == active_dir,
+            suites=suite_summary(card),
         )
     return sorted(infos.values(), key=lambda info: info.created_at or "")
 
@@ -267,6 +272,26 @@ class PromotionResult:
     active: EvaluationResult | None
     active_version: str | None
     message: str
+
+
+# The real-text suites an officer compares versions on, each with the rate it reports.
+SUITE_RATES = (("chatter", "fpr"), ("claims", "recall"), ("headlines", "fpr"))
+
+
+def suite_summary(card: dict[str, Any]) -> dict[str, float] | None:
+    """`{"chatter_fpr": .., "claims_recall": .., "headlines_fpr": .., "matching_recall_at_1": ..}` over the
+    election-relevant rows (what reaches the queue) where the card has them; None without real-text suites."""
+    found = card.get("suites") or {}
+    out: dict[str, float] = {}
+    for name, metric in SUITE_RATES:
+        entry = found.get(name) or {}
+        value = (entry.get("relevant") or entry).get("value")
+        if isinstance(value, int | float):
+            out[f"{name}_{metric}"] = float(value)
+    recall_at_1 = ((found.get("matching") or {}).get("claim_title") or {}).get("recall_at_1")
+    if isinstance(recall_at_1, int | float):
+        out["matching_recall_at_1"] = float(recall_at_1)
+    return out or None
 
 
 def judged_on_real(card: dict[str, Any]) -> bool:
