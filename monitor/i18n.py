@@ -326,6 +326,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.card": ("Kartu model", "Model card"),
     "model.labels": ("Label dari keputusan petugas", "Labels from officers' decisions"),
     "model.evaluation": ("Laporan evaluasi", "Evaluation report"),
+    "model.new_labels": (
+        "{n} keputusan petugas (hoaks / bukan hoaks) dibuat sejak model aktif dilatih ({date}). Melatih "
+        "ulang dengan keputusan ini mengurangi tanda palsu serupa dari sumber yang sama.",
+        "{n} officers' decisions (hoax / not a hoax) were made since the active model was trained ({date}). "
+        "Retraining with them reduces similar false flags from the same sources.",
+    ),
     "model.real": ("Penilaian pada teks nyata", "Judged on real text"),
     "model.real_help": (
         "Data publik yang tidak pernah dipakai melatih model. FPR: bagian teks bukan hoaks yang ikut "

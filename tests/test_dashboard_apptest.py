@@ -433,6 +433,7 @@ def test_the_model_page_shows_the_real_text_suites_before_the_seed_numbers(app_d
     card = json.loads((REPO / "models" / "default" / "card.json").read_text(encoding="utf-8"))
     at = _page(_app("analyst").run(), "model")
     assert not at.exception
+    assert not any("sejak model aktif dilatih" in i.value for i in at.info)  # no decision yet
     headers = [h.value for h in at.subheader]
     assert headers.index("Penilaian pada teks nyata") < headers.index("Laporan evaluasi")
     table = at.dataframe[0].value
@@ -451,3 +452,13 @@ def test_the_model_page_shows_the_real_text_suites_before_the_seed_numbers(app_d
     assert any("Pencocokan debunk" in c.value and recall in c.value for c in at.caption)
     versions = at.dataframe[-1].value
     assert {"FPR obrolan", "Recall klaim", "FPR judul berita"} <= set(versions.columns)
+
+
+def test_the_model_page_counts_the_decisions_the_active_model_has_not_learned(app_db: dict) -> None:
+    db, first = app_db["db"], app_db["post_ids"][0]
+    with db.session() as session:
+        triage.apply(session, auth.Actor("kpu", "kpu"), first, "not_hoax", expected_version=0, note="berita")
+    at = _page(_app("analyst").run(), "model")
+    assert not at.exception
+    nudges = [i.value for i in at.info if "sejak model aktif dilatih" in i.value]
+    assert len(nudges) == 1 and nudges[0].startswith("1 keputusan petugas")

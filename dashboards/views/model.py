@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards import ui
 from monitor import auth, operations
+from monitor.i18n import format_time
 from monitor.scoring import registry
 from monitor.store import trends
 
@@ -19,6 +20,8 @@ ui.show_flashes()
 with ctx.db.session() as session:
     active = registry.active_card(ctx.settings, session)
     labels = trends.label_counts(session)
+    trained_at = registry.card_time(active.card)
+    newer = sum(trends.label_counts(session, since=trained_at).values()) if trained_at else 0
 active_version, card = active.version, active.card
 
 st.subheader(ctx.t("model.active"))
@@ -31,6 +34,10 @@ st.subheader(ctx.t("model.labels"))
 cols = st.columns(2)
 cols[0].metric(ctx.t("status.hoax"), ui.number(labels["hoax"]))
 cols[1].metric(ctx.t("status.not_hoax"), ui.number(labels["not_hoax"]))
+if newer and trained_at is not None:
+    # Measured (bench/feedback.py): a few dozen "bukan hoaks" decisions on one feed cut its later false flags
+    # several-fold once the model is retrained with them.
+    st.info(ctx.t("model.new_labels", n=ui.number(newer), date=format_time(trained_at, ctx.tz)))
 
 
 def _percent(value: object) -> str:

@@ -71,6 +71,15 @@ def read_card(folder: Path) -> dict[str, Any]:
         raise RegistryError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
 
+def card_time(card: dict[str, Any]) -> datetime | None:
+    """When the model of a card was made (its `created_at`, UTC), None when the card does not say."""
+    try:
+        made = datetime.fromisoformat(str(card["created_at"]))
+    except (KeyError, ValueError):
+        return None
+    return made if made.tzinfo else made.replace(tzinfo=UTC)
+
+
 def card_f1(card: dict[str, Any]) -> float | None:
     metrics = card.get("metrics") or {}
     for key in ("social", "all"):

@@ -171,13 +171,13 @@ def recent_runs(session: Session, limit: int = 50, source_name: str | None = Non
     return list(session.scalars(query))
 
 
-def label_counts(session: Session) -> dict[str, int]:
-    """Officer verdicts usable as training labels: hoax and not_hoax (kept through escalation)."""
-    query = (
-        select(Post.verdict, func.count())
-        .where(Post.verdict.in_(("hoax", "not_hoax")))
-        .group_by(Post.verdict)
-    )
+def label_counts(session: Session, since: datetime | None = None) -> dict[str, int]:
+    """Officer verdicts usable as training labels: hoax and not_hoax (kept through escalation); with
+    `since`, only those decided after it (what a model made then has not learned)."""
+    query = select(Post.verdict, func.count()).where(Post.verdict.in_(("hoax", "not_hoax")))
+    if since is not None:
+        query = query.where(Post.decided_at > since)
+    query = query.group_by(Post.verdict)
     counts = {"hoax": 0, "not_hoax": 0}
     counts.update({status: n for status, n in session.execute(query)})
     return counts
