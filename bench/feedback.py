@@ -64,7 +64,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets")
     parser.add_argument("--model", type=Path, default=REPO / "models" / "default")
+    parser.add_argument(
+        "--weight", type=float, default=realtrain.TRIAGE_WEIGHT, help="the officers' labels' row weight"
+    )
     args = parser.parse_args(argv)
+    realtrain.TRIAGE_WEIGHT = args.weight
     real = suites.build(args.datasets, max_train_per_source=realtrain.MAX_PER_SOURCE)
     shipped = HoaxClassifier.load(args.model)
     chatter = real.suites["chatter"]
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "feedback",
         "Officers' labels of false flags -> flag rate on the same source's later posts (all / relevant)",
         rows_out,
-        {"detail": detail},
+        {"detail": detail, "triage_weight": args.weight},
     )
 
 

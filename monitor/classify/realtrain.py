@@ -44,10 +44,13 @@ HEADLINE_WEIGHT = 3.0
 # they count as the seed does, and their "bukan hoaks" rows hold the threshold like real chatter, since they
 # are the false flags the queue actually showed.
 LOCAL_SOURCES = ("seed", "triage")
+TRIAGE_WEIGHT = SEED_WEIGHT  # measured against 1 and 10 with bench/feedback.py (models/README.md)
 
 
 def _weight(row: LabelledText) -> float:
-    if row.source in LOCAL_SOURCES:
+    if row.source == "triage":
+        return TRIAGE_WEIGHT
+    if row.source == "seed":
         return SEED_WEIGHT
     return HEADLINE_WEIGHT if row.kind == "headline" else 1.0
 
