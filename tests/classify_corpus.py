@@ -148,3 +148,19 @@ def train_tiny(folder: Path, version: str = "tiny-1", **kwargs) -> Path:
 
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def project_home(tmp_path: Path, database_url: str, **paths: str):
+    """Settings of a project home of its own in `tmp_path`: the tiny seed corpus and claims, the repository's
+    keywords, `paths` overriding more of `[paths]`."""
+    from monitor.config import load_settings
+
+    (tmp_path / "data" / "seed").mkdir(parents=True)
+    write_corpus(tmp_path / "data" / "seed" / "posts.jsonl")
+    write_claims(tmp_path / "data" / "known_hoaxes.jsonl")
+    return load_settings(
+        REPO / "config" / "monitor.toml",
+        database_url=database_url,
+        home=tmp_path,
+        paths={"keywords_file": str(REPO / "config" / "keywords.yml"), **paths},
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from classify_corpus import REPO, train_tiny, write_claims, write_corpus
+from classify_corpus import project_home, train_tiny
 from sqlalchemy import select
 
 from monitor import operations
@@ -19,7 +19,7 @@ from monitor.classify import realtrain, suites
 from monitor.classify.adapter import ADAPTER_FILE, RerankAdapter
 from monitor.classify.datasets import LabelledText
 from monitor.classify.model import HoaxClassifier
-from monitor.config import Settings, load_settings
+from monitor.config import Settings
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
 from monitor.scoring import retrain
@@ -36,15 +36,7 @@ OFFICERS = [
 
 
 def _home(tmp_path: Path, db: Database, datasets: Path) -> Settings:
-    (tmp_path / "data" / "seed").mkdir(parents=True)
-    write_corpus(tmp_path / "data" / "seed" / "posts.jsonl")
-    write_claims(tmp_path / "data" / "known_hoaxes.jsonl")
-    return load_settings(
-        REPO / "config" / "monitor.toml",
-        database_url=db.url,
-        home=tmp_path,
-        paths={"keywords_file": str(REPO / "config" / "keywords.yml"), "public_datasets": str(datasets)},
-    )
+    return project_home(tmp_path, db.url, public_datasets=str(datasets))
 
 
 def _officers_decide(db: Database, cfg: Settings, decisions: list[tuple[str, str]]) -> None:

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from classify_corpus import REPO, train_tiny, write_claims, write_corpus
+from classify_corpus import project_home, train_tiny, write_corpus
 from sqlalchemy import select
 
 from monitor import operations
 from monitor.auth import Actor, PermissionDenied
 from monitor.classify.base import KnownClaim as ClassifierClaim
 from monitor.classify.base import Score
-from monitor.config import Settings, load_settings
+from monitor.config import Settings
 from monitor.pipeline import Pipeline
 from monitor.records import RawPost
 from monitor.scoring import active_card, score_backlog, score_pending, train_and_register
@@ -106,15 +106,7 @@ def test_news_outlet_items_are_queued_only_on_a_debunk_match(db: Database, setti
 
 # -- a project home of its own: tiny seed corpus, claims, a default model ----------------------------------
 def _home(tmp_path: Path, db: Database) -> Settings:
-    (tmp_path / "data" / "seed").mkdir(parents=True)
-    write_corpus(tmp_path / "data" / "seed" / "posts.jsonl")
-    write_claims(tmp_path / "data" / "known_hoaxes.jsonl")
-    return load_settings(
-        REPO / "config" / "monitor.toml",
-        database_url=db.url,
-        home=tmp_path,
-        paths={"keywords_file": str(REPO / "config" / "keywords.yml")},
-    )
+    return project_home(tmp_path, db.url)
 
 
 def test_score_backlog_uses_the_default_model_folder(db: Database, tmp_path: Path) -> None:

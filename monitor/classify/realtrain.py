@@ -178,13 +178,17 @@ def carry_rerank_adapter(source: Path, folder: Path) -> dict[str, Any] | None:
     if adapter is None:
         return None
     adapter.save(Path(folder))
-    card_path = Path(folder) / CARD_FILE
-    card = json.loads(card_path.read_text(encoding="utf-8"))
     source_card = Path(source) / CARD_FILE
     carried_from = (
         json.loads(source_card.read_text(encoding="utf-8")).get("version") if source_card.is_file() else None
     )
-    part = {**adapter.describe(), "carried_from": carried_from or str(source)}
+    return _write_adapter_card(folder, {**adapter.describe(), "carried_from": carried_from or str(source)})
+
+
+def _write_adapter_card(folder: Path, part: dict[str, Any]) -> dict[str, Any]:
+    """Put the adapter's `part` into the card of the model in `folder` (the rest of the card unchanged)."""
+    card_path = Path(folder) / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8"))
     card["rerank_adapter"] = part
     card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return part
@@ -228,9 +232,5 @@ def fit_reranker(
     model.use_claim_reranker(dense)
     after = _reranked_matching(model, Path(datasets), limit)
     adapter.save(Path(folder))
-    card_path = Path(folder) / CARD_FILE
-    card = json.loads(card_path.read_text(encoding="utf-8"))
     part = {**adapter.describe(), "matching_without_adapter": before, "matching_with_adapter": after}
-    card["rerank_adapter"] = part
-    card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return part
+    return _write_adapter_card(folder, part)
