@@ -90,8 +90,6 @@ class HoaxClassifier:
     lr = _StateName("lr_")
     calibrator = _StateName("calibrator_")
     keywords_mismatch = _StateName("keywords_mismatch_")
-    # The folder's re-ranker adapter (monitor.classify.adapter): None for a model without one, or just fitted.
-    rerank_adapter: RerankAdapter | None = None
 
     def __init__(
         self,
@@ -239,6 +237,16 @@ class HoaxClassifier:
             )
         matcher.use_reranker(dense, thresholds=thresholds)
         return True
+
+    @property
+    def rerank_adapter(self) -> RerankAdapter | None:
+        """The folder's re-ranker adapter (None for a model without one, or just fitted). Kept as
+        `rerank_adapter_`: what fitting or loading sets ends in an underscore (scikit-learn's convention)."""
+        return self.__dict__.get("rerank_adapter_")
+
+    @rerank_adapter.setter
+    def rerank_adapter(self, adapter: RerankAdapter | None) -> None:
+        self.rerank_adapter_ = adapter
 
     # -- Classifier protocol ------------------------------------------------------------------------
     def fit(
