@@ -166,6 +166,58 @@ def assign(limit: int = typer.Option(None, "--limit", min=1, help="Assign at mos
     )
 
 
+@narratives_app.command("similar")
+@handles_errors
+def similar(
+    narrative_id: int = typer.Argument(..., help="The narrative to compare."),
+    limit: int = typer.Option(5, "--limit", min=1, help="How many narratives to list."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """The live narratives most similar to one: candidates for `monitor narratives merge`."""
+    from monitor.narratives.similar import similar_narratives  # heavy (scikit-learn): when used
+
+    cfg = settings()
+    with open_database(cfg) as db:
+        try:
+            found = similar_narratives(db, cfg, narrative_id, limit=limit)
+        except LookupError as exc:
+            raise UserError(str(exc)) from None
+    if as_json:
+        for n in found:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": n.narrative_id,
+                        "similarity": round(n.similarity, 4),
+                        "post_count": n.post_count,
+                        "topic": n.topic,
+                        "candidates": n.candidates,
+                        "last_seen": n.last_seen.isoformat(),
+                        "label": n.label,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    table = Table(show_header=True)
+    for column in ("id", "similarity", "posts", "topic", "paslon", "narrative"):
+        table.add_column(column)
+    for n in found:
+        table.add_row(
+            str(n.narrative_id),
+            f"{n.similarity:.2f}",
+            str(n.post_count),
+            n.topic or "-",
+            ",".join(n.candidates) or "-",
+            _short(n.label, 70),
+        )
+    console.print(table)
+    if not found:
+        console.print("no other live narrative to compare with", highlight=False)
+    else:
+        console.print(f"merge one that tells the same claim: monitor narratives merge {narrative_id} ID")
+
+
 @narratives_app.command("merge")
 @handles_errors
 def merge(

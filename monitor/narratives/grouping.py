@@ -36,7 +36,7 @@ from monitor.records import account_keys
 from monitor.store import Database
 from monitor.store import narrative_curation as curation_store
 from monitor.store import narratives as store
-from monitor.store.schema import utcnow
+from monitor.store.schema import Narrative, utcnow
 from monitor.text import CandidateMasker, load_keywords
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,20 @@ def title_neutraliser(settings: Settings) -> Callable[[str], str]:
     """Rewrites a title so that it names no candidate pair, for narratives whose members name two or more
     pairs: "... suara pasangan Anies–Muhaimin ..." -> "... suara pasangan calon tertentu ..."."""
     return active_masker(settings).neutral_phrasing
+
+
+def narrative_centroid(
+    session: Session, row: Narrative, space: VectorSpace, comparable: Callable[[str], str]
+) -> np.ndarray | None:
+    """A narrative's centroid in `space`: the stored one when it was computed in this space, else the mean
+    of its latest members' vectors (texts made `comparable` first, as grouping compares them); None for a
+    narrative without members (an analyst merged it into another)."""
+    if row.centroid is not None and row.centroid_model == space.fingerprint:
+        return np.frombuffer(row.centroid, dtype="<f4")
+    texts = store.member_texts(session, row.id)
+    if not texts:
+        return None
+    return space.encode([comparable(t) for t in texts]).mean(axis=0)
 
 
 # -- the grouper (index + store) -----------------------------------------------------------------------------
@@ -196,13 +210,9 @@ class NarrativeGrouper:
                 continue
             family = self.family(row.known_claim_id)
             claims = Counter({family: row.post_count or 1}) if family is not None else None
-            if row.centroid is not None and row.centroid_model == self.space.fingerprint:
-                centroid = np.frombuffer(row.centroid, dtype="<f4")
-            else:
-                texts = store.member_texts(session, row.id)
-                if not texts:
-                    continue
-                centroid = self.space.encode([self._comparable(t) for t in texts]).mean(axis=0)
+            centroid = narrative_centroid(session, row, self.space, self._comparable)
+            if centroid is None:
+                continue
             self._slots[row.id] = self.index.add_narrative(
                 centroid,
                 narrative_id=row.id,
