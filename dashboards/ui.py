@@ -45,6 +45,7 @@ VIEWS = Path(__file__).resolve().parent / "views"
 PAGES: dict[str, str | None] = {
     "antrian": None,
     "tren": auth.TRENDS_READ,
+    "narasi": auth.QUEUE_READ,  # quotes posts: only for those who read the whole queue
     "laporan": auth.REPORT_READ,
     "model": auth.MODEL_READ,
     "sumber": auth.SOURCES_READ,
@@ -55,6 +56,7 @@ PAGE_FILES = {name: f"views/{name}.py" for name in PAGES}
 PAGE_TITLES = {
     "antrian": "page.queue",
     "tren": "page.trends",
+    "narasi": "page.narratives",
     "laporan": "page.report",
     "model": "page.model",
     "sumber": "page.sources",

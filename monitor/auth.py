@@ -51,6 +51,7 @@ MODEL_PROMOTE = "model.promote"
 USERS_MANAGE = "users.manage"
 SOURCES_MANAGE = "sources.manage"
 KEYWORDS_MANAGE = "keywords.manage"
+NARRATIVES_CURATE = "narratives.curate"  # merge two narratives of one claim, split posts off (audited)
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -76,6 +77,7 @@ ALL_PERMISSIONS = frozenset(
         USERS_MANAGE,
         SOURCES_MANAGE,
         KEYWORDS_MANAGE,
+        NARRATIVES_CURATE,
     }
 )
 _READ_ALL = frozenset({QUEUE_READ, TRENDS_READ, REPORT_READ, MODEL_READ, SOURCES_READ, AUDIT_READ})
@@ -84,8 +86,8 @@ _READ_ALL = frozenset({QUEUE_READ, TRENDS_READ, REPORT_READ, MODEL_READ, SOURCES
 PERMISSIONS: dict[str, frozenset[str]] = {
     # users, sources, keywords; everything below
     "admin": ALL_PERMISSIONS,
-    # labels, retraining, model promotion, all read views
-    "analyst": _READ_ALL | {LABEL, MODEL_RETRAIN, MODEL_PROMOTE},
+    # labels, retraining, model promotion, merging and splitting narratives, all read views
+    "analyst": _READ_ALL | {LABEL, MODEL_RETRAIN, MODEL_PROMOTE, NARRATIVES_CURATE},
     # triage any item, publish a clarification note, escalate to Bawaslu or Polri, record follow-up
     "kpu": frozenset(
         {QUEUE_READ, TRENDS_READ, REPORT_READ, SOURCES_READ, TRIAGE, LABEL, CLARIFY, FOLLOW_UP}

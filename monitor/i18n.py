@@ -99,6 +99,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.trends": ("Tren", "Trends"),
     "page.report": ("Laporan", "Report"),
     "page.model": ("Model", "Model"),
+    "page.narratives": ("Narasi", "Narratives"),
     "page.sources": ("Sumber", "Sources"),
     "page.audit": ("Audit", "Audit"),
     "page.forbidden": (
@@ -137,6 +138,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "event.user.password_change_refused": ("Ganti kata sandi ditolak", "Password change refused"),
     "event.user.password_reset": ("Kata sandi diatur ulang", "Password reset"),
     "event.narrative": ("Narasi: {action}", "Narrative: {action}"),
+    "event.narrative_merge": ("Narasi digabungkan", "Narratives merged"),
+    "event.narrative_split": ("Narasi dipisahkan", "Narrative split"),
     "change.status": ("Tahap", "Stage"),
     "change.verdict": ("Putusan", "Verdict"),
     "change.violation": ("Pelanggaran", "Violation"),
@@ -476,6 +479,80 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence.col.released": ("Dilepas", "Released"),
     "evidence.trigger.escalation": ("eskalasi", "escalation"),
     "evidence.trigger.on_demand": ("permintaan petugas", "officer's request"),
+    "narr.title": ("Narasi", "Narratives"),
+    "narr.intro": (
+        "Satu narasi = unggahan yang menceritakan ulang satu klaim. Peringkat: unggahan yang ditandai × "
+        "jangkauan × pertumbuhan minggu ini dibanding minggu lalu.",
+        "One narrative = the posts retelling one claim. Rank: flagged posts × reach × growth this week "
+        "against last week.",
+    ),
+    "narr.order": ("Urutkan", "Order"),
+    "narr.order.rank": ("Peringkat", "Rank"),
+    "narr.order.last_seen": ("Terbaru", "Most recent"),
+    "narr.order.posts": ("Unggahan terbanyak", "Most posts"),
+    "narr.none": (
+        "Belum ada narasi (narasi terbentuk setelah unggahan dinilai).",
+        "No narratives yet (they form once posts are scored).",
+    ),
+    "narr.choose": ("Pilih narasi", "Choose a narrative"),
+    "narr.heading": ("Narasi #{id}", "Narrative #{id}"),
+    "narr.numbers": (
+        "{posts} unggahan · jangkauan {reach} · topik {topic} · paslon {pairs} · {first} s.d. {last}",
+        "{posts} posts · reach {reach} · topic {topic} · pairs {pairs} · {first} to {last}",
+    ),
+    "narr.debunk": ("Bantahan yang cocok: {claim}", "Matching debunk: {claim}"),
+    "narr.members": ("Unggahan anggota (paling awal dulu)", "Member posts (earliest first)"),
+    "narr.responses": (
+        "Tanggapan: bantahan, berita dan akun resmi yang menjawab narasi ini",
+        "Responses: debunks, news and official posts answering this narrative",
+    ),
+    "narr.responses_none": ("Belum ada tanggapan.", "No responses yet."),
+    "narr.similar": ("Narasi yang mirip", "Similar narratives"),
+    "narr.similar_help": (
+        "Narasi aktif yang anggotanya paling mirip dengan narasi ini. Pengelompokan otomatis tidak "
+        "menggabungkan cerita yang kata-katanya jauh berbeda, agar klaim yang berbeda tidak tercampur; "
+        "bila dua narasi menceritakan klaim yang sama, analis menggabungkannya di sini.",
+        "Live narratives whose members are most like this one's. Grouping does not join retellings whose "
+        "wording differs a lot, so that different claims are never mixed; when two narratives tell the "
+        "same claim, an analyst merges them here.",
+    ),
+    "narr.similar_none": (
+        "Tidak ada narasi aktif lain untuk dibandingkan.",
+        "No other live narrative to compare with.",
+    ),
+    "narr.curate": ("Gabungkan atau pisahkan", "Merge or split"),
+    "narr.curate_hint": (
+        "Hanya analis dan admin yang dapat menggabungkan atau memisahkan narasi.",
+        "Only analysts and admins may merge or split narratives.",
+    ),
+    "narr.absorb": ("Narasi yang digabungkan ke narasi ini", "Narrative to merge into this one"),
+    "narr.note": ("Catatan (disimpan di log audit)", "Note (kept in the audit log)"),
+    "narr.merge": ("Gabungkan ke narasi ini", "Merge into this narrative"),
+    "narr.merged": (
+        "Narasi #{absorb} digabungkan ke #{keep}: {moved} unggahan dipindahkan.",
+        "Narrative #{absorb} merged into #{keep}: {moved} post(s) moved.",
+    ),
+    "narr.split_posts": ("Unggahan yang dipisahkan ke narasi baru", "Posts to move into a new narrative"),
+    "narr.split": ("Pisahkan jadi narasi baru", "Split into a new narrative"),
+    "narr.split_done": (
+        "{moved} unggahan dipindahkan ke narasi baru #{id}.",
+        "{moved} post(s) moved into the new narrative #{id}.",
+    ),
+    "narr.col.pairs": ("Paslon", "Pairs"),
+    "narr.col.last_seen": ("Terakhir terlihat", "Last seen"),
+    "narr.col.similarity": ("Kemiripan", "Similarity"),
+    "narr.col.time": ("Waktu", "Time"),
+    "narr.col.score": ("Skor", "Score"),
+    "narr.col.joined": ("Bergabung karena", "Joined as"),
+    "narr.col.text": ("Teks", "Text"),
+    "narr.col.kind": ("Jenis", "Kind"),
+    "narr.joined.new": ("pembuka", "opener"),
+    "narr.joined.duplicate": ("salinan", "copy"),
+    "narr.joined.similar": ("mirip", "paraphrase"),
+    "narr.joined.claim": ("klaim yang sama", "same claim"),
+    "narr.kind.debunk": ("bantahan", "debunk"),
+    "narr.kind.news": ("berita", "news"),
+    "narr.kind.official": ("akun resmi", "official"),
 }
 
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,9 @@ from monitor import auth, evidence, triage
 from monitor.auth import Actor
 from monitor.config import Settings
 from monitor.store import Database, queries
+
+if TYPE_CHECKING:  # the narratives package loads scikit-learn: imported where used
+    from monitor.narratives.curation import CurationResult
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,44 @@ def retrain(
     report("done", 1.0)
     return RetrainResult(
         trained.version, str(trained.folder), trained.metrics, trained.triage_labels, trained.recipe
+    )
+
+
+def merge_narratives(
+    actor: Actor, db: Database, cfg: Settings, keep: int, absorb: int, *, note: str | None = None
+) -> CurationResult:
+    """An analyst merges narrative `absorb` into `keep` (one claim told twice); audited with the role."""
+    auth.require(actor, auth.NARRATIVES_CURATE)
+    from monitor.narratives.curation import merge_narratives as merge
+    from monitor.narratives.grouping import title_neutraliser
+
+    return merge(
+        db, keep, absorb, actor=actor.username, role=actor.role, note=note, neutral=title_neutraliser(cfg)
+    )
+
+
+def split_narrative(
+    actor: Actor,
+    db: Database,
+    cfg: Settings,
+    narrative_id: int,
+    post_ids: list[int],
+    *,
+    note: str | None = None,
+) -> CurationResult:
+    """An analyst moves some member posts of a narrative into a new one; audited with the role."""
+    auth.require(actor, auth.NARRATIVES_CURATE)
+    from monitor.narratives.curation import split_narrative as split
+    from monitor.narratives.grouping import title_neutraliser
+
+    return split(
+        db,
+        narrative_id,
+        post_ids,
+        actor=actor.username,
+        role=actor.role,
+        note=note,
+        neutral=title_neutraliser(cfg),
     )
 
 

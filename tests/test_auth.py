@@ -96,6 +96,7 @@ def test_permission_table_matches_the_issue() -> None:
             auth.LABEL,
             auth.MODEL_RETRAIN,
             auth.MODEL_PROMOTE,
+            auth.NARRATIVES_CURATE,  # issue 15: "merged and split by an analyst (audited)"
         },
     }
     for role, perms in expect.items():

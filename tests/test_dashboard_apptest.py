@@ -80,7 +80,7 @@ def test_nothing_but_the_login_form_before_login(app_db: dict) -> None:
     assert [w.key for w in at.text_input] == ["login_username", "login_password"]
     assert len(at.dataframe) == 0 and not any("Hoaks nomor" in t for t in _texts(at))
     # Opening a page file directly, without the app's navigation, shows no data either.
-    for name in ("antrian", "tren", "laporan", "model", "sumber", "audit"):
+    for name in ("antrian", "tren", "narasi", "laporan", "model", "sumber", "audit"):
         page = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=TIMEOUT).run()
         assert not page.exception, name
         assert [w.value for w in page.warning] == ["Silakan masuk terlebih dahulu."], name
@@ -127,6 +127,7 @@ def test_every_page_renders_for_admin(app_db: dict) -> None:
     headings = {
         "antrian": "Antrian triase",
         "tren": "Tren",
+        "narasi": "Narasi",
         "laporan": "Laporan mingguan",
         "model": "Model klasifikasi",
         "sumber": "Sumber dan kata kunci",
@@ -157,17 +158,17 @@ def test_every_page_renders_for_admin(app_db: dict) -> None:
 @pytest.mark.parametrize(
     ("role", "pages"),
     [
-        ("admin", ["antrian", "tren", "laporan", "model", "sumber", "audit"]),
-        ("analyst", ["antrian", "tren", "laporan", "model", "sumber", "audit"]),
-        ("kpu", ["antrian", "tren", "laporan", "sumber"]),
-        ("bawaslu", ["antrian", "tren", "laporan", "sumber"]),
+        ("admin", ["antrian", "tren", "narasi", "laporan", "model", "sumber", "audit"]),
+        ("analyst", ["antrian", "tren", "narasi", "laporan", "model", "sumber", "audit"]),
+        ("kpu", ["antrian", "tren", "narasi", "laporan", "sumber"]),
+        ("bawaslu", ["antrian", "tren", "narasi", "laporan", "sumber"]),
         ("polri", ["antrian", "tren"]),
     ],
 )
 def test_pages_per_role(app_db: dict, role: str, pages: list[str]) -> None:
     at = _app(role).run()
     assert not at.exception
-    for name in ("antrian", "tren", "laporan", "model", "sumber", "audit"):
+    for name in ("antrian", "tren", "narasi", "laporan", "model", "sumber", "audit"):
         if name in pages:
             continue
         # Every page address exists (no English "Page not found"); the page itself refuses the role.
@@ -462,3 +463,101 @@ def test_the_model_page_counts_the_decisions_the_active_model_has_not_learned(ap
     assert not at.exception
     nudges = [i.value for i in at.info if "sejak model aktif dilatih" in i.value]
     assert len(nudges) == 1 and nudges[0].startswith("1 keputusan petugas")
+
+
+def _second_narrative(db: Database, post_ids: list[int], label: str) -> int:
+    """Another narrative over `post_ids` (no stored centroid: the page re-encodes its members)."""
+    with db.session() as session:
+        narrative = Narrative(
+            label=label,
+            topic="sidalih",
+            candidates=[],
+            platforms=["x"],
+            first_seen=datetime(2024, 2, 10, 4, 0, tzinfo=UTC),
+            last_seen=datetime(2024, 2, 11, 4, 0, tzinfo=UTC),
+            post_count=len(post_ids),
+            total_reach=100,
+            max_score=0.7,
+        )
+        session.add(narrative)
+        session.flush()
+        session.execute(update(Post).where(Post.id.in_(post_ids)).values(narrative_id=narrative.id))
+        return narrative.id
+
+
+def test_an_analyst_merges_a_similar_narrative_and_the_audit_records_it(app_db: dict) -> None:
+    db, first = app_db["db"], app_db["narrative_id"]
+    second = _second_narrative(db, app_db["post_ids"][3:5], "DPT ganda lagi di Sekadau")
+    at = _app("analyst")
+    at.query_params["narrative"] = str(first)
+    _page(at.run(), "narasi")
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="nr_choice").value == first
+    # The narrative's posts, then the similar ones: the other "DPT ganda" narrative comes first.
+    members = at.dataframe[1].value
+    assert members.shape[0] == 3 and "Hoaks nomor 1" in " ".join(members["Teks"])
+    similar = at.dataframe[-1].value
+    assert similar["#"].iloc[0] == second
+    assert at.selectbox(key=f"nr_absorb_{first}").value == second
+    at.text_input(key=f"nr_note_{first}").input("klaim yang sama")
+    at.button(key=f"nr_merge_{first}").click().run()
+    assert [s.value for s in at.success] == [
+        f"Narasi #{second} digabungkan ke #{first}: 2 unggahan dipindahkan."
+    ]
+    with db.session() as session:
+        moved = set(session.scalars(select(Post.id).where(Post.narrative_id == first)))
+        event = session.scalars(select(TriageEvent).where(TriageEvent.action == "narrative_merge")).one()
+        emptied = session.get(Narrative, second)
+    assert moved == set(app_db["post_ids"][:5])
+    assert (event.actor, event.role, event.note, event.narrative_id) == (
+        "analyst",
+        "analyst",
+        "klaim yang sama",
+        first,
+    )
+    assert emptied.post_count == 0 and emptied.status == f"merged:{first}"
+    # The merged narrative is gone from the list and from the similar ones.
+    assert second not in set(at.dataframe[0].value["#"])
+    _page(at, "audit")
+    assert "Narasi digabungkan" in " ".join(at.dataframe[0].value.astype(str).to_numpy().ravel())
+
+
+def test_an_analyst_splits_posts_off_into_a_new_narrative(app_db: dict) -> None:
+    db, first, posts = app_db["db"], app_db["narrative_id"], app_db["post_ids"]
+    at = _app("analyst")
+    at.query_params["narrative"] = str(first)
+    _page(at.run(), "narasi")
+    at.multiselect(key=f"nr_split_posts_{first}").select(posts[2])
+    at.button(key=f"nr_split_{first}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with db.session() as session:
+        new_id = session.scalar(select(Post.narrative_id).where(Post.id == posts[2]))
+        event = session.scalars(select(TriageEvent).where(TriageEvent.action == "narrative_split")).one()
+        kept = set(session.scalars(select(Post.id).where(Post.narrative_id == first)))
+    assert new_id not in (None, first) and kept == set(posts[:2])
+    assert [s.value for s in at.success] == [f"1 unggahan dipindahkan ke narasi baru #{new_id}."]
+    assert event.role == "analyst" and event.after["posts"] == [posts[2]]
+
+
+def test_officers_read_narratives_but_only_analysts_merge(app_db: dict) -> None:
+    db, first = app_db["db"], app_db["narrative_id"]
+    _second_narrative(db, app_db["post_ids"][3:5], "DPT ganda lagi di Sekadau")
+    at = _app("kpu")
+    at.query_params["narrative"] = str(first)
+    _page(at.run(), "narasi")
+    assert not at.exception and len(at.dataframe) == 3  # the list, the members, the similar narratives
+    hint = "Hanya analis dan admin yang dapat menggabungkan atau memisahkan narasi."
+    assert hint in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key and b.key.startswith("nr_")]
+    # A role that loses the right under an open page is refused by the service, and nothing moves.
+    with db.session() as session:
+        auth.add_user(session, "analis2", "analyst", "sandi-analis-2", by=auth.SYSTEM_ADMIN)
+    at = _app("analis2", "analyst")
+    at.query_params["narrative"] = str(first)
+    _page(at.run(), "narasi")
+    with db.session() as session:
+        session.execute(update(User).where(User.username == "analis2").values(role="kpu"))
+    at.button(key=f"nr_merge_{first}").click().run()
+    assert any("tidak berwenang" in e.value for e in at.error)
+    with db.session() as session:
+        assert session.scalar(select(Narrative.post_count).where(Narrative.id == first)) == 3

@@ -35,9 +35,11 @@ def merge_narratives(
     actor: str,
     note: str | None = None,
     neutral: Callable[[str], str] | None = None,
+    role: str | None = None,
 ) -> CurationResult:
     """Move every member and response of `absorb` into `keep`; `absorb` stays as an empty, merged row.
-    `neutral`: see `store.refresh_stats` (the title of a narrative naming several pairs names none)."""
+    `neutral`: see `store.refresh_stats` (the title of a narrative naming several pairs names none);
+    `role`: the actor's role, for the audit log (the dashboard knows it, the command line does not)."""
     if keep == absorb:
         raise CurationError(f"cannot merge narrative {keep} into itself")
     with db.session() as session:
@@ -51,6 +53,7 @@ def merge_narratives(
         add_audit_event(
             session,
             actor=actor,
+            role=role,
             action="narrative_merge",
             narrative_id=keep,
             note=note,
@@ -69,8 +72,10 @@ def split_narrative(
     actor: str,
     note: str | None = None,
     neutral: Callable[[str], str] | None = None,
+    role: str | None = None,
 ) -> CurationResult:
-    """Move the given member posts of a narrative into a new narrative titled by the earliest of them."""
+    """Move the given member posts of a narrative into a new narrative titled by the earliest of them
+    (`neutral` and `role` as for `merge_narratives`)."""
     wanted = sorted(set(post_ids))
     if not wanted:
         raise CurationError("name at least one post to split off")
@@ -101,6 +106,7 @@ def split_narrative(
         add_audit_event(
             session,
             actor=actor,
+            role=role,
             action="narrative_split",
             narrative_id=narrative_id,
             note=note,
