@@ -129,10 +129,11 @@ def server(seeded_db: dict, tmp_path: Path) -> Iterator[str]:
 
 
 PAGES = {
-    "kpu": ["antrian", "tren", "laporan", "sumber", "akun"],
-    "bawaslu": ["antrian", "tren", "laporan", "sumber", "akun"],
-    "polri": ["antrian", "tren", "akun", "audit"],  # audit: refused in Indonesian, not "Page not found"
-    "admin": ["antrian", "tren", "laporan", "model", "sumber", "audit", "akun"],
+    "kpu": ["antrian", "tren", "narasi", "laporan", "sumber", "akun"],
+    "bawaslu": ["antrian", "tren", "narasi", "laporan", "sumber", "akun"],
+    # audit and narasi: refused in Indonesian, not "Page not found"
+    "polri": ["antrian", "tren", "akun", "audit", "narasi"],
+    "admin": ["antrian", "tren", "narasi", "laporan", "model", "sumber", "audit", "akun"],
     "analyst": ["antrian", "model", "audit"],
 }
 
