@@ -534,6 +534,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "narr.split_posts": ("Unggahan yang dipisahkan ke narasi baru", "Posts to move into a new narrative"),
     "narr.split": ("Pisahkan jadi narasi baru", "Split into a new narrative"),
+    "narr.choose_posts": ("Pilih unggahan", "Choose posts"),
     "narr.split_done": (
         "{moved} unggahan dipindahkan ke narasi baru #{id}.",
         "{moved} post(s) moved into the new narrative #{id}.",

@@ -282,7 +282,7 @@ if len(members) > 1:
         ctx.t("narr.split_posts"),
         list(texts),
         format_func=lambda i: f"#{i} · {texts[i]}",
-        placeholder=ctx.t("queue.choose"),
+        placeholder=ctx.t("narr.choose_posts"),
         key=f"nr_split_posts_{chosen}",
     )
     st.button(
