@@ -18,7 +18,7 @@ from monitor import auth, operations
 from monitor.i18n import TEXT, format_time
 from monitor.narratives.curation import CurationError
 from monitor.narratives.ranking import top_narratives
-from monitor.narratives.similar import similar_narratives
+from monitor.narratives.similar import SimilarNarrative, similar_narratives
 from monitor.narratives.space import VectorSpace
 from monitor.store import narratives as store
 from monitor.store.schema import Narrative, utcnow
@@ -39,6 +39,16 @@ topics = ui.topic_labels(ctx)
 def _space(config_key: str) -> VectorSpace:
     """The grouping's vector space (fitting the TF-IDF one reads the reference texts): once per setting."""
     return VectorSpace.from_settings(ui.settings())
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _similar(
+    url: str, narrative_id: int, changed_at: datetime | None, config_key: str
+) -> list[SimilarNarrative]:
+    """The similar narratives, kept until any narrative changes (about 0.5 s for 3,000 live narratives)."""
+    return similar_narratives(
+        ui.database(), ui.settings(), narrative_id, limit=SIMILAR_SHOWN, space=_space(config_key)
+    )
 
 
 def _listed(order: str) -> list[Narrative]:
@@ -230,9 +240,9 @@ else:
 
 st.subheader(ctx.t("narr.similar"))
 st.caption(ctx.t("narr.similar_help"))
-similar = similar_narratives(
-    ctx.db, ctx.settings, chosen, limit=SIMILAR_SHOWN, space=_space(repr(ctx.settings.narratives))
-)
+with ctx.db.session() as session:
+    changed_at = store.last_change(session)
+similar = _similar(ctx.db.url, chosen, changed_at, repr(ctx.settings.narratives))
 if similar:
     st.dataframe(
         pd.DataFrame(

@@ -139,6 +139,12 @@ def newest_activity(session: Session) -> datetime | None:
     return session.scalar(select(func.max(Narrative.last_seen)))
 
 
+def last_change(session: Session) -> datetime | None:
+    """When any narrative last changed (grouping, a merge or a split): a cache key for what is read from
+    them."""
+    return session.scalar(select(func.max(Narrative.updated_at)))
+
+
 def narratives_by_id(session: Session, ids: Iterable[int]) -> list[Narrative]:
     wanted = sorted(set(ids))
     found: list[Narrative] = []
