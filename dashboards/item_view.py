@@ -183,6 +183,13 @@ def render(ctx: ui.Context, post_id: int) -> None:
         st.text(ctx.t("item.narrative_hidden", id=detail.narrative.id))
     else:
         st.text(f"#{detail.narrative.id} · {detail.narrative.label}")
+        if "narasi" in ui.allowed_pages(ctx.actor):
+            st.page_link(
+                str(ui.VIEWS / "narasi.py"),
+                label=ctx.t("item.narrative_open"),
+                query_params={"narrative": str(detail.narrative.id)},
+                icon=":material/hub:",
+            )
         if detail.narrative_posts:
             st.dataframe(
                 pd.DataFrame(

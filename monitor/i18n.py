@@ -480,6 +480,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence.trigger.escalation": ("eskalasi", "escalation"),
     "evidence.trigger.on_demand": ("permintaan petugas", "officer's request"),
     "narr.title": ("Narasi", "Narratives"),
+    "item.narrative_open": (
+        "Buka narasi: semua unggahannya, narasi yang mirip, gabungkan",
+        "Open the narrative: all its posts, similar narratives, merge",
+    ),
     "narr.intro": (
         "Satu narasi = unggahan yang menceritakan ulang satu klaim. Peringkat: unggahan yang ditandai × "
         "jangkauan × pertumbuhan minggu ini dibanding minggu lalu.",

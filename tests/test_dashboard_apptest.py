@@ -312,6 +312,9 @@ def test_hostile_posts_are_shown_as_plain_text(app_db: dict) -> None:
 def test_narrative_action_from_the_item_view(app_db: dict) -> None:
     db, members = app_db["db"], app_db["post_ids"][:3]
     at = _app("kpu", item=members[0]).run()
+    links = [link.proto for link in at.get("page_link")]
+    opened = [link for link in links if link.label.startswith("Buka narasi")]
+    assert len(opened) == 1 and opened[0].query_string == f"narrative={app_db['narrative_id']}"
     at.checkbox(key=f"narr_{members[0]}").check()
     at.button(key=f"act_hoax_{members[0]}").click().run()
     assert [s.value for s in at.success] == ["Diterapkan ke 3 item narasi; 0 dilewati."]
