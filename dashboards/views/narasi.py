@@ -8,6 +8,7 @@ dataframes and plain text only (never as Markdown). Link: ?narrative=ID opens th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -16,7 +17,7 @@ import streamlit as st
 from dashboards import ui
 from monitor import auth, operations
 from monitor.i18n import TEXT, format_time
-from monitor.narratives.curation import CurationError
+from monitor.narratives.curation import CurationError, CurationResult
 from monitor.narratives.ranking import top_narratives
 from monitor.narratives.similar import SimilarNarrative, similar_narratives
 from monitor.narratives.space import VectorSpace
@@ -93,28 +94,32 @@ def _overview(rows: list[Narrative]) -> pd.DataFrame:
     )
 
 
+def _curated(current: ui.Context, change: Callable[[], CurationResult]) -> CurationResult | None:
+    """Run a merge or split; a refusal or an impossible change is told to the analyst instead."""
+    try:
+        return change()
+    except auth.PermissionDenied as exc:
+        ui.flash("error", current.t("action.denied", detail=str(exc)))
+    except CurationError as exc:
+        ui.flash("error", current.t("action.invalid", detail=str(exc)))
+    return None
+
+
 def _merge(keep: int, key_choice: str, key_note: str) -> None:
     current = ui.current_context()
     absorb = st.session_state.get(key_choice)
     if current is None or absorb is None:
         return
-    try:
-        result = operations.merge_narratives(
-            current.actor,
-            current.db,
-            current.settings,
-            keep,
-            int(absorb),
-            note=st.session_state.get(key_note) or None,
-        )
-    except auth.PermissionDenied as exc:
-        ui.flash("error", current.t("action.denied", detail=str(exc)))
-        return
-    except CurationError as exc:
-        ui.flash("error", current.t("action.invalid", detail=str(exc)))
-        return
-    st.session_state[key_note] = ""
-    ui.flash("success", current.t("narr.merged", absorb=absorb, keep=keep, moved=result.moved))
+    note = st.session_state.get(key_note) or None
+    result = _curated(
+        current,
+        lambda: operations.merge_narratives(
+            current.actor, current.db, current.settings, keep, int(absorb), note=note
+        ),
+    )
+    if result is not None:
+        st.session_state[key_note] = ""
+        ui.flash("success", current.t("narr.merged", absorb=absorb, keep=keep, moved=result.moved))
 
 
 def _split(narrative_id: int, key_posts: str, key_note: str) -> None:
@@ -122,24 +127,17 @@ def _split(narrative_id: int, key_posts: str, key_note: str) -> None:
     post_ids = [int(p) for p in st.session_state.get(key_posts) or []]
     if current is None or not post_ids:
         return
-    try:
-        result = operations.split_narrative(
-            current.actor,
-            current.db,
-            current.settings,
-            narrative_id,
-            post_ids,
-            note=st.session_state.get(key_note) or None,
-        )
-    except auth.PermissionDenied as exc:
-        ui.flash("error", current.t("action.denied", detail=str(exc)))
-        return
-    except CurationError as exc:
-        ui.flash("error", current.t("action.invalid", detail=str(exc)))
-        return
-    st.session_state[key_posts] = []
-    st.session_state[key_note] = ""
-    ui.flash("success", current.t("narr.split_done", moved=result.moved, id=result.narrative_id))
+    note = st.session_state.get(key_note) or None
+    result = _curated(
+        current,
+        lambda: operations.split_narrative(
+            current.actor, current.db, current.settings, narrative_id, post_ids, note=note
+        ),
+    )
+    if result is not None:
+        st.session_state[key_posts] = []
+        st.session_state[key_note] = ""
+        ui.flash("success", current.t("narr.split_done", moved=result.moved, id=result.narrative_id))
 
 
 orders = ("rank", "last_seen", "posts")
