@@ -391,3 +391,14 @@ def _topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
 def topic_labels(ctx: Context) -> dict[str, str]:
     """Topic keys and their names from the keywords file (plus the classifier's "other")."""
     return _topic_labels(str(ctx.settings.path(ctx.settings.paths.keywords_file)), ctx.lang)
+
+
+def topic_name(ctx: Context, labels: dict[str, str], key: str | None) -> str:
+    """A topic as an officer reads it: its name, "Paslon 03" for a post about one pair ("candidate:03")."""
+    if not key:
+        return "-"
+    if key in labels:
+        return labels[key]
+    if key.startswith("candidate:"):
+        return ctx.t("topic.candidate", pair=key.removeprefix("candidate:"))
+    return key

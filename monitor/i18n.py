@@ -480,6 +480,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence.trigger.escalation": ("eskalasi", "escalation"),
     "evidence.trigger.on_demand": ("permintaan petugas", "officer's request"),
     "narr.title": ("Narasi", "Narratives"),
+    "topic.candidate": ("Paslon {pair}", "Pair {pair}"),
     "item.narrative_open": (
         "Buka narasi: semua unggahannya, narasi yang mirip, gabungkan",
         "Open the narrative: all its posts, similar narratives, merge",

@@ -544,11 +544,14 @@ def test_an_analyst_splits_posts_off_into_a_new_narrative(app_db: dict) -> None:
 
 def test_officers_read_narratives_but_only_analysts_merge(app_db: dict) -> None:
     db, first = app_db["db"], app_db["narrative_id"]
-    _second_narrative(db, app_db["post_ids"][3:5], "DPT ganda lagi di Sekadau")
+    second = _second_narrative(db, app_db["post_ids"][3:5], "DPT ganda lagi di Sekadau")
+    with db.session() as session:  # a narrative about one pair: its topic reads "Paslon 03"
+        session.execute(update(Narrative).where(Narrative.id == second).values(topic="candidate:03"))
     at = _app("kpu")
     at.query_params["narrative"] = str(first)
     _page(at.run(), "narasi")
     assert not at.exception and len(at.dataframe) == 3  # the list, the members, the similar narratives
+    assert list(at.dataframe[-1].value["Topik"]) == ["Paslon 03"]
     hint = "Hanya analis dan admin yang dapat menggabungkan atau memisahkan narasi."
     assert hint in [c.value for c in at.caption]
     assert not [b for b in at.button if b.key and b.key.startswith("nr_")]

@@ -83,7 +83,7 @@ def _overview(rows: list[Narrative]) -> pd.DataFrame:
             {
                 "#": n.id,
                 ctx.t("trends.narrative"): _short(n.label),
-                ctx.t("trends.topic"): topics.get(n.topic or "", n.topic or ""),
+                ctx.t("trends.topic"): ui.topic_name(ctx, topics, n.topic),
                 ctx.t("narr.col.pairs"): ", ".join(n.candidates or []) or "-",
                 ctx.t("trends.posts"): ui.number(n.post_count),
                 ctx.t("trends.reach"): ui.number(n.total_reach),
@@ -187,7 +187,7 @@ st.caption(
         "narr.numbers",
         posts=ui.number(narrative.post_count),
         reach=ui.number(narrative.total_reach),
-        topic=topics.get(narrative.topic or "", narrative.topic or "-"),
+        topic=ui.topic_name(ctx, topics, narrative.topic),
         pairs=", ".join(narrative.candidates or []) or "-",
         first=_when(narrative.first_seen),
         last=_when(narrative.last_seen),
@@ -249,7 +249,7 @@ if similar:
                     "#": n.narrative_id,
                     ctx.t("narr.col.similarity"): f"{ui.number(100 * n.similarity)} %",
                     ctx.t("trends.posts"): ui.number(n.post_count),
-                    ctx.t("trends.topic"): topics.get(n.topic or "", n.topic or ""),
+                    ctx.t("trends.topic"): ui.topic_name(ctx, topics, n.topic),
                     ctx.t("trends.narrative"): _short(n.label),
                 }
                 for n in similar

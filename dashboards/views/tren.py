@@ -85,7 +85,11 @@ with left:
     if per_topic:
         frame = pd.DataFrame(
             [
-                {DAY: c.day.isoformat(), ctx.t("trends.topic"): topics.get(c.key, c.key), COUNT: c.count}
+                {
+                    DAY: c.day.isoformat(),
+                    ctx.t("trends.topic"): ui.topic_name(ctx, topics, c.key),
+                    COUNT: c.count,
+                }
                 for c in per_topic
             ]
         )
@@ -144,7 +148,7 @@ with right:
                         "#": n.id,
                         # A label quotes a post; readers limited to Polri's items see only the number.
                         ctx.t("trends.narrative"): n.label if full_reader else f"#{n.id}",
-                        ctx.t("trends.topic"): topics.get(n.topic or "", n.topic or ""),
+                        ctx.t("trends.topic"): ui.topic_name(ctx, topics, n.topic),
                         ctx.t("trends.posts"): ui.number(n.post_count),
                         ctx.t("trends.reach"): ui.number(n.total_reach),
                     }
