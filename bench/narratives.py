@@ -7,7 +7,8 @@
    (libraries alone take about 210 MB), the index's own growth (`index_mb`), and purity/recall against the
    stories the generator used.
 3. The store path on SQLite: assigning `--db-posts` stored posts with NarrativeGrouper (transactions,
-   signatures, centroid and statistics updates), then rebuilding the index from the store.
+   signatures, centroid and statistics updates), then rebuilding the index from the store, and the time of
+   one `similar_narratives` call (what the dashboard's Narasi page shows) against every live narrative.
 
 Usage: python -m bench.narratives [--posts 100000] [--db-posts 20000] [--seed 7]
 """
@@ -28,12 +29,14 @@ from typing import Any
 from bench.common import emit, peak_rss_mb
 from monitor.classify.embed import TfidfEmbedder
 from monitor.config import load_settings
-from monitor.narratives import NarrativeGrouper, VectorSpace, reference_texts
+from monitor.narratives import NarrativeGrouper, VectorSpace, reference_texts, similar_narratives
 from monitor.narratives.index import NarrativeIndex, PostItem
+from monitor.store import narratives as store
 from monitor.text import KeywordMatcher, normalize
 
 REPO = Path(__file__).resolve().parent.parent
 LABELLED = REPO / "tests" / "fixtures" / "narratives_labelled.jsonl"
+SIMILAR_SAMPLE = 20  # narratives whose similar ones are looked up in the store run
 FILLERS = (
     "sebarkan",
     "viral",
@@ -202,6 +205,13 @@ def store_run(space: VectorSpace, texts: list[str], times: list[datetime]) -> di
         rebuilt = NarrativeGrouper(db, settings, space)
         rebuilt.load()
         load_s = time.perf_counter() - t1
+        # What the Narasi page and `monitor narratives similar` do for one narrative, against every live one.
+        with db.session() as session:
+            sample = [n.id for n in store.list_narratives(session, limit=SIMILAR_SAMPLE, order="posts")]
+        t2 = time.perf_counter()
+        for narrative_id in sample:
+            similar_narratives(db, settings, narrative_id, space=space)
+        similar_s = (time.perf_counter() - t2) / max(len(sample), 1)
         db.dispose()
     return {
         "posts": stats.assigned,
@@ -210,6 +220,7 @@ def store_run(space: VectorSpace, texts: list[str], times: list[datetime]) -> di
         "posts_per_s": stats.assigned / assign_s,
         "index_rebuild_s": load_s,
         "rebuilt_members": rebuilt.index.member_count,
+        "similar_narratives_s": similar_s,
     }
 
 
