@@ -504,6 +504,7 @@ def test_an_analyst_merges_a_similar_narrative_and_the_audit_records_it(app_db: 
     assert at.selectbox(key=f"nr_absorb_{first}").value == second
     at.text_input(key=f"nr_note_{first}").input("klaim yang sama")
     at.button(key=f"nr_merge_{first}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
     assert [s.value for s in at.success] == [
         f"Narasi #{second} digabungkan ke #{first}: 2 unggahan dipindahkan."
     ]
