@@ -238,6 +238,9 @@ def test_old_narratives_leave_memory_and_copies_of_them_open_a_new_one() -> None
 def test_primary_topic_prefers_specific_topics() -> None:
     assert primary_topic(Counter({"other": 5, "candidate:02": 3, "sirekap": 1})) == "sirekap"
     assert primary_topic(Counter({"other": 5, "candidate:02": 3})) == "candidate:02"
+    # Members naming two pairs: the topic names neither (a minority pair counts too).
+    assert primary_topic(Counter({"candidate:03": 9, "candidate:01": 1})) == "candidates"
+    assert primary_topic(Counter({"candidate:03": 9, "candidate:01": 1, "sirekap": 1})) == "sirekap"
     assert primary_topic(Counter()) is None
 
 

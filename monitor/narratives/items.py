@@ -51,10 +51,17 @@ class NarrativeState:
         return primary_topic(self.topics)
 
 
+# The topic of a narrative about candidates whose members name two or more pairs: it names none, as its
+# title does not (the weekly report and alerts are read by the press and every camp).
+SEVERAL_PAIRS = "candidates"
+
+
 def primary_topic(topics: Counter[str]) -> str | None:
-    """The most frequent specific topic; candidate topics and "other" only when nothing specific is there."""
+    """The most frequent specific topic; candidate topics and "other" only when nothing specific is there,
+    and `SEVERAL_PAIRS` instead of one pair's topic when the members name two or more pairs."""
     if not topics:
         return None
+    pairs = [topic for topic in topics if topic.startswith("candidate:")]
 
     def rank(item: tuple[str, int]) -> tuple[int, int, str]:
         topic, count = item
@@ -62,6 +69,7 @@ def primary_topic(topics: Counter[str]) -> str | None:
         return (1 if generic else 0, -count, topic)
 
     ranked = sorted(topics.items(), key=rank)
-    if ranked[0][0] == "other" and len(ranked) > 1:
-        return ranked[1][0]
-    return ranked[0][0]
+    best = ranked[1][0] if ranked[0][0] == "other" and len(ranked) > 1 else ranked[0][0]
+    if best.startswith("candidate:") and len(pairs) > 1:
+        return SEVERAL_PAIRS
+    return best
