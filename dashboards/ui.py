@@ -28,6 +28,7 @@ from monitor.i18n import (
     role_label,
     status_label,
     t,
+    topic_label,
     verdict_label,
     zone_name,
 )
@@ -384,7 +385,7 @@ def _topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
         labels = {key: spec.label_en if lang == "en" else spec.label_id for key, spec in topics}
     except (OSError, KeywordsError):
         labels = {}
-    labels.setdefault("other", "Lainnya" if lang == "id" else "Other")
+    labels.setdefault("other", t("topic.other", lang))
     return labels
 
 
@@ -394,11 +395,5 @@ def topic_labels(ctx: Context) -> dict[str, str]:
 
 
 def topic_name(ctx: Context, labels: dict[str, str], key: str | None) -> str:
-    """A topic as an officer reads it: its name, "Paslon 03" for a post about one pair ("candidate:03")."""
-    if not key:
-        return "-"
-    if key in labels:
-        return labels[key]
-    if key.startswith("candidate:"):
-        return ctx.t("topic.candidate", pair=key.removeprefix("candidate:"))
-    return key
+    """A topic as an officer reads it (see monitor.i18n.topic_label): "Paslon 03", "Beberapa paslon", ..."""
+    return topic_label(key, labels, ctx.lang)

@@ -6,6 +6,7 @@ is a programming error and raises KeyError, so a typo never shows an officer a b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -481,6 +482,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence.trigger.on_demand": ("permintaan petugas", "officer's request"),
     "narr.title": ("Narasi", "Narratives"),
     "topic.candidate": ("Paslon {pair}", "Pair {pair}"),
+    "topic.candidates": ("Beberapa paslon", "Several pairs"),
+    "topic.other": ("Lainnya", "Other"),
     "item.narrative_open": (
         "Buka narasi: semua unggahannya, narasi yang mirip, gabungkan",
         "Open the narrative: all its posts, similar narratives, merge",
@@ -595,6 +598,21 @@ def status_label(status: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def action_label(action: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return t(f"action.{action}", lang)
+
+
+def topic_label(key: str | None, names: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -> str:
+    """A topic key as an officer reads it: its name from the keywords file (`names`), "Paslon 03" for a
+    post about one pair ("candidate:03"), "Beberapa paslon" for a narrative naming several pairs, "Lainnya"
+    for "other"."""
+    if not key:
+        return "-"
+    if key in names:
+        return names[key]
+    if key.startswith("candidate:"):
+        return t("topic.candidate", lang, pair=key.removeprefix("candidate:"))
+    if key in ("candidates", "other"):
+        return t(f"topic.{key}", lang)
+    return key
 
 
 def role_label(role: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -251,7 +251,9 @@ def test_topic_rule_names_the_main_narrative(db: Database, tmp_path: Path, webho
     with db.session() as session:
         alert = session.get(Alert, ids[0])
         assert alert.topic == "sirekap" and alert.narrative_id == narrative_id
-        assert "Lonjakan topik sirekap" in alert.message and "Untuk: Bawaslu" in alert.message
+        # The topic by its name in the keywords file, not its key.
+        assert "Lonjakan topik Sirekap / rekapitulasi suara" in alert.message
+        assert "Untuk: Bawaslu" in alert.message
 
 
 def telegram_handler(received: list[dict]):
@@ -442,3 +444,19 @@ def test_bad_config_names_file_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"alerts.yml: line 2 not valid YAML"):
         load_alerts_config(path)
     assert load_alerts_config(REPO / "config" / "alerts.yml").rules  # the shipped file is valid
+
+
+def test_alerts_name_topics_in_indonesian_and_no_pair_for_a_narrative_naming_several(tmp_path: Path) -> None:
+    from monitor.alerts.check import topic_text
+
+    settings = load_settings(REPO / "config" / "monitor.toml", home=REPO)
+    assert topic_text(settings, "sidalih") == "Sidalih / daftar pemilih"
+    assert topic_text(settings, "candidate:03") == "Paslon 03"
+    assert topic_text(settings, "candidates") == "Beberapa paslon"
+    assert topic_text(settings, "other") == "Lainnya"
+    assert topic_text(settings, None) == "-"
+    # A broken keywords file leaves the keys readable instead of failing the alert.
+    broken = tmp_path / "keywords.yml"
+    broken.write_text("topics: [", encoding="utf-8")
+    settings.paths.keywords_file = broken
+    assert topic_text(settings, "sidalih") == "sidalih"

@@ -23,6 +23,8 @@ import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,10 +33,12 @@ from monitor.alerts.channels import DeliveryError
 from monitor.alerts.rules import AlertsConfig, Rule, load_alerts_config
 from monitor.alerts.spikes import Grid, Spike, binned_counts, recent_spikes
 from monitor.config import ConfigError, Settings
+from monitor.i18n import topic_label
 from monitor.store import Database
 from monitor.store import alerts as store
 from monitor.store import narratives as narrative_store
 from monitor.store.schema import utcnow
+from monitor.text.keywords import KeywordsError, load_keywords
 
 __all__ = [
     "AlertsConfig",
@@ -223,6 +227,26 @@ def _short(text: str, limit: int = 220) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=4)
+def _topic_names(keywords_file: str, modified: float) -> dict[str, str]:
+    """The topics' Indonesian names from the keywords file (read again when the file changes)."""
+    try:
+        return {key: spec.label_id for key, spec in load_keywords(Path(keywords_file)).topics}
+    except (OSError, KeywordsError) as exc:
+        log.warning("alerts: topic names unavailable (%s); the keys are shown", exc)
+        return {}
+
+
+def topic_text(settings: Settings, key: str | None) -> str:
+    """A topic as the alert names it: "Sirekap / rekapitulasi suara", "Paslon 03", "Beberapa paslon"."""
+    path = settings.path(settings.paths.keywords_file)
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        modified = 0.0
+    return topic_label(key, _topic_names(str(path), modified), "id")
+
+
 def compose(
     settings: Settings,
     rule: Rule,
@@ -236,7 +260,11 @@ def compose(
     """The alert text in Bahasa Indonesia: what grew, by how much, an example, the debunk, a link."""
     base = settings.dashboard.public_url.rstrip("/")
     link = f"{base}/?narrative={narrative.id}" if narrative is not None else f"{base}/?topic={topic}"
-    what = f"narasi #{narrative.id}" if rule.subject == "narrative" and narrative else f"topik {topic}"
+    what = (
+        f"narasi #{narrative.id}"
+        if rule.subject == "narrative" and narrative
+        else f"topik {topic_text(settings, topic)}"
+    )
     subject = f"[Pemantau Pemilu {settings.district}] Lonjakan {what}"
     lines = [f"⚠️ Lonjakan {what} — {settings.district}"]
     if narrative is not None:
@@ -248,7 +276,10 @@ def compose(
         f"biasanya {_number(spike.expected)} per {span} — naik {ratio} lipat."
     )
     if narrative is not None:
-        details = [f"Topik: {narrative.topic or '-'}", f"Total {narrative.post_count} unggahan"]
+        details = [
+            f"Topik: {topic_text(settings, narrative.topic)}",
+            f"Total {narrative.post_count} unggahan",
+        ]
         if narrative.candidates:
             details.append("Paslon: " + ", ".join(narrative.candidates))
         if narrative.platforms:
