@@ -203,11 +203,25 @@ def _no_deploy(page) -> None:  # noqa: ANN001
     assert page.get_by_test_id("stAppDeployButton").count() == 0
 
 
-def _click_first_row(page) -> None:  # noqa: ANN001
-    """One click on the first row of the queue table (its row marker) opens the item."""
+def _click_first_row(page, opens: str) -> None:  # noqa: ANN001
+    """One click on the first row of the queue table (its row marker) opens the item titled `opens`.
+
+    The table can be drawn again by a run that was already under way when it first appeared (the login
+    cookie's exchange, the inbox count); a click that lands in that redraw is dropped by the grid, as it
+    would be for an officer, who clicks again. So the row is clicked again, at most three times, when the
+    item has not opened within 15 s (once seen in a fresh-clone run: the second officer's first click)."""
+    timeout = pytest.importorskip("playwright.sync_api").TimeoutError
     grid = page.get_by_test_id("stDataFrame").first
-    grid.wait_for()
-    grid.click(position={"x": 18, "y": 52})
+    for attempt in range(3):
+        grid.wait_for()
+        grid.click(position={"x": 18, "y": 52})
+        try:
+            page.get_by_text(opens, exact=True).first.wait_for(timeout=15_000)
+            return
+        except timeout:
+            if attempt == 2:
+                raise
+            print(f"click {attempt + 1} on the first row did not open {opens!r}: clicking again")
 
 
 def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict) -> None:
@@ -225,8 +239,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
             assert kpu.evaluate("() => document.cookie").find("monitor_session") == -1
             kpu.get_by_text(re.compile(r"Untuk saya \(\d+\)")).first.wait_for()
-            _click_first_row(kpu)
-            kpu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _click_first_row(kpu, f"Item #{target}")
             _act(kpu, "Hoaks", target)
             _act(kpu, "Eskalasi ke Bawaslu", target, note="mohon ditindaklanjuti")
             kpu.screenshot(path=str(ARTIFACTS / "chain-kpu.png"), full_page=True)
@@ -236,8 +249,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             # Bawaslu: finds it in "Untuk saya" by default, records a violation and its follow-up, escalates.
             _, bawaslu = _officer(browser, server, "bawaslu", dialogs)
             bawaslu.get_by_text("Untuk saya (1)").first.wait_for()
-            _click_first_row(bawaslu)
-            bawaslu.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _click_first_row(bawaslu, f"Item #{target}")
             _act(bawaslu, "Pelanggaran pemilu", target)
             _act(bawaslu, "Catat tindak lanjut", target, note="pemilik akun dipanggil klarifikasi")
             _act(bawaslu, "Eskalasi ke Polri", target, note="dugaan pidana pemilu")
@@ -247,8 +259,7 @@ def test_the_chain_across_agencies_in_real_browsers(server: str, seeded_db: dict
             # Polri: sees it in its inbox and records its follow-up.
             _, polri = _officer(browser, server, "polri", dialogs)
             polri.get_by_text("Untuk saya (1)").first.wait_for()
-            _click_first_row(polri)
-            polri.get_by_text(f"Item #{target}", exact=True).first.wait_for()
+            _click_first_row(polri, f"Item #{target}")
             _act(polri, "Catat tindak lanjut", target, note="penyelidikan dimulai")
             polri.get_by_text(
                 re.compile(r"Putusan: Hoaks · Pelanggaran pemilu: ya · Dipegang: Polri")
