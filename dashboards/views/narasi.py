@@ -23,6 +23,7 @@ from monitor.narratives.similar import SimilarNarrative, similar_narratives
 from monitor.narratives.space import VectorSpace
 from monitor.store import narratives as store
 from monitor.store.schema import Narrative, utcnow
+from monitor.text.display import shorten
 
 LIST_LIMIT = 50
 MEMBERS_SHOWN = 50
@@ -73,8 +74,7 @@ def _word(prefix: str, value: str | None) -> str:
 
 
 def _short(text: str | None, width: int = 90) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return shorten(text or "", width)
 
 
 def _overview(rows: list[Narrative]) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from monitor.store import Database
 from monitor.store import alerts as store
 from monitor.store import narratives as narrative_store
 from monitor.store.schema import utcnow
+from monitor.text.display import shorten
 from monitor.text.keywords import KeywordsError, load_keywords
 
 __all__ = [
@@ -222,11 +223,6 @@ def _span(window: timedelta) -> str:
     return f"{minutes // 60} jam" if minutes % 60 == 0 else f"{minutes} menit"
 
 
-def _short(text: str, limit: int = 220) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
 @lru_cache(maxsize=4)
 def _topic_names(keywords_file: str, modified: float) -> dict[str, str]:
     """The topics' Indonesian names from the keywords file (read again when the file changes)."""
@@ -268,7 +264,7 @@ def compose(
     subject = f"[Pemantau Pemilu {settings.district}] Lonjakan {what}"
     lines = [f"⚠️ Lonjakan {what} — {settings.district}"]
     if narrative is not None:
-        lines.append(f'Narasi #{narrative.id}: "{_short(narrative.label, 160)}"')
+        lines.append(f'Narasi #{narrative.id}: "{shorten(narrative.label, 160)}"')
     ratio = "∞" if spike.expected == 0 else f"{_number(spike.ratio)}×"
     span = _span(window)
     lines.append(
@@ -286,9 +282,11 @@ def compose(
             details.append("Platform: " + ", ".join(narrative.platforms))
         lines.append(" · ".join(details))
     if example is not None:
-        lines.append(f'Contoh: "{_short(example.text)}" ({example.platform}, jangkauan {example.reach or 0})')
+        lines.append(
+            f'Contoh: "{shorten(example.text, 220)}" ({example.platform}, jangkauan {example.reach or 0})'
+        )
     if claim is not None:
-        lines.append(f'Sudah dibantah: "{_short(claim.claim, 160)}" ({claim.source or claim.verdict})')
+        lines.append(f'Sudah dibantah: "{shorten(claim.claim, 160)}" ({claim.source or claim.verdict})')
     lines.append(f"Untuk: {ROLE_LABELS.get(rule.role, rule.role)} · Aturan: {rule.name}")
     lines.append(f"Buka di dasbor: {link}")
     return Message(subject=subject, text="\n".join(lines), link=link)

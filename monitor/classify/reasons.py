@@ -10,6 +10,7 @@ from scipy import sparse
 from monitor.classify.base import KnownClaim
 from monitor.classify.features import readable_term
 from monitor.classify.stopwords import is_content_term
+from monitor.text.display import shorten as shorten_line
 
 MAX_CLAIM_CHARS = 160
 MIN_CONTRIBUTION = 0.02
@@ -20,8 +21,8 @@ def format_score(value: float) -> str:
 
 
 def shorten(text: str, limit: int = MAX_CLAIM_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """A claim cut for a reason line (see monitor.text.shorten)."""
+    return shorten_line(text, limit)
 
 
 def top_terms(

@@ -13,6 +13,7 @@ from monitor.cli.app import UserError, app, console, handles_errors, open_databa
 from monitor.i18n import format_time
 from monitor.store import narratives as store
 from monitor.store.schema import Narrative, utcnow
+from monitor.text.display import shorten
 
 narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
 app.add_typer(narratives_app, name="narratives")
@@ -74,7 +75,7 @@ def list_(
                 n.topic or "-",
                 ",".join(n.candidates or []) or "-",
                 format_time(n.last_seen, cfg.tz),
-                _short(n.label, 70),
+                shorten(n.label, 70),
             )
         console.print(table)
         if not rows:
@@ -140,11 +141,11 @@ def show(
                 str(p.reach),
                 f"{p.hoax_score:.2f}" if p.hoax_score is not None else "-",
                 method or "-",
-                _short(p.text, 60),
+                shorten(p.text, 60),
             )
         console.print(table)
         for p, kind in responses:
-            console.print(f"response ({kind}) #{p.id}: {_short(p.text, 90)}", highlight=False)
+            console.print(f"response ({kind}) #{p.id}: {shorten(p.text, 90)}", highlight=False)
 
 
 @narratives_app.command("assign")
@@ -209,7 +210,7 @@ def similar(
             str(n.post_count),
             n.topic or "-",
             ",".join(n.candidates) or "-",
-            _short(n.label, 70),
+            shorten(n.label, 70),
         )
     console.print(table)
     if not found:
@@ -274,8 +275,3 @@ def split(
         f"split {result.moved} post(s) off narrative {narrative_id} into new narrative {result.narrative_id}",
         highlight=False,
     )
-
-
-def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,5 +1,6 @@
 """Text foundations: normalisation, election-keyword relevance and candidate masking."""
 
+from monitor.text.display import shorten
 from monitor.text.keyword_versions import KeywordsComparison, compare_keywords
 from monitor.text.keywords import KeywordsConfig, KeywordsError, load_keywords
 from monitor.text.neutral import NEUTRAL_TOKEN, CandidateMasker
@@ -18,5 +19,6 @@ __all__ = [
     "compare_keywords",
     "load_keywords",
     "normalize",
+    "shorten",
     "text_hash",
 ]

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.i18n import format_moment
+from monitor.text.display import shorten
 from monitor.text.verdicts import canonical_verdict
 from monitor.tipline.config import TiplineConfig
 
@@ -28,8 +29,7 @@ def one_line(text: str | None, limit: int = MAX_EXPLANATION) -> str:
 
 
 def snippet(text: str, limit: int = MAX_SNIPPET) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def _verdict_label(verdict: str | None) -> str:
