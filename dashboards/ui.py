@@ -381,8 +381,7 @@ def clear_demo_cache() -> None:
 @st.cache_data(ttl=600, show_spinner=False)
 def _topic_labels(keywords_file: str, lang: str) -> dict[str, str]:
     try:
-        topics = load_keywords(Path(keywords_file)).topics
-        labels = {key: spec.label_en if lang == "en" else spec.label_id for key, spec in topics}
+        labels = load_keywords(Path(keywords_file)).topic_names(lang)
     except (OSError, KeywordsError):
         labels = {}
     labels.setdefault("other", t("topic.other", lang))

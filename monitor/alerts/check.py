@@ -227,7 +227,7 @@ def _span(window: timedelta) -> str:
 def _topic_names(keywords_file: str, modified: float) -> dict[str, str]:
     """The topics' Indonesian names from the keywords file (read again when the file changes)."""
     try:
-        return {key: spec.label_id for key, spec in load_keywords(Path(keywords_file)).topics}
+        return load_keywords(Path(keywords_file)).topic_names("id")
     except (OSError, KeywordsError) as exc:
         log.warning("alerts: topic names unavailable (%s); the keys are shown", exc)
         return {}

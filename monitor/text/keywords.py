@@ -172,6 +172,10 @@ class KeywordsConfig(_Strict):
     ambiguous: dict[str, AmbiguousTerm] = {}
     off_topic: list[Term] = []
 
+    def topic_names(self, lang: str = "id") -> dict[str, str]:
+        """Each topic's name as officers read it: English for "en", else Indonesian."""
+        return {key: spec.label_en if lang == "en" else spec.label_id for key, spec in self.topics}
+
     @property
     def fingerprint(self) -> str:
         """A short hash of the whole vocabulary: it changes with any term, even when `version` does not.
