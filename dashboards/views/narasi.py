@@ -9,7 +9,7 @@ dataframes and plain text only (never as Markdown). Link: ?narrative=ID opens th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -18,11 +18,11 @@ from dashboards import ui
 from monitor import auth, operations
 from monitor.i18n import TEXT, format_time
 from monitor.narratives.curation import CurationError, CurationResult
-from monitor.narratives.ranking import top_narratives
+from monitor.narratives.ranking import ranking_time, top_narratives
 from monitor.narratives.similar import SimilarNarrative, similar_narratives
 from monitor.narratives.space import VectorSpace
 from monitor.store import narratives as store
-from monitor.store.schema import Narrative, utcnow
+from monitor.store.schema import Narrative
 from monitor.text.display import shorten
 
 LIST_LIMIT = 50
@@ -56,8 +56,7 @@ def _similar(
 def _listed(order: str) -> list[Narrative]:
     with ctx.db.session() as session:
         if order == "rank":
-            newest = store.newest_activity(session)
-            now = (newest + timedelta(seconds=1)) if newest else utcnow()
+            now = ranking_time(session)
             return [r.narrative for r in top_narratives(session, now=now, limit=LIST_LIMIT)]
         return store.list_narratives(session, limit=LIST_LIMIT, order=order)
 

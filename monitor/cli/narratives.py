@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import timedelta
 
 import typer
 from rich.table import Table
@@ -12,7 +11,7 @@ from rich.table import Table
 from monitor.cli.app import UserError, app, console, handles_errors, open_database, settings
 from monitor.i18n import format_time
 from monitor.store import narratives as store
-from monitor.store.schema import Narrative, utcnow
+from monitor.store.schema import Narrative
 from monitor.text.display import shorten
 
 narratives_app = typer.Typer(help="Narratives: retellings of one claim. Narasi.", no_args_is_help=True)
@@ -50,10 +49,9 @@ def list_(
     cfg = settings()
     with open_database(cfg) as db, db.session() as session:
         if order == "rank":
-            from monitor.narratives.ranking import top_narratives
+            from monitor.narratives.ranking import ranking_time, top_narratives
 
-            newest = store.newest_activity(session)
-            now = (newest + timedelta(seconds=1)) if newest else utcnow()
+            now = ranking_time(session)
             rows = [r.narrative for r in top_narratives(session, now=now, limit=limit, topic=topic)]
         else:
             try:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from monitor.store import narratives as store
-from monitor.store.schema import Narrative
+from monitor.store.schema import Narrative, utcnow
 
 GROWTH_CLIP = (0.5, 10.0)
 
@@ -41,6 +41,13 @@ class RankedNarrative:
     @property
     def growth(self) -> float:
         return (self.recent + 1) / (self.previous + 1)
+
+
+def ranking_time(session: Session) -> datetime:
+    """The moment to rank at when none is given: just after the newest narrative activity, so an archive
+    imported later ranks as of its own weeks (the clock when there is no narrative yet)."""
+    newest = store.newest_activity(session)
+    return newest + timedelta(seconds=1) if newest else utcnow()
 
 
 def top_narratives(
