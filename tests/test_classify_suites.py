@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from conftest import SHARED_DATASETS
 
-from monitor.classify import realdata, suites
+from monitor.classify import realdata, realtrain, suites
+from monitor.classify.datasets import DatasetError
 from monitor.classify.training import dedupe_key
 
 
@@ -63,6 +65,35 @@ def test_suites_need_the_shared_folder(tmp_path: Path) -> None:
     assert suites.worse_suites(object(), object(), tmp_path / "absent") is None
 
 
+def test_general_text_keeps_premises_and_entailed_hypotheses_only(tmp_path: Path) -> None:
+    folder = tmp_path / realdata.INDONLI
+    folder.mkdir(parents=True)
+    pairs = [
+        ("Banjir melanda Sampang setiap tahun.", "Sampang dilanda banjir.", "e"),
+        ("Banjir melanda Sampang setiap tahun.", "Sampang tidak pernah banjir.", "c"),
+        ("Makam itu dikunjungi ribuan peziarah.", "Makam itu dibangun tahun 1900.", "n"),
+    ]
+    lines = [json.dumps({"premise": p, "hypothesis": h, "label": label}) for p, h, label in pairs]
+    (folder / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = list(realdata.read_indonli_general(tmp_path))
+    assert [r.text for r in rows] == [
+        "Banjir melanda Sampang setiap tahun.",
+        "Makam itu dikunjungi ribuan peziarah.",
+        "Sampang dilanda banjir.",
+    ]
+    # IndoNLI's splits share premises: a sentence that a test split holds is never trained on.
+    (folder / "test_lay.jsonl").write_text(lines[2] + "\n", encoding="utf-8")
+    assert "Makam itu dikunjungi ribuan peziarah." not in {
+        r.text for r in realdata.read_indonli_general(tmp_path)
+    }
+    assert {(r.label, r.kind, r.source) for r in rows} == {(0, "general", "indonli")}
+    assert realtrain._weight(rows[0]) == realtrain.GENERAL_WEIGHT
+    assert not realtrain._false_positive_row(rows[0])  # the threshold stays on election text
+    (folder / "train.jsonl").write_text(lines[0] + "\n{broken\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"train\.jsonl:2: not an IndoNLI pair"):
+        list(realdata.read_indonli_general(tmp_path))
+
+
 @pytest.fixture(scope="module")
 def real() -> suites.RealData:
     if not SHARED_DATASETS.is_dir():
@@ -83,6 +114,10 @@ def test_splits_hold_out_by_source_and_time_and_never_leak(real: suites.RealData
     held_out = {dedupe_key(r.text) for rows in real.suites.values() for r in rows}
     assert not held_out & {dedupe_key(r.text) for r in real.train}
     assert len(real.suites["chatter"]) > 5000 and len(real.suites["claims"]) > 1000
+    general = {dedupe_key(r.text) for r in real.train if r.kind == "general"}
+    assert len(general) > 4000 and all(r.label == 0 for r in real.train if r.kind == "general")
+    matched = {dedupe_key(t) for p in realdata.indonli_pairs(SHARED_DATASETS) for t in (p.query, p.target)}
+    assert not general & matched  # the matching suite's IndoNLI pairs (test_lay) are never trained on
     assert all(s["path"].startswith("datasets/") and len(s["sha256"]) == 64 for s in real.sources)
 
 

@@ -52,6 +52,7 @@ READERS: tuple[tuple[Callable[[Path], Iterator[LabelledText]], tuple[str, ...]],
     (rd.read_tbh_2026, (rd.TBH_2026,)),
     (rd.read_older_claims, (rd.MAFINDO, rd.TBH_HEADINGS, rd.APTAARKANA, rd.KOMDIGI)),
     (rd.read_headlines, (rd.APTAARKANA,)),
+    (rd.read_indonli_general, (rd.INDONLI_TRAIN,)),
 )
 
 
