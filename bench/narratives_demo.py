@@ -15,6 +15,7 @@ Usage: python -m bench.narratives_demo [--cache /tmp/narratives-demo] [--set sim
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import tempfile
 import time
@@ -49,12 +50,16 @@ def truth_posts() -> list[dict]:
 
 
 def scored_database(posts: list[dict], cache: Path) -> Path:
-    """The demo posts imported and scored (not grouped) into a SQLite file, built once per model version."""
-    path = cache / "demo-scored.db"
+    """The demo posts imported and scored (not grouped) into a SQLite file, built once per model: the file is
+    named after the shipped model's card (a retrained model writes a new card), so a cache never answers for
+    another model."""
+    card = REPO / "models" / "default" / "card.json"
+    model_key = hashlib.sha256(card.read_bytes()).hexdigest()[:12] if card.is_file() else "none"
+    path = cache / f"demo-scored-{model_key}.db"
     if path.is_file():
         return path
     cache.mkdir(parents=True, exist_ok=True)
-    building = cache / "demo-scored.db.part"
+    building = path.with_suffix(".db.part")
     building.unlink(missing_ok=True)
     db = Database(f"sqlite:///{building}")
     db.upgrade()
