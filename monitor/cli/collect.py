@@ -18,13 +18,11 @@ from monitor.i18n import format_time
 from monitor.store import queries
 from monitor.store.locks import LockHeld, RunnerLock
 from monitor.store.sources import target_health
+from monitor.text.display import shorten
 
 
 def _short(text: str | None, width: int = 70) -> str:
-    if not text:
-        return "-"
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
+    return shorten(text, width) if text else "-"
 
 
 def _check_sources(cfg: Settings) -> None:

@@ -24,8 +24,7 @@ def one_line(text: str | None, limit: int = MAX_EXPLANATION) -> str:
     """The first sentence of an explanation, cut to `limit` characters."""
     if not text:
         return ""
-    first = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+    return shorten(_SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0], limit)
 
 
 def snippet(text: str, limit: int = MAX_SNIPPET) -> str:
