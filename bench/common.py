@@ -43,10 +43,12 @@ def emit(
         table.add_column(column, justify="right" if column != columns[0] else "left")
     for row in rows:
         table.add_row(*(f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row.values()))
-    Console().print(table)
+    # Piped to a file or CI log, rich would squeeze a wide table into 80 columns and cut every cell.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console.print(table)
     result = {"name": name, "machine": machine(), "rows": rows, **(extra or {})}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    Console().print(f"written {out}")
+    console.print(f"written {out}")
     return result
