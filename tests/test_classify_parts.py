@@ -174,6 +174,37 @@ def test_claim_matcher_without_a_sentence_model_adds_claims_to_what_is_shown_not
     assert matcher.feature_matches(char).similarity[0] < shown.similarity[0]
 
 
+def test_a_claim_base_too_big_to_keep_dense_is_matched_in_row_blocks_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor.classify import claims as claims_module
+
+    claims = known_claims()
+    tfidf = _fitted_tfidf([c.claim.lower() for c in claims])
+    posts = [c.claim.lower() for c in claims] * 70 + ["ayo ke tps besok pagi", "harga cabai naik lagi"]
+    char = tfidf.encode_matrix(posts)
+    dense = ClaimMatcher(tfidf, str.lower, claims=claims).shown.match(char)
+    monkeypatch.setattr(claims_module, "DENSE_LIMIT", 0)  # keep the claims sparse, as a big archive is
+    blocks: list[int] = []
+    real_pool = claims_module.ThreadPoolExecutor
+
+    def counting_pool(workers: int, **kwargs: object) -> object:
+        blocks.append(workers)
+        return real_pool(workers, **kwargs)
+
+    monkeypatch.setattr(claims_module, "ThreadPoolExecutor", counting_pool)
+    monkeypatch.setattr(claims_module.os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    split = ClaimMatcher(tfidf, str.lower, claims=claims).shown.match(char)
+    assert blocks == [3]  # 212 posts: one block per usable core (3), up to MATCH_THREADS
+    assert split.sims is not None and dense.sims is not None
+    np.testing.assert_allclose(split.sims, dense.sims, atol=1e-6)
+    assert split.index.tolist() == dense.index.tolist() and split.status == dense.status
+    assert split.status[-2:] == [None, None]
+    # A small batch is not split.
+    ClaimMatcher(tfidf, str.lower, claims=claims).shown.match(char[:10])
+    assert blocks == [3]
+
+
 def test_claim_matcher_with_a_handed_in_embedder_keeps_features_in_tfidf_space() -> None:
     claims = known_claims()
     texts = [c.claim.lower() for c in claims]

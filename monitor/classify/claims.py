@@ -8,7 +8,9 @@ claim as it was written. Without a sentence-embedding model the vectors are TF-I
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,18 @@ RERANK_THRESHOLDS = (0.40, 0.56)
 RERANK_GATE = 0.2
 TIE_MARGIN = 0.03  # claims this close to the best count as equally near when choosing which one to show
 DENSE_LIMIT = 25_000_000  # claims × vocabulary cells kept dense (100 MB of float32)
+# A claim base too big to keep dense (an imported fact-checkers' archive) is matched by a sparse product,
+# split by rows over up to this many threads (scipy releases the GIL there): the same similarities, about
+# twice as fast on 2 cores (`bench/claimbase.py`). Batches under SPLIT_MIN_ROWS posts are not split.
+MATCH_THREADS = 4
+SPLIT_MIN_ROWS = 64
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its affinity where the OS tells it, as on Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class ClaimFileError(ValueError):
@@ -124,7 +138,7 @@ class ClaimIndex:
         self.candidates_of = candidates_of
         self._ids: set[str] = set()
         self._matrix: np.ndarray | sparse.csr_matrix | None = None
-        self._cached_t: np.ndarray | sparse.csc_matrix | None = None
+        self._cached_t: np.ndarray | sparse.csr_matrix | None = None
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -162,8 +176,7 @@ class ClaimIndex:
         n = post_vectors.shape[0]
         if self._matrix is None or n == 0:
             return ClaimMatches(np.full(n, -1), np.zeros(n, dtype=np.float32), [None] * n)
-        sims = post_vectors @ self._transposed()
-        sims = sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
+        sims = self._similarities(post_vectors)
         debunk = np.asarray(self.debunk, dtype=bool)
         fact_index = fact_similarity = None
         if not debunk.all():
@@ -185,14 +198,31 @@ class ClaimIndex:
         ]
         return ClaimMatches(index, best, status, sims, fact_index, fact_similarity)
 
-    def _transposed(self) -> np.ndarray | sparse.csc_matrix:
+    def _similarities(self, post_vectors: np.ndarray | sparse.spmatrix) -> np.ndarray:
+        """The dense post × claim cosine matrix."""
+        claims_t = self._transposed()
+        rows = post_vectors.shape[0]
+        workers = min(MATCH_THREADS, _usable_cores(), rows // SPLIT_MIN_ROWS)
+        if not sparse.issparse(claims_t) or not sparse.issparse(post_vectors) or workers < 2:
+            sims = post_vectors @ claims_t
+            return sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
+        post_vectors = sparse.csr_matrix(post_vectors)
+        bounds = np.linspace(0, rows, workers + 1).astype(int)
+        with ThreadPoolExecutor(workers, thread_name_prefix="claim-match") as pool:
+            parts = pool.map(
+                lambda span: (post_vectors[span[0] : span[1]] @ claims_t).toarray(),
+                zip(bounds[:-1], bounds[1:], strict=True),
+            )
+            return np.vstack(list(parts))
+
+    def _transposed(self) -> np.ndarray | sparse.csr_matrix:
         """Claims as columns; dense when small (sparse × dense is much faster than sparse × sparse)."""
         if self._cached_t is None:
             matrix = self._matrix
             if sparse.issparse(matrix) and matrix.shape[0] * matrix.shape[1] <= DENSE_LIMIT:
                 self._cached_t = np.ascontiguousarray(matrix.T.toarray(), dtype=np.float32)
             elif sparse.issparse(matrix):
-                self._cached_t = sparse.csc_matrix(matrix.T)
+                self._cached_t = sparse.csr_matrix(matrix.T)
             else:
                 self._cached_t = np.ascontiguousarray(np.asarray(matrix).T, dtype=np.float32)
         return self._cached_t
