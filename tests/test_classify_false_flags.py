@@ -116,11 +116,41 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     # set 3 drops the relevance columns: "not election-relevant" is the pipeline's gate, not hoax evidence
     assert three.card_["features"]["extra"] == [*EXTRA_FEATURE_NAMES[:2], *GENRE_FEATURE_NAMES]
     assert three.preparer_.prepare(["Anies mundur"]).masked == ["paslonx mundur"]  # set 3 keeps the token
-    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs4"))
-    assert current.feature_set == 4 and current.card_["features"]["feature_set"] == 4
-    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=5)  # parameters are checked in fit
+    four = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs4", feature_set=4))
+    assert four.feature_set == 4 and four.card_["features"]["feature_set"] == 4
+    assert four.preparer_.prepare(["Calon gubernur Anies mundur"]).masked == ["calon gubernur mundur"]
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs5"))
+    assert current.feature_set == 5 and current.card_["features"]["feature_set"] == 5
+    assert current.preparer_.prepare(["Calon gubernur Anies mundur"]).masked == ["mundur"]
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=6)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
         unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
+
+
+def test_the_regional_election_frame_is_no_evidence_either_way(tmp_path: Path) -> None:
+    """Feature set 5: the words that name a regional election and the offices it fills are dropped like the
+    candidate references, so a Pilkada's chatter is not flagged for saying "calon gubernur" (the training's
+    chatter is about the presidential election; those words came from older hoaxes). What is claimed, and
+    where, stays."""
+    model = HoaxClassifier.load(train_tiny(tmp_path / "tiny"))
+    prepare = model.preparer_.prepare
+    said = [
+        "Calon Gubernur Jawa Timur nomor urut 3 mencoblos di TPS 16 Surabaya",
+        "Pilkada Sekadau: Bupati dan Wakil Bupati hadiri debat, pilbup makin seru",
+        "Cawagub itu resmi didiskualifikasi, surat keputusannya beredar",
+    ]
+    bare = [
+        "jawa timur mencoblos di tps 16 surabaya",
+        "sekadau: dan hadiri debat, makin seru",
+        "itu resmi didiskualifikasi, surat keputusannya beredar",
+    ]
+    assert prepare(said).masked == bare
+    # The same claim about any office reads the same, for the score and for the debunk matcher.
+    offices = [f"{office} sekadau sudah ditangkap kpk" for office in ("bupati", "wali kota", "gubernur")]
+    assert len(set(prepare(offices).masked)) == 1
+    assert model.preparer_.mask_one("Cagub Anies sudah ditangkap KPK") == "sudah ditangkap kpk"
+    # Frame words are no part of other words, and a post of frame words alone is kept as it is.
+    assert prepare(["bupatinya ramah", "Pilkada"]).masked == ["bupatinya ramah", "pilkada"]
 
 
 def test_naming_a_pair_or_a_party_is_no_evidence_either_way(tmp_path: Path) -> None:

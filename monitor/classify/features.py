@@ -117,6 +117,22 @@ _CALL_TO_VOTE_RE = re.compile(
     re.UNICODE,
 )
 
+# Feature set 5: the offices a regional election fills. With the keywords' `regional_terms` (pilkada, cagub,
+# calon bupati, ...) they are dropped from the text the n-grams see, as candidate references are: they name
+# the election, not what is claimed in it.
+ELECTION_OFFICES = (
+    "gubernur",
+    "wakil gubernur",
+    "wagub",
+    "bupati",
+    "wakil bupati",
+    "wabup",
+    "wali kota",
+    "walikota",
+    "wakil wali kota",
+    "wawali",
+)
+
 # Feature set 3's decision: a fact-check marker with a verdict word anywhere ("Cek fakta: klaim ... salah")
 # still makes a debunk, though neither alone does.
 _CHECK_MARKER_RE = re.compile(r"(?<!\w)(?:faktanya|cek\s*fakta|periksa fakta)(?!\w)", re.UNICODE)
@@ -180,10 +196,12 @@ class TextPreparer:
         *,
         strip_markers: bool = False,
         drop_references: bool = False,
+        drop_frame: bool = False,
     ) -> None:
         """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy);
         `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see;
-        `drop_references` (feature set 4) then removes the masked candidate and party references too."""
+        `drop_references` (feature set 4) then removes the masked candidate and party references too, and
+        `drop_frame` (feature set 5) the regional election's frame words (`without_frame`)."""
         self.strip_markers = strip_markers
         self.drop_references = drop_references
         self.keywords_file = Path(keywords_file)
@@ -192,17 +210,37 @@ class TextPreparer:
         self.keywords_version = str(getattr(keywords, "version", "unknown"))
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
+        self.drop_frame = drop_frame
+        frame = {" ".join(str(t).lower().split()) for t in [*keywords.regional_terms, *ELECTION_OFFICES]}
+        # Longest first, so "calon wakil gubernur" goes whole rather than leaving "calon wakil".
+        alternation = "|".join(re.escape(t) for t in sorted(frame - {""}, key=len, reverse=True))
+        self._frame_re = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.UNICODE)
+
+    def without_frame(self, text: str) -> str:
+        """Feature set 5: the (masked, normalised) text without the regional election's frame words, or the
+        text unchanged when nothing else would be left."""
+        if not self.drop_frame:
+            return text
+        return " ".join(self._frame_re.sub(" ", text).split()) or text
 
     @classmethod
     def for_feature_set(
         cls, keywords_file: Path, feature_set: int, keywords: KeywordsConfig | None = None
     ) -> TextPreparer:
         """The preparer a model of `feature_set` was trained with (see `HoaxClassifier`)."""
-        return cls(keywords_file, keywords, strip_markers=feature_set >= 3, drop_references=feature_set >= 4)
+        return cls(
+            keywords_file,
+            keywords,
+            strip_markers=feature_set >= 3,
+            drop_references=feature_set >= 4,
+            drop_frame=feature_set >= 5,
+        )
 
     def mask_one(self, text: str) -> str:
         norm = normalize(text)
-        return self.masker.mask_unnamed(norm) if self.drop_references else self.masker.mask(norm)
+        if not self.drop_references:
+            return self.masker.mask(norm)
+        return self.without_frame(self.masker.mask_unnamed(norm))
 
     @cached_property
     def topic_words(self) -> frozenset[str]:
@@ -238,7 +276,7 @@ class TextPreparer:
                 stripped = " ".join(_SURFACE_RE.sub(" ", text).split())
                 text = stripped or text
             if self.drop_references:
-                text = self.masker.drop_references(text)
+                text = self.without_frame(self.masker.drop_references(text))
             masked.append(text)
             # Feature set 3: "Faktanya" / "cek fakta" alone do not make a post a debunk (they are stripped
             # before this search): a debunk is told by its content ("tidak benar", "[HOAKS]", "dibantah").

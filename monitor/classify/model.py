@@ -64,8 +64,13 @@ log = logging.getLogger(__name__)
 # 4 = set 3 with the masked candidate and party references dropped from the text the n-grams see (measured on
 #     the real suites: in the public sets non-hoaxes name candidates far more often than hoaxes do, so the
 #     neutral token itself had become a strong "not a hoax" weight and real claims about candidates were
-#     missed; see models/default/README.md, "What changed in 2024.4").
-FEATURE_SET = 4
+#     missed; see models/default/README.md, "What changed in 2024.4");
+# 5 = set 4 with the regional election's frame dropped too: its words (pilkada, cagub, calon bupati, from the
+#     keywords' `regional_terms`) and the offices it fills (gubernur, bupati, wali kota; ELECTION_OFFICES).
+#     The training's chatter is about the presidential election, so those words were learned from older
+#     hoaxes (Pilkada DKI 2017) and a Pilkada's ordinary chatter was flagged for them ("What changed in
+#     2024.6").
+FEATURE_SET = 5
 MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
 
 
@@ -147,8 +152,8 @@ class HoaxClassifier:
         return bool(self.embedding_features and self._sentence_embedder is not None)
 
     def _validate_params(self) -> None:
-        if self.feature_set not in (1, 2, 3, 4):
-            raise ValueError(f"feature_set must be 1, 2, 3 or 4, got {self.feature_set!r}")
+        if self.feature_set not in (1, 2, 3, 4, 5):
+            raise ValueError(f"feature_set must be 1, 2, 3, 4 or 5, got {self.feature_set!r}")
         if self.threshold_policy not in THRESHOLD_POLICIES:
             raise ValueError(f"threshold_policy must be one of {', '.join(THRESHOLD_POLICIES)}")
 
