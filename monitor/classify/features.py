@@ -119,7 +119,8 @@ _CALL_TO_VOTE_RE = re.compile(
 
 # Feature set 5: the offices a regional election fills. With the keywords' `regional_terms` (pilkada, cagub,
 # calon bupati, ...) they are dropped from the text the n-grams see, as candidate references are: they name
-# the election, not what is claimed in it.
+# the election, not what is claimed in it. The list is part of set 5's definition (a model folder records
+# only the set's number), so changing it means a new feature set.
 ELECTION_OFFICES = (
     "gubernur",
     "wakil gubernur",
