@@ -20,11 +20,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench.common import emit
+from bench.feedback import flag_rate
 from monitor.classify import suites
-from monitor.classify.datasets import LabelledText
 from monitor.classify.model import HoaxClassifier
 from monitor.text import load_keywords
 from monitor.text.keywords import KeywordsConfig
@@ -59,18 +57,6 @@ def regional_keywords(base: KeywordsConfig, pairs: dict[str, dict[str, Any]], ve
     return KeywordsConfig.model_validate(data)
 
 
-def rates(model: HoaxClassifier, rows: list[LabelledText]) -> dict[str, Any]:
-    texts = [r.text for r in rows]
-    flags = np.array([s.flagged for s in model.predict(texts)])
-    relevant = suites.relevant_rows(model, texts)
-    assert relevant is not None  # a HoaxClassifier always has its keyword matcher
-    return {
-        "relevant_rows": int(relevant.sum()),
-        "all": float(flags.mean()),
-        "relevant": float(flags[relevant].mean()) if relevant.any() else 0.0,
-    }
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets")
@@ -90,16 +76,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     for name, keywords in configs.items():
         model = HoaxClassifier.load(args.model, keywords=keywords)
-        chatter, claims = rates(model, jatim), rates(model, data.suites["claims"])
+        relevant = suites.relevant_rows(model, [r.text for r in jatim])
+        assert relevant is not None  # a HoaxClassifier always has its keyword matcher
+        fpr_all, fpr_relevant = flag_rate(model, jatim)
+        recall_all, recall_relevant = flag_rate(model, data.suites["claims"])
         rows.append(
             {
                 "keywords": name,
                 "jatim_tweets": len(jatim),
-                "jatim_relevant": chatter["relevant_rows"],
-                "jatim_fpr_all": chatter["all"],
-                "jatim_fpr_relevant": chatter["relevant"],
-                "claims_recall_all": claims["all"],
-                "claims_recall_relevant": claims["relevant"],
+                "jatim_relevant": int(relevant.sum()),
+                "jatim_fpr_all": fpr_all,
+                "jatim_fpr_relevant": fpr_relevant,
+                "claims_recall_all": recall_all,
+                "claims_recall_relevant": recall_relevant,
             }
         )
     return emit(
