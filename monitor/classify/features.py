@@ -134,6 +134,15 @@ ELECTION_OFFICES = (
     "wawali",
 )
 
+
+def _frame_pattern(keywords: KeywordsConfig) -> re.Pattern[str]:
+    """Feature set 5's frame words as one regex: the keywords' `regional_terms` and ELECTION_OFFICES, whole
+    words only, longest first (so "calon wakil gubernur" goes whole rather than leaving "calon wakil")."""
+    frame = {" ".join(str(t).lower().split()) for t in [*keywords.regional_terms, *ELECTION_OFFICES]}
+    alternation = "|".join(re.escape(t) for t in sorted(frame - {""}, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.UNICODE)
+
+
 # Feature set 3's decision: a fact-check marker with a verdict word anywhere ("Cek fakta: klaim ... salah")
 # still makes a debunk, though neither alone does.
 _CHECK_MARKER_RE = re.compile(r"(?<!\w)(?:faktanya|cek\s*fakta|periksa fakta)(?!\w)", re.UNICODE)
@@ -212,15 +221,12 @@ class TextPreparer:
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
         self.drop_frame = drop_frame
-        frame = {" ".join(str(t).lower().split()) for t in [*keywords.regional_terms, *ELECTION_OFFICES]}
-        # Longest first, so "calon wakil gubernur" goes whole rather than leaving "calon wakil".
-        alternation = "|".join(re.escape(t) for t in sorted(frame - {""}, key=len, reverse=True))
-        self._frame_re = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.UNICODE)
+        self._frame_re = _frame_pattern(keywords) if drop_frame else None
 
     def without_frame(self, text: str) -> str:
         """Feature set 5: the (masked, normalised) text without the regional election's frame words, or the
         text unchanged when nothing else would be left."""
-        if not self.drop_frame:
+        if self._frame_re is None:
             return text
         return " ".join(self._frame_re.sub(" ", text).split()) or text
 
