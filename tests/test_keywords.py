@@ -48,7 +48,7 @@ def shipped() -> KeywordsConfig:
 
 
 def test_shipped_file_loads(shipped: KeywordsConfig) -> None:
-    assert shipped.version == "2024.2"
+    assert shipped.version == "2024.3"
     assert set(shipped.candidates) == {"01", "02", "03"}
     assert [key for key, _topic in shipped.topics.items()] == [
         "sidalih",
@@ -209,6 +209,14 @@ def test_term_without_letters_is_rejected(tmp_path: Path) -> None:
         ),
         (('"02": {label: "B"', '"2x": {label: "B"'), 'candidates.2x: expected a two-digit key such as "01"'),
         (("off_topic: [pilkades]", "off_topic: pilkades"), "off_topic: expected a list, got 'pilkades'"),
+        (
+            ("off_topic: [pilkades]", "off_topic: [pilkades]\nabroad: {countries: [kamboja]}"),
+            "abroad.context: countries need context words",
+        ),
+        (
+            ("off_topic: [pilkades]", "off_topic: [pilkades]\nabroad: {leaders: [trump, '--']}"),
+            "abroad.leaders[1]: expected a term with at least one letter or digit",
+        ),
         (
             ('numbers: ["01", "1"]', 'numbers: ["01", "1.5"]'),
             "candidates.01.numbers[1]: expected a number such as",

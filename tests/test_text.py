@@ -264,6 +264,46 @@ def test_off_topic_is_a_separate_flag(matcher: KeywordMatcher) -> None:
     assert matcher.match("cek DPT").off_topic is False
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Donald Trump Didakwa Manipulasi Pemilu AS 2020",  # real headlines (2023)
+        "Partai PM Kamboja Hun Sen Klaim Kemenangan Telak dalam Pemilu",
+        "Junta Myanmar Memperpanjang Status Keadaan Darurat, Pemilu Kembali Ditunda",
+        "Presiden Zimbabwe Emmerson Mnangagwa Kembali Menang dalam Pemilu Kontroversial",
+        "Video Siaran CNN Menyatakan Trump Akan Menangkan Pilpres AS",
+    ],
+)
+def test_another_countrys_election_is_not_relevant(matcher: KeywordMatcher, text: str) -> None:
+    rel = matcher.match(text)
+    assert rel.abroad and not rel.relevant
+    assert rel.terms  # what matched is kept: the post is left out for being about an election abroad
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pemilu 2024 diatur China, rakyat dibohongi",  # a hoax about our election naming a country
+        "Server Sirekap ada di Singapura, pemilu dikendalikan asing",  # a specific topic
+        "PM Kamboja klaim menang pemilu, KPU RI kirim pemantau",  # an institution
+        "Trump ucapkan selamat ke Prabowo atas kemenangan pilpres",  # a candidate
+        "Pemilu Indonesia lebih jujur dari pemilu AS",  # a home word
+        "WNI di Malaysia: pemilu di sana ricuh",  # Indonesians voting abroad
+        "Pemilu di Malaysia ricuh, ribuan pemilih tidak dapat undangan",  # "di" is not a context word
+        "Pilkada Jatim: cagub didukung pengusaha Singapura, presiden AS diam",  # a Pilkada word
+    ],
+)
+def test_our_election_stays_relevant_when_a_country_is_named(matcher: KeywordMatcher, text: str) -> None:
+    rel = matcher.match(text)
+    assert rel.relevant and not rel.abroad
+
+
+def test_without_an_abroad_section_nothing_is_abroad(keywords: KeywordsConfig) -> None:
+    bare = KeywordMatcher(keywords.model_copy(update={"abroad": type(keywords.abroad)()}))
+    rel = bare.match("Donald Trump Didakwa Manipulasi Pemilu AS 2020")
+    assert rel.relevant and not rel.abroad
+
+
 def test_links_and_mentions_count_but_do_not_bridge(matcher: KeywordMatcher) -> None:
     rel = matcher.match("cek di sini ya https://cekdptonline.kpu.go.id/")
     assert {"cekdptonline", "kpu"} <= set(rel.terms)
@@ -279,7 +319,7 @@ def test_match_accepts_normalised_text_and_relevance_defaults(matcher: KeywordMa
     assert matcher.match(nt) == matcher.match("Yg gak ada di DPT lapor!")
     empty = matcher.match("halo apa kabar")
     assert empty == Relevance() and not empty.relevant and empty.off_topic is False
-    assert matcher.version == "2024.2"
+    assert matcher.version == "2024.3"
 
 
 def test_from_file(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from monitor.text.patterns import term_key
 
 __all__ = [
+    "Abroad",
     "AmbiguousTerm",
     "Candidate",
     "KeywordsConfig",
@@ -155,6 +156,27 @@ class AmbiguousTerm(_Strict):
     after: list[Term] = []
 
 
+class Abroad(_Strict):
+    """Other countries' elections, which an Indonesian election monitor does not watch.
+
+    A post is about one when a country in `countries` follows a word of `context` ("pemilu AS", "pilpres
+    Amerika", "PM Kamboja") or a leader in `leaders` is named ("Trump"). Such a post is not relevant if its
+    only election words are general ones (topic `general`) and no `home` word ("indonesia", "wni") says the
+    story is ours; see `monitor.text.relevance.KeywordMatcher`.
+    """
+
+    context: list[Term] = []
+    countries: list[Term] = []
+    leaders: list[Term] = []
+    home: list[Term] = []
+
+    @model_validator(mode="after")
+    def _countries_need_context(self) -> Abroad:
+        if self.countries and not self.context:
+            raise _PathError(("context",), "countries need context words (pemilu, presiden, ...) to follow")
+        return self
+
+
 class KeywordsConfig(_Strict):
     """The validated content of config/keywords.yml."""
 
@@ -171,6 +193,8 @@ class KeywordsConfig(_Strict):
     parties: Parties = Parties()
     ambiguous: dict[str, AmbiguousTerm] = {}
     off_topic: list[Term] = []
+    # Elections abroad: general election words about another country do not make a post relevant.
+    abroad: Abroad = Abroad()
 
     def topic_names(self, lang: str = "id") -> dict[str, str]:
         """Each topic's name as officers read it: English for "en", else Indonesian."""

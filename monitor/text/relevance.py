@@ -26,16 +26,18 @@ _NEXT_WORD = re.compile(r"[^\w\n]*(\w+)")
 
 @dataclass(frozen=True, slots=True)
 class Relevance:
-    """What a post mentions. A post is relevant when at least one term (or candidate reference) matched."""
+    """What a post mentions. A post is relevant when at least one term (or candidate reference) matched,
+    unless those terms are about another country's election (`abroad`: "Trump didakwa soal pemilu AS")."""
 
     terms: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()
     off_topic: bool = False
+    abroad: bool = False
 
     @property
     def relevant(self) -> bool:
-        return bool(self.terms)
+        return bool(self.terms) and not self.abroad
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,19 @@ class KeywordMatcher:
         self._terms = TermPattern([*spellings, *self._numbers.context_terms])
         self._infos = {key: infos[key] for key in self._terms.keys}
         self._off_topic = TermPattern(keywords.off_topic)
+        # Elections abroad: a country after a context word ("pemilu AS", "PM Kamboja") or a leader's name.
+        # Only posts whose election words are all general ones can be about one (see `_abroad_only`).
+        abroad = keywords.abroad
+        foreign = [f"{word} {country}" for word in abroad.context for country in abroad.countries]
+        self._abroad = TermPattern([*foreign, *abroad.leaders]) if foreign or abroad.leaders else None
+        self._home = TermPattern(abroad.home) if abroad.home else None
+        not_general = {
+            term_key(t) for key, topic in keywords.topics.items() if key != "general" for t in topic.terms
+        }
+        not_general |= {term_key(t) for t in keywords.regional_terms}
+        self._general_only = frozenset(
+            key for t in keywords.topics.general.terms if (key := term_key(t)) not in not_general
+        )
         self._order = _topic_order(list(keywords.candidates))
         # Every topic a post can get under this configuration, in display order ("candidate:04" in a
         # four-pair Pilkada); TOPIC_ORDER is the shipped presidential file's.
@@ -215,4 +230,13 @@ class KeywordMatcher:
             topics=tuple(sorted(topics, key=order.__getitem__)),
             candidates=tuple(sorted(candidates)),
             off_topic=self._off_topic.search(haystack),
+            abroad=not candidates and self._abroad_only(nt.text, terms),
         )
+
+    def _abroad_only(self, text: str, terms: set[str]) -> bool:
+        """Whether the post's election `terms` (no candidate among them) are about another country's
+        election: all general words ("pemilu", "kampanye"; no institution, Pilkada or specific-topic term),
+        a foreign election named, and no home word ("Indonesia", "WNI")."""
+        if self._abroad is None or not self._general_only.issuperset(map(term_key, terms)):
+            return False
+        return self._abroad.search(text) and not (self._home is not None and self._home.search(text))
