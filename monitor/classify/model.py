@@ -70,7 +70,9 @@ log = logging.getLogger(__name__)
 #     The training's chatter is about the presidential election, so those words were learned from older
 #     hoaxes (Pilkada DKI 2017) and a Pilkada's ordinary chatter was flagged for them ("What changed in
 #     2024.6").
-FEATURE_SET = 5
+# 6 = set 5 with lone separator marks dropped ("Judul – https://..." kept a dash that leant towards "hoax";
+#     features._SEPARATOR_RE, "What changed in 2024.7").
+FEATURE_SET = 6
 MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
 
 
@@ -152,8 +154,8 @@ class HoaxClassifier:
         return bool(self.embedding_features and self._sentence_embedder is not None)
 
     def _validate_params(self) -> None:
-        if self.feature_set not in (1, 2, 3, 4, 5):
-            raise ValueError(f"feature_set must be 1, 2, 3, 4 or 5, got {self.feature_set!r}")
+        if self.feature_set not in range(1, FEATURE_SET + 1):
+            raise ValueError(f"feature_set must be 1 to {FEATURE_SET}, got {self.feature_set!r}")
         if self.threshold_policy not in THRESHOLD_POLICIES:
             raise ValueError(f"threshold_policy must be one of {', '.join(THRESHOLD_POLICIES)}")
 
