@@ -23,6 +23,10 @@ MARKERS = {
     "prefix cek fakta": lambda t: "Cek fakta: " + t,
     "suffix copas dari grup": lambda t: t + " (copas dari grup sebelah)",
     "capitals": lambda t: t.upper(),
+    # Lone separators, as news shared with a link leaves them ("Judul – https://...")
+    "suffix en dash": lambda t: t + " –",
+    "suffix hyphen": lambda t: t + " - ",
+    "separator bar": lambda t: t + " | ",
 }
 
 
