@@ -123,10 +123,14 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     assert five.feature_set == 5 and five.card_["features"]["feature_set"] == 5
     assert five.preparer_.prepare(["Calon gubernur Anies mundur"]).masked == ["mundur"]
     assert five.preparer_.prepare(["Anies mundur – https://t.co/x"]).masked == ["mundur –"]  # set 5 keeps it
-    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs6"))
-    assert current.feature_set == 6 and current.card_["features"]["feature_set"] == 6
-    assert current.preparer_.prepare(["Anies mundur – https://t.co/x"]).masked == ["mundur"]
-    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=7)  # parameters are checked in fit
+    six = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs6", feature_set=6))
+    assert six.feature_set == 6 and six.card_["features"]["feature_set"] == 6
+    assert six.preparer_.prepare(["Anies mundur – https://t.co/x"]).masked == ["mundur"]
+    assert six.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["“ mundur” 🙏"]  # set 6 keeps them
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs7"))
+    assert current.feature_set == 7 and current.card_["features"]["feature_set"] == 7
+    assert current.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["mundur"]
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=8)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
         unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
 
@@ -172,6 +176,32 @@ def test_a_lone_separator_is_no_evidence_either_way(tmp_path: Path) -> None:
     # Marks inside or attached to words, and sentence punctuation, stay; a post of marks alone is kept.
     kept = model.preparer_.prepare(["periode 2019-2024 benar!!! ya?", "– | –"]).masked
     assert kept == ["periode 2019-2024 benar!!! ya?", "– | –"]
+
+
+def test_quote_marks_emoji_and_retweets_are_no_evidence_either_way(tmp_path: Path) -> None:
+    """Feature set 7: fact-checkers quote the claims they check and drop their emoji, the scraped headlines
+    have no quote marks, and tweets start "RT @akun:" when retweeted; 2024.7 had learned quote marks as a sign
+    of a hoax (a headline quoting a speaker in curly quotes: 49 % flagged instead of 7 %). The n-grams no
+    longer see them; the cues still read the text as written."""
+    model = HoaxClassifier.load(train_tiny(tmp_path / "tiny"))
+    plain = "KPU: tahapan pemilu berjalan sesuai jadwal"
+    written = [
+        "KPU: “tahapan pemilu berjalan sesuai jadwal”",
+        'KPU: "tahapan pemilu berjalan sesuai jadwal"',
+        "KPU: ‘tahapan pemilu berjalan sesuai jadwal’",
+        "RT @infopemilu: KPU: tahapan pemilu berjalan sesuai jadwal",
+        "KPU: tahapan pemilu berjalan sesuai jadwal 🙏🇮🇩",
+        "«KPU: tahapan pemilu berjalan sesuai jadwal» 😂😂",
+    ]
+    prepare = model.preparer_.prepare
+    assert set(prepare(written).masked) == set(prepare([plain]).masked)
+    assert len(set(model.predict_proba([plain, *written]).tolist())) == 1
+    assert model.preparer_.mask_one(written[0]) == model.preparer_.mask_one(plain)
+    # An apostrophe inside a word stays, and so does "RT" as a neighbourhood ("ketua RT 05").
+    assert prepare(["Jum'at ketua RT 05 coblos"]).masked == ["jum'at ketua rt 05 coblos"]
+    # The cues read the text before its marks go: a time range is an announcement, "?" a question.
+    cues = prepare(["TPS dibuka pukul 07.00 – 13.00", "Benarkah TPS tutup jam 12?"]).genre_features()
+    assert cues[0].tolist() == [0.0, 1.0, 0.0] and cues[1][2] > 0
 
 
 def test_naming_a_pair_or_a_party_is_no_evidence_either_way(tmp_path: Path) -> None:
