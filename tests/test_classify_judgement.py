@@ -27,6 +27,10 @@ MARKERS = {
     "suffix en dash": lambda t: t + " –",
     "suffix hyphen": lambda t: t + " - ",
     "separator bar": lambda t: t + " | ",
+    # How a text was written down: quoted, retweeted, with emoji
+    "quoted end": lambda t: " ".join(t.split()[:-3]) + " “" + " ".join(t.split()[-3:]) + "”",
+    "prefix RT": lambda t: "RT @akun: " + t,
+    "suffix emoji": lambda t: t + " 😂🙏",
 }
 
 
