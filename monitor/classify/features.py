@@ -205,7 +205,7 @@ class PreparedBatch:
     genre: np.ndarray | None = None  # genre cues, computed on first use
     call_to_vote: np.ndarray | None = None  # bool per text: an invitation to vote
     fact_checked: list[str | None] | None = None  # set 3: fact-check marker + verdict word (not a feature)
-    cues: list[str] | None = None  # what the genre cues read (set 7: `masked` with its punctuation)
+    cues: list[str] | None = None  # what the genre cues read (set 7: `masked` with its lone separators)
 
     def extra_features(self) -> np.ndarray:
         """Dense hand-made features, one row per text (see EXTRA_FEATURE_NAMES)."""
@@ -237,7 +237,7 @@ class TextPreparer:
         """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy);
         `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see;
         `drop_references` (feature set 4) then removes the masked candidate and party references too,
-        `drop_frame` (feature set 5) the regional election's frame words (`without_frame`), and
+        `drop_frame` (feature set 5) the regional election's frame words (`without_frame`),
         `drop_separators` (feature set 6) lone separator marks (`without_separators`), and
         `drop_typography` (feature set 7) quote marks, emoji and a retweet's "rt :", for the n-grams only
         (`without_typography`)."""
