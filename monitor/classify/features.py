@@ -158,6 +158,12 @@ ELECTION_OFFICES = (
 )
 
 
+def _drop(pattern: re.Pattern[str], text: str) -> str:
+    """`text` without what `pattern` matches (spaces collapsed), or `text` unchanged when nothing else would
+    be left: how feature sets 5 and 6 take words and marks out of what the n-grams see."""
+    return " ".join(pattern.sub(" ", text).split()) or text
+
+
 def _frame_pattern(keywords: KeywordsConfig) -> re.Pattern[str]:
     """Feature set 5's frame words as one regex: the keywords' `regional_terms` and ELECTION_OFFICES, whole
     words only, longest first (so "calon wakil gubernur" goes whole rather than leaving "calon wakil")."""
@@ -249,7 +255,6 @@ class TextPreparer:
         self.keywords_version = str(getattr(keywords, "version", "unknown"))
         self.matcher = KeywordMatcher(keywords)
         self.masker = CandidateMasker(keywords)
-        self.drop_frame = drop_frame
         self._frame_re = _frame_pattern(keywords) if drop_frame else None
         self.drop_separators = drop_separators
         self.drop_typography = drop_typography
@@ -257,16 +262,12 @@ class TextPreparer:
     def without_frame(self, text: str) -> str:
         """Feature set 5: the (masked, normalised) text without the regional election's frame words, or the
         text unchanged when nothing else would be left."""
-        if self._frame_re is None:
-            return text
-        return " ".join(self._frame_re.sub(" ", text).split()) or text
+        return text if self._frame_re is None else _drop(self._frame_re, text)
 
     def without_separators(self, text: str) -> str:
         """Feature set 6: the text without tokens made only of separator marks ("–", "|", "•"), or the text
         unchanged when nothing else would be left."""
-        if not self.drop_separators:
-            return text
-        return " ".join(_SEPARATOR_RE.sub(" ", text).split()) or text
+        return _drop(_SEPARATOR_RE, text) if self.drop_separators else text
 
     def without_typography(self, text: str) -> str:
         """Feature set 7: the text without quote marks, emoji and a retweet's leading "rt :", or the text

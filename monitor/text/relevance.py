@@ -133,8 +133,10 @@ class KeywordMatcher:
             term_key(t) for key, topic in keywords.topics.items() if key != "general" for t in topic.terms
         }
         not_general |= {term_key(t) for t in keywords.regional_terms}
+        general = {term_key(t) for t in keywords.topics.general.terms} - not_general
+        # As `match` reports them (canonical spellings), so a post's terms are checked without re-keying.
         self._general_only = frozenset(
-            key for t in keywords.topics.general.terms if (key := term_key(t)) not in not_general
+            info.canonical for key, info in self._infos.items() if key in general and info.canonical
         )
         self._order = _topic_order(list(keywords.candidates))
         # Every topic a post can get under this configuration, in display order ("candidate:04" in a
@@ -237,6 +239,6 @@ class KeywordMatcher:
         """Whether the post's election `terms` (no candidate among them) are about another country's
         election: all general words ("pemilu", "kampanye"; no institution, Pilkada or specific-topic term),
         a foreign election named, and no home word ("Indonesia", "WNI")."""
-        if self._abroad is None or not self._general_only.issuperset(map(term_key, terms)):
+        if self._abroad is None or not self._general_only.issuperset(terms):
             return False
         return self._abroad.search(text) and not (self._home is not None and self._home.search(text))
