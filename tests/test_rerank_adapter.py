@@ -21,6 +21,7 @@ from monitor.classify.adapter import (
     RerankAdapter,
     fit_projection,
     lowest_threshold,
+    pair_lexical,
 )
 from monitor.classify.base import ClassifierError
 from monitor.classify.claims import RERANK_THRESHOLDS
@@ -90,6 +91,37 @@ def test_an_adapter_round_trips_through_its_file_and_a_broken_file_is_named(tmp_
         RerankAdapter.load(tmp_path)
 
 
+PAIR_TEXTS = [
+    "server sirekap ada di luar negeri",
+    "hoaks: server sirekap di luar negeri",
+    "kotak suara dibakar di tps",
+    "salah, kotak suara tidak dibakar",
+    "dpt memuat jutaan pemilih ganda",
+    "pemilih ganda di dpt sudah dicoret",
+]
+
+
+def test_the_lexical_half_round_trips_as_plain_arrays_and_a_broken_one_is_named(tmp_path: Path) -> None:
+    lexical = pair_lexical(PAIR_TEXTS)
+    adapter = RerankAdapter(np.eye(4, 3, dtype=np.float32), "table", (0.33, 0.5), {"pairs": 3}, lexical)
+    adapter.save(tmp_path)
+    loaded = RerankAdapter.load(tmp_path)
+    assert loaded is not None and loaded.lexical is not None
+    probe = ["server sirekap luar negeri", "kotak suara", "kata yang tidak ada"]
+    difference = loaded.lexical.encode_matrix(probe) - lexical.encode_matrix(probe)
+    assert abs(difference).max() == 0.0
+    assert loaded.describe()["lexical"]["terms"] == len(lexical.vectorizer.vocabulary_) > 0
+    assert RerankAdapter(np.eye(4, 3, dtype=np.float32), "table").describe()["lexical"] is None
+    # Terms and weights that disagree (a hand-edited or truncated file) are refused by the file's name.
+    with np.load(tmp_path / ADAPTER_FILE, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["lexical_idf"] = arrays["lexical_idf"][:-1]
+    with (tmp_path / ADAPTER_FILE).open("wb") as handle:
+        np.savez(handle, **arrays)
+    with pytest.raises(ClassifierError, match=f"{ADAPTER_FILE}.*lexical terms and weights disagree"):
+        RerankAdapter.load(tmp_path)
+
+
 class TableEmbedder(Embedder):
     kind = "table"
     name = "table"
@@ -118,6 +150,18 @@ def test_the_model_folder_carries_its_adapter_and_the_reranker_uses_it_only_for_
     dense, _weight, thresholds = model.matcher_._rerank_with
     assert isinstance(dense, AdaptedEmbedder) and thresholds == (0.33, 0.5)
     assert dense.encode(["a", "b"]).shape == (2, 4)
+    # An adapter without a lexical half (an older file) fuses the model's own char TF-IDF ...
+    assert model.matcher_.rerank_space()[0].lexical is model.matcher_.features.embedder
+    # ... and one with a lexical half fuses that instead, whatever the model's vocabulary.
+    lexical = pair_lexical(PAIR_TEXTS)
+    model.rerank_adapter = RerankAdapter(np.eye(4, dtype=np.float32), "table", (0.33, 0.5), {}, lexical)
+    model.use_claim_reranker(TableEmbedder())
+    assert model.matcher_.rerank_space()[0].lexical is lexical
+    shown = model.matcher_.rerank(["server sirekap ada di luar negeri"])[0]
+    assert len(shown.index) == 1 and shown.similarity[0] > 0
+    RerankAdapter(np.eye(4, dtype=np.float32), "table", (0.33, 0.5)).save(model_copy)
+    model = HoaxClassifier.load(model_copy)
+    model.use_claim_reranker(TableEmbedder())
     # Saved elsewhere, the folder keeps the adapter and the card describes it.
     model.save(tmp_path / "copy")
     assert RerankAdapter.load(tmp_path / "copy") is not None

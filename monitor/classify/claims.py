@@ -266,6 +266,7 @@ class ClaimMatcher:
         self.shown.add(claims)
         self.reranked: ClaimIndex | None = None  # see use_reranker
         self._rerank_with: tuple[Embedder, float, tuple[float, float]] | None = None
+        self._rerank_lexical: Embedder | None = None
         if shown.kind != "tfidf":
             suggest, confirm = CLAIM_THRESHOLDS["tfidf"]
         self.features = ClaimIndex(tfidf, mask, suggest_threshold=suggest, confirm_threshold=confirm)
@@ -309,6 +310,7 @@ class ClaimMatcher:
         """This (new) matcher with `other`'s added claims and re-ranker: for a rebuild with new thresholds."""
         self.add(other.claims)
         self._rerank_with = other._rerank_with
+        self._rerank_lexical = other.rerank_lexical
         return self
 
     def use_reranker(
@@ -317,12 +319,21 @@ class ClaimMatcher:
         *,
         weight: float = RERANK_WEIGHT,
         thresholds: tuple[float, float] = RERANK_THRESHOLDS,
+        lexical: Embedder | None = None,
     ) -> None:
-        """Re-rank the claim shown for chosen posts in a fused space: this matcher's char TF-IDF beside the
-        `dense` sentence embedder (see `FusedEmbedder`). Nothing is encoded until `rerank` is first called,
-        so loading a model stays cheap; then the claim base is encoded once."""
+        """Re-rank the claim shown for chosen posts in a fused space: a char TF-IDF (`lexical`, the
+        re-ranker adapter's own when it has one, else this matcher's) beside the `dense` sentence embedder
+        (see `FusedEmbedder`). Nothing is encoded until `rerank` is first called, so loading a model stays
+        cheap; then the claim base is encoded once."""
         self._rerank_with = (dense, float(weight), (float(thresholds[0]), float(thresholds[1])))
+        self._rerank_lexical = lexical
         self.reranked = None
+
+    @property
+    def rerank_lexical(self) -> Embedder | None:
+        """The re-ranker's own char space (None: it fuses this matcher's). Read with a default, since a
+        matcher restored from an older model file has no such attribute."""
+        return self.__dict__.get("_rerank_lexical")
 
     @property
     def reranks(self) -> bool:
@@ -334,7 +345,9 @@ class ClaimMatcher:
         if self._rerank_with is None:
             raise RuntimeError("no re-ranker configured: call use_reranker() first")
         dense, weight, thresholds = self._rerank_with
-        return FusedEmbedder(self.features.embedder, dense, weight), thresholds
+        lexical = self.rerank_lexical
+        lexical = lexical if lexical is not None else self.features.embedder
+        return FusedEmbedder(lexical, dense, weight), thresholds
 
     def rerank(self, masked: list[str]) -> tuple[ClaimMatches, ClaimIndex]:
         """Nearest claims for `masked` posts in the fused space, and the index they point into (its claims

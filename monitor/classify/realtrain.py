@@ -173,10 +173,11 @@ def carry_rerank_adapter(source: Path, folder: Path) -> dict[str, Any] | None:
     in `folder`, and write its card part, marked as carried; returns that part (None when `source` has no
     adapter).
 
-    The projection depends only on the sentence embedder and the fact-check pairs. Its thresholds were
-    fitted beside the old model's char n-grams; a retrain on the same recipe (the public sets plus a few
-    hundred officers' labels) leaves that vocabulary nearly as it was, and on the `matching` suite the
-    carried adapter keeps its wrong-match rates (models/README.md). `monitor fit-reranker` refits it."""
+    The projection and the lexical half depend only on the sentence embedder and the fact-check pairs, so
+    the thresholds fitted with them hold in the new model too; only the model's masking of the texts can
+    move them, and a retrain on the same recipe (the public sets plus a few hundred officers' labels) masks
+    as before. (An older adapter without a lexical half fuses the model's char n-grams, which such a retrain
+    leaves nearly as they were: measured in models/README.md.) `monitor fit-reranker` refits it."""
     if Path(source).resolve() == Path(folder).resolve():
         return None
     try:
@@ -230,8 +231,8 @@ def fit_reranker(
     source = need(Path(datasets), MAFINDO)
     pairs = factcheck_pairs(Path(datasets), limit)
     say(f"menyesuaikan pada {len(pairs)} pasangan cek fakta")
-    lexical = model.matcher_.features.embedder  # the model's char TF-IDF, as the re-ranker fuses it
-    adapter = fit_rerank_adapter(lexical, dense, model.preparer_.mask_one, pairs)
+    reference = model.matcher_.features.embedder  # the model's char TF-IDF: the re-ranker without adapter
+    adapter = fit_rerank_adapter(reference, dense, model.preparer_.mask_one, pairs)
     adapter.info["source"] = {"path": f"datasets/{MAFINDO}", "sha256": file_sha256(source)}
     say("mengevaluasi suite matching")
     model.rerank_adapter = None
