@@ -131,6 +131,28 @@ def test_claim_title_pairs_are_real_pairs(shared_datasets: Path) -> None:
     assert {p.label for p in nli} == {0, 1}
 
 
+def test_a_title_spelled_twice_is_one_title_in_the_matching_base() -> None:
+    """The scraped sets hold some fact-check titles twice, once without their opening quote mark; a query
+    matched to its title's twin is shown the right debunk, so the base holds each title once."""
+    from monitor.classify.embed import TfidfEmbedder
+    from monitor.classify.matching import nearest_titles, title_key
+
+    twin = "Video Jokowi Ungkap bahwa negara Uni eropa Mencoba Melemahkan indonesia”"
+    own = "Video “Jokowi Ungkap bahwa negara Uni eropa Mencoba Melemahkan indonesia”"
+    assert (
+        title_key(twin)
+        == title_key(own)
+        == "video jokowi ungkap bahwa negara uni eropa mencoba melemahkan indonesia"
+    )
+    assert title_key("Vaksin Mengandung Chip") != title_key("Vaksin Tidak Mengandung Chip")
+    queries = ["jokowi ungkap uni eropa mencoba melemahkan indonesia", "vaksin covid mengandung chip 5g"]
+    titles = [twin, "Vaksin Mengandung Chip 5G"]
+    other_queries = ["debat panas: jokowi ungkap uni eropa melemahkan indonesia"]
+    embedder = TfidfEmbedder()
+    _best, right = nearest_titles(embedder, str.lower, [*queries, *other_queries], [*titles, own])
+    assert right.tolist() == [True, True, True]  # the third query's own title is the first one's twin
+
+
 @pytest.mark.shared
 def test_evaluate_suite_cli_prints_each_suite_with_precision_at_prevalence() -> None:
     from typer.testing import CliRunner
