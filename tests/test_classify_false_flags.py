@@ -127,10 +127,14 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     assert six.feature_set == 6 and six.card_["features"]["feature_set"] == 6
     assert six.preparer_.prepare(["Anies mundur – https://t.co/x"]).masked == ["mundur"]
     assert six.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["“ mundur” 🙏"]  # set 6 keeps them
-    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs7"))
-    assert current.feature_set == 7 and current.card_["features"]["feature_set"] == 7
-    assert current.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["mundur"]
-    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=8)  # parameters are checked in fit
+    seven = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs7", feature_set=7))
+    assert seven.feature_set == 7 and seven.card_["features"]["feature_set"] == 7
+    assert seven.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["mundur"]
+    assert seven.preparer_.prepare(["Viral! Anies mundur (foto)"]).masked == ["viral! mundur (foto)"]
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs8"))
+    assert current.feature_set == 8 and current.card_["features"]["feature_set"] == 8
+    assert current.preparer_.prepare(["Viral! Anies mundur (foto)"]).masked == ["mundur"]
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=9)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
         unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
 
@@ -202,6 +206,40 @@ def test_quote_marks_emoji_and_retweets_are_no_evidence_either_way(tmp_path: Pat
     # The cues read the text before its marks go: a time range is an announcement, "?" a question.
     cues = prepare(["TPS dibuka pukul 07.00 – 13.00", "Benarkah TPS tutup jam 12?"]).genre_features()
     assert cues[0].tolist() == [0.0, 1.0, 0.0] and cues[1][2] > 0
+
+
+def test_a_forwards_framing_is_no_evidence_either_way(tmp_path: Path) -> None:
+    """Feature set 8: an opener ("Info:", "Viral!", "Breaking news:"), a condolence formula ("Innalillahi
+    ...") and a bracketed media tag ("(foto)") say how a message was forwarded, and officials and newsrooms
+    write them too; with set 7, "Info: " in front of a held-out election headline changed 10 % of the
+    decisions. The n-grams and the debunk matcher no longer see them; the cues still do."""
+    model = HoaxClassifier.load(train_tiny(tmp_path / "tiny"))
+    plain = "Petugas KPPS di TPS 05 meninggal dunia setelah penghitungan suara"
+    framed = [
+        f"Info: {plain}",
+        f"INFO TERKINI!! {plain}",
+        f"Viral!!! {plain}",
+        f"Breaking News: {plain}",
+        f"[VIDEO] {plain}",
+        f"(Viral) Update: {plain}",
+        f"Innalillahi wa inna ilaihi roji'un, {plain}",
+        f"Inalillahi... {plain} (foto)",
+        f"{plain} [video]",
+    ]
+    prepare = model.preparer_.prepare
+    assert set(prepare(framed).masked) == set(prepare([plain]).masked)
+    assert len(set(model.predict_proba([plain, *framed]).tolist())) == 1
+    assert model.preparer_.mask_one(framed[0]) == model.preparer_.mask_one(plain)
+    # What says what happened stays: "beredar", "video viral", an opener without a mark after it (a
+    # sentence), the word "foto" outside brackets; and a post of framing alone is kept as it is.
+    kept = [
+        "beredar video viral kotak suara dibakar",
+        "info tps pindah ke balai desa",
+        "foto c1 sudah diunggah",
+    ]
+    assert prepare([*kept, "Info:"]).masked == [*kept, "info:"]
+    # The cues read the text as written.
+    assert prepare([f"Info: {plain}"]).cues == [f"info: {plain.lower()}"]
 
 
 def test_naming_a_pair_or_a_party_is_no_evidence_either_way(tmp_path: Path) -> None:
