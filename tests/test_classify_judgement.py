@@ -31,6 +31,11 @@ MARKERS = {
     "quoted end": lambda t: " ".join(t.split()[:-3]) + " “" + " ".join(t.split()[-3:]) + "”",
     "prefix RT": lambda t: "RT @akun: " + t,
     "suffix emoji": lambda t: t + " 😂🙏",
+    # How a forward is framed: an opener, a condolence formula, a media tag
+    "prefix Info": lambda t: "Info: " + t,
+    "prefix Viral": lambda t: "Viral! " + t,
+    "prefix Innalillahi": lambda t: "Innalillahi, " + t,
+    "suffix (foto)": lambda t: t + " (foto)",
 }
 
 
