@@ -32,11 +32,17 @@ REPO = Path(__file__).resolve().parent.parent
 
 def flag_rate(model: HoaxClassifier, rows: list[LabelledText]) -> tuple[float, float]:
     """Share flagged over all rows and over the election-relevant rows."""
+    return flag_rates(model, rows)[:2]
+
+
+def flag_rates(model: HoaxClassifier, rows: list[LabelledText]) -> tuple[float, float, int]:
+    """Share flagged over all rows and over the election-relevant rows, and how many rows are relevant."""
     texts = [r.text for r in rows]
     flags = np.array([s.flagged for s in model.predict(texts)])
     relevant = suites.relevant_rows(model, texts)
     assert relevant is not None  # a HoaxClassifier always has its keyword matcher
-    return float(flags.mean()), float(flags[relevant].mean()) if relevant.any() else 0.0
+    share = float(flags[relevant].mean()) if relevant.any() else 0.0
+    return float(flags.mean()), share, int(relevant.sum())
 
 
 def retrain_with(real: suites.RealData, labels: list[tuple[str, int]]) -> HoaxClassifier:

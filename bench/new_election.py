@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import emit
-from bench.feedback import flag_rate
+from bench.feedback import flag_rate, flag_rates
 from monitor.classify import suites
 from monitor.classify.model import HoaxClassifier
 from monitor.text import load_keywords
@@ -76,15 +76,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     for name, keywords in configs.items():
         model = HoaxClassifier.load(args.model, keywords=keywords)
-        relevant = suites.relevant_rows(model, [r.text for r in jatim])
-        assert relevant is not None  # a HoaxClassifier always has its keyword matcher
-        fpr_all, fpr_relevant = flag_rate(model, jatim)
+        fpr_all, fpr_relevant, jatim_relevant = flag_rates(model, jatim)
         recall_all, recall_relevant = flag_rate(model, data.suites["claims"])
         rows.append(
             {
                 "keywords": name,
                 "jatim_tweets": len(jatim),
-                "jatim_relevant": int(relevant.sum()),
+                "jatim_relevant": jatim_relevant,
                 "jatim_fpr_all": fpr_all,
                 "jatim_fpr_relevant": fpr_relevant,
                 "claims_recall_all": recall_all,
