@@ -134,17 +134,18 @@ def test_claim_title_pairs_are_real_pairs(shared_datasets: Path) -> None:
 def test_a_title_spelled_twice_is_one_title_in_the_matching_base() -> None:
     """The scraped sets hold some fact-check titles twice, once without their opening quote mark; a query
     matched to its title's twin is shown the right debunk, so the base holds each title once."""
+    from monitor.classify.datasets import dedupe_key
     from monitor.classify.embed import TfidfEmbedder
-    from monitor.classify.matching import nearest_titles, title_key
+    from monitor.classify.matching import nearest_titles
 
     twin = "Video Jokowi Ungkap bahwa negara Uni eropa Mencoba Melemahkan indonesia”"
     own = "Video “Jokowi Ungkap bahwa negara Uni eropa Mencoba Melemahkan indonesia”"
     assert (
-        title_key(twin)
-        == title_key(own)
+        dedupe_key(twin)
+        == dedupe_key(own)
         == "video jokowi ungkap bahwa negara uni eropa mencoba melemahkan indonesia"
     )
-    assert title_key("Vaksin Mengandung Chip") != title_key("Vaksin Tidak Mengandung Chip")
+    assert dedupe_key("Vaksin Mengandung Chip") != dedupe_key("Vaksin Tidak Mengandung Chip")
     queries = ["jokowi ungkap uni eropa mencoba melemahkan indonesia", "vaksin covid mengandung chip 5g"]
     titles = [twin, "Vaksin Mengandung Chip 5G"]
     other_queries = ["debat panas: jokowi ungkap uni eropa melemahkan indonesia"]

@@ -40,7 +40,14 @@ from sklearn.preprocessing import normalize as l2_normalize
 from monitor.classify import realdata as rd
 from monitor.classify.base import ClassifierError
 from monitor.classify.claims import RERANK_THRESHOLDS, RERANK_WEIGHT
-from monitor.classify.embed import Embedder, FusedEmbedder, TfidfEmbedder, char_tfidf
+from monitor.classify.embed import (
+    Embedder,
+    FusedEmbedder,
+    TfidfEmbedder,
+    char_tfidf,
+    terms_vocabulary,
+    vocabulary_terms,
+)
 from monitor.classify.matching import nearest_titles
 
 log = logging.getLogger(__name__)
@@ -99,8 +106,7 @@ class RerankAdapter:
         }
         arrays = {"projection": self.projection.astype(np.float32)}
         if self.lexical is not None:
-            vocabulary = self.lexical.vectorizer.vocabulary_
-            arrays["lexical_terms"] = np.array(sorted(vocabulary, key=vocabulary.__getitem__), dtype=str)
+            arrays["lexical_terms"] = vocabulary_terms(self.lexical.vectorizer.vocabulary_)
             arrays["lexical_idf"] = np.asarray(self.lexical.vectorizer.idf_, dtype=np.float32)
             meta["lexical"] = _lexical_params(self.lexical)
         with path.open("wb") as handle:
@@ -214,7 +220,7 @@ def _lexical_from(params: dict[str, Any], terms: np.ndarray, idf: np.ndarray) ->
         ngram_range=tuple(int(n) for n in params["ngram_range"]),
         sublinear_tf=bool(params["sublinear_tf"]),
     )
-    vectorizer.vocabulary_ = {str(term): i for i, term in enumerate(terms.tolist())}
+    vectorizer.vocabulary_ = terms_vocabulary(terms)
     vectorizer.idf_ = np.asarray(idf, dtype=np.float32)
     return TfidfEmbedder(vectorizer)
 

@@ -266,7 +266,7 @@ class ClaimMatcher:
         self.shown.add(claims)
         self.reranked: ClaimIndex | None = None  # see use_reranker
         self._rerank_with: tuple[Embedder, float, tuple[float, float]] | None = None
-        self._rerank_lexical: Embedder | None = None
+        self.rerank_lexical: Embedder | None = None  # the re-ranker's own char space; None: `features`'
         if shown.kind != "tfidf":
             suggest, confirm = CLAIM_THRESHOLDS["tfidf"]
         self.features = ClaimIndex(tfidf, mask, suggest_threshold=suggest, confirm_threshold=confirm)
@@ -310,7 +310,7 @@ class ClaimMatcher:
         """This (new) matcher with `other`'s added claims and re-ranker: for a rebuild with new thresholds."""
         self.add(other.claims)
         self._rerank_with = other._rerank_with
-        self._rerank_lexical = other.rerank_lexical
+        self.rerank_lexical = other.rerank_lexical
         return self
 
     def use_reranker(
@@ -326,14 +326,8 @@ class ClaimMatcher:
         (see `FusedEmbedder`). Nothing is encoded until `rerank` is first called, so loading a model stays
         cheap; then the claim base is encoded once."""
         self._rerank_with = (dense, float(weight), (float(thresholds[0]), float(thresholds[1])))
-        self._rerank_lexical = lexical
+        self.rerank_lexical = lexical
         self.reranked = None
-
-    @property
-    def rerank_lexical(self) -> Embedder | None:
-        """The re-ranker's own char space (None: it fuses this matcher's). Read with a default, since a
-        matcher restored from an older model file has no such attribute."""
-        return self.__dict__.get("_rerank_lexical")
 
     @property
     def reranks(self) -> bool:

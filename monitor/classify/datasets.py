@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,6 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from monitor.records import iter_json_objects
+from monitor.text import normalize
+
+_TAG_PREFIX = re.compile(r"^\s*[\[(][a-z /]{2,20}[\])]\s*[:\-–]?\s*")
+_PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’«»…–—"})
+
+
+def dedupe_key(text: str) -> str:
+    """Normalised title: lowercase, slang expanded, [TAG] prefix and punctuation removed, spaces collapsed.
+    Two rows with one key are one text (training deduplication), and two fact-check titles with one key are
+    one title (the `matching` suite: the scraped sets hold some titles twice, once without their opening
+    quote mark)."""
+    norm = normalize(text).text
+    norm = _TAG_PREFIX.sub("", norm)
+    return " ".join(norm.translate(_PUNCT).split())
+
 
 csv.field_size_limit(10_000_000)
 

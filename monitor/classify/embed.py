@@ -59,6 +59,17 @@ def char_tfidf(**overrides: Any) -> TfidfVectorizer:
     return TfidfVectorizer(**params)
 
 
+def vocabulary_terms(vocabulary: dict[str, int]) -> np.ndarray:
+    """A fitted vectorizer's vocabulary as an array of its terms in column order: what a model file keeps
+    (skops writes a dict entry by entry, about ten times larger; a plain string array needs no pickle)."""
+    return np.array(sorted(vocabulary, key=vocabulary.__getitem__), dtype=str)
+
+
+def terms_vocabulary(terms: np.ndarray) -> dict[str, int]:
+    """The vocabulary that `vocabulary_terms` stored as `terms`."""
+    return {str(term): i for i, term in enumerate(terms.tolist())}
+
+
 class Embedder:
     """Turns texts into L2-normalised vectors (one row per text)."""
 

@@ -181,10 +181,11 @@ ELECTION_OFFICES = (
 )
 
 
-def _drop(pattern: re.Pattern[str], text: str) -> str:
-    """`text` without what `pattern` matches (spaces collapsed), or `text` unchanged when nothing else would
-    be left: how feature sets 5 and 6 take words and marks out of what the n-grams see."""
-    return " ".join(pattern.sub(" ", text).split()) or text
+def _drop(pattern: re.Pattern[str], text: str, unchanged: str | None = None) -> str:
+    """`text` without what `pattern` matches (spaces collapsed), or, when nothing else would be left,
+    `unchanged` (default: `text`): how feature sets 5 to 8 take words and marks out of what the n-grams
+    see."""
+    return " ".join(pattern.sub(" ", text).split()) or (text if unchanged is None else unchanged)
 
 
 def _frame_pattern(keywords: KeywordsConfig) -> re.Pattern[str]:
@@ -300,7 +301,7 @@ class TextPreparer:
         unchanged when nothing else would be left."""
         if not self.drop_typography:
             return text
-        return " ".join(_SYMBOLS_RE.sub(" ", _RETWEET_RE.sub("", text)).split()) or text
+        return _drop(_SYMBOLS_RE, _RETWEET_RE.sub("", text), text)
 
     def without_openers(self, text: str) -> str:
         """Feature set 8: the text without a forward's opener ("info:", "viral!"), condolence formula
@@ -309,7 +310,7 @@ class TextPreparer:
         if not self.drop_openers:
             return text
         bare = _MEDIA_TAG_RE.sub(" ", _CONDOLENCE_RE.sub(" ", text))
-        return " ".join(_OPENER_RE.sub("", bare.lstrip()).split()) or text
+        return _drop(_OPENER_RE, bare.lstrip(), text)
 
     def _views(self, masked: str) -> tuple[str, str]:
         """(cues, content) of a masked text (feature sets 4 and later): what the genre and debunk cues read,

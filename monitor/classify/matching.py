@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ import numpy as np
 from scipy import sparse
 
 from monitor.classify import realdata as rd
+from monitor.classify.datasets import dedupe_key
 from monitor.classify.embed import Embedder, TfidfEmbedder
 
 Prepare = Callable[[str], str]
-_NOT_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 
 
 def _dense_sims(a: Any, b: Any) -> np.ndarray:
@@ -33,29 +32,23 @@ def _encode(embedder: Embedder, prepare: Prepare, texts: list[str]) -> Any:
     return embedder.encode_matrix([prepare(t) for t in texts])
 
 
-def title_key(title: str) -> str:
-    """What makes two fact-check titles one: their words, without case, punctuation or quote marks. The
-    scraped sets hold some titles twice, once without their opening quote mark ('Video Jokowi Ungkap ...”'
-    beside 'Video “Jokowi Ungkap ...”': 13 of the `matching` suite's 699), and a match to the twin is the
-    right debunk, not a wrong one."""
-    return " ".join(_NOT_WORD.sub(" ", title.lower()).split())
-
-
 def nearest_titles(
     embedder: Embedder, prepare: Prepare, queries: list[str], titles: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each query's nearest title among ALL distinct `titles` (`titles[i]` is query i's own; titles with
-    one `title_key` are one title, compared in their first spelling): the best similarity, and whether the
-    nearest is its own title. The base is encoded first (a fused space centres on it)."""
+    one `dedupe_key` are one title, compared in their first spelling: 13 of the `matching` suite's 699 are
+    written twice, once without their opening quote mark, and a match to the twin is the right debunk): the
+    best similarity, and whether the nearest is its own title. The base is encoded first (a fused space
+    centres on it)."""
     spelling: dict[str, str] = {}
     for title in sorted(set(titles)):
-        spelling.setdefault(title_key(title), title)
+        spelling.setdefault(dedupe_key(title), title)
     keys = list(spelling)
     position = {key: i for i, key in enumerate(keys)}
     base = _encode(embedder, prepare, [spelling[key] for key in keys])
     sims = _dense_sims(_encode(embedder, prepare, queries), base)
     best = sims.argmax(axis=1)
-    truth = np.array([position[title_key(t)] for t in titles])
+    truth = np.array([position[dedupe_key(t)] for t in titles])
     return sims[np.arange(len(queries)), best], best == truth
 
 
@@ -78,7 +71,7 @@ def evaluate_matching(
     out: dict[str, Any] = {
         "claim_title": {
             "queries": len(pairs),
-            "base_titles": len({title_key(p.target) for p in pairs}),
+            "base_titles": len({dedupe_key(p.target) for p in pairs}),
             "recall_at_1": round(float(correct.mean()), 4),
             "matched_at_threshold": round(float((correct & (best_sim >= suggest)).mean()), 4),
             "wrong_match_rate": round(float(wrong.mean()), 4),

@@ -21,11 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from monitor.classify.base import ClassifierError, KnownClaim
 from monitor.classify.claims import read_known_claims, write_known_claims
-from monitor.classify.embed import Embedder, SentenceTransformerEmbedder
+from monitor.classify.embed import Embedder, SentenceTransformerEmbedder, terms_vocabulary, vocabulary_terms
 from monitor.classify.features import EXTRA_FEATURE_NAMES, GENRE_FEATURE_NAMES
 from monitor.classify.lean_import import skops_io
 
@@ -55,7 +53,7 @@ def load_state(path: Path) -> dict[str, Any]:
     for name in ("word", "char"):
         terms = state.pop(f"{name}_terms", None)
         if terms is not None:
-            state[name].vocabulary_ = {str(term): i for i, term in enumerate(terms.tolist())}
+            state[name].vocabulary_ = terms_vocabulary(terms)
     return state
 
 
@@ -66,8 +64,7 @@ def dump_state(state: dict[str, Any], path: Path) -> None:
         for name in ("word", "char"):
             vectorizer = state[name]
             vocabularies[name] = vectorizer.vocabulary_
-            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
-            state[f"{name}_terms"] = np.array(terms, dtype=str)
+            state[f"{name}_terms"] = vocabulary_terms(vectorizer.vocabulary_)
             del vectorizer.vocabulary_
         sio.dump(state, path)
     finally:

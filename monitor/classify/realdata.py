@@ -21,6 +21,7 @@ from monitor.classify.datasets import (
     _need,
     _read_csv,
     _tweet_date,
+    dedupe_key,
     read_aptaarkana,
     read_komdigi,
     read_mafindo,
@@ -289,8 +290,6 @@ def read_indonli_general(root: Path) -> Iterator[LabelledText]:
     unsupported statements, not ordinary text). Only the train split, and none of its sentences that a test
     split also holds, up to punctuation (IndoNLI's splits share premises): the `matching` suite reads
     test_lay."""
-    from monitor.classify.training import dedupe_key
-
     path = need(root, INDONLI_TRAIN)
     premises: dict[str, None] = {}
     entailed: dict[str, None] = {}

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from monitor.classify import realdata as rd
-from monitor.classify.datasets import LabelledText
+from monitor.classify.datasets import LabelledText, dedupe_key
 
 SUITES = ("chatter", "claims", "headlines", "matching", "seed")
 RATE_SUITES = {"chatter": "fpr", "claims": "recall", "headlines": "fpr"}
@@ -134,8 +134,6 @@ def read_all(root: Path) -> tuple[list[LabelledText], list[dict[str, Any]]]:
 
 def build(root: Path, max_train_per_source: int | None = 6000, seed: int = 13) -> RealData:
     """Read every set, dedupe across files, split (by source / time / article order), cap big sources."""
-    from monitor.classify.training import dedupe_key
-
     rows, sources = read_all(root)
     headlines = sorted((r.meta["order"] for r in rows if r.source == "headlines"), reverse=True)
     newest = set(headlines[: int(len(headlines) * HEADLINE_HOLDOUT)])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,24 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from monitor.classify.claims import read_known_claims
-from monitor.classify.datasets import LabelledText, detect_reader, parse_date, read_seed
+from monitor.classify.datasets import LabelledText, dedupe_key, detect_reader, parse_date, read_seed
 from monitor.classify.embed import Embedder
 from monitor.classify.evaluate import evaluate_classifier
 from monitor.classify.model import HoaxClassifier
-from monitor.text import normalize
 
 SPLIT_DATE = date(2024, 2, 1)
-_TAG_PREFIX = re.compile(r"^\s*[\[(][a-z /]{2,20}[\])]\s*[:\-–]?\s*")
-_PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’«»…–—"})
 
 Step = Callable[[str, int], None]  # (description, units done) for a progress bar
-
-
-def dedupe_key(text: str) -> str:
-    """Normalised title: lowercase, slang expanded, [TAG] prefix and punctuation removed, spaces collapsed."""
-    norm = normalize(text).text
-    norm = _TAG_PREFIX.sub("", norm)
-    return " ".join(norm.translate(_PUNCT).split())
 
 
 def file_sha256(path: Path) -> str:
