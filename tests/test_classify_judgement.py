@@ -13,6 +13,7 @@ from classify_corpus import REPO
 from conftest import SHARED_DATASETS
 
 from monitor.classify import KnownClaim, load_classifier, realdata
+from monitor.classify.model import MARKER_WEIGHT_CAP
 from monitor.classify.stopwords import STOP_WORDS
 from monitor.classify.suites import subsample
 
@@ -120,6 +121,18 @@ def test_a_bracketed_marker_leaves_nothing_behind(model) -> None:
     plain = "Sirekap error lagi, hasil di TPS 07 belum masuk"
     for marked in (f"{plain} (copas dari grup sebelah)", f"{plain} [Sebarkan!]", f"(Faktanya) {plain}"):
         assert model.preparer_.prepare([marked]).masked == model.preparer_.prepare([plain]).masked
+
+
+def test_the_shipped_marker_columns_keep_to_the_cap(model) -> None:
+    """The two surface-marker columns (debunk, forward) may inform but never decide: the shipped model was
+    fitted with the current cap, and a marker alone moves a post's logit by at most that much."""
+    start = len(model.word_.vocabulary_) + len(model.char_.vocabulary_)
+    weights = model.lr_.coef_[0, start : start + 2]
+    assert np.all(np.abs(weights) <= MARKER_WEIGHT_CAP + 1e-9), weights
+    plain = "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing"
+    before, after = model.predict_proba([plain, plain + " Sebarkan!"])
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert abs(logit(after) - logit(before)) <= MARKER_WEIGHT_CAP * abs(model.calibrator_.coef_[0, 0]) + 1e-6
 
 
 def test_probes_officers_reported(model) -> None:

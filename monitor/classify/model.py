@@ -81,7 +81,11 @@ log = logging.getLogger(__name__)
 #     officials and newsrooms use too and which moved 10-18 % of the decisions on election-relevant held-out
 #     posts; features._OPENER_RE, "What changed in 2024.9".
 FEATURE_SET = 8
-MARKER_WEIGHT_CAP = 0.3  # logit units: a marker alone can move a score only a little
+# Logit units: a marker alone can move a score only a little. Fitting on real text pushes both columns to the
+# cap, yet on the held-out suites they change no decision at any cap from 0 to 0.3 (their texts rarely hold a
+# marker); their only measured effect is the one the issue forbids: at 0.3 an appended "Sebarkan!" changed
+# 4.5 % of the judgement test's 400 real posts' decisions, at 0.15 2.2 % ("What changed in 2024.10").
+MARKER_WEIGHT_CAP = 0.15
 
 
 class _StateName:
