@@ -18,12 +18,12 @@ if [ -f models/default/README.md ]; then
 fi
 rm -rf models/default
 if [ -d "$datasets" ]; then
-  .venv/bin/monitor train --datasets "$datasets" --out models/default --version default-2024.10 --no-register "$@"
+  .venv/bin/monitor train --datasets "$datasets" --out models/default --version default-2024.11 --no-register "$@"
   # The debunk re-ranker's adapter, fitted on Mafindo's fact-check pairs (monitor.classify.adapter).
   .venv/bin/monitor fit-reranker --datasets "$datasets" --model models/default
 else
   echo "warning: $datasets not found; training on the seed corpus only" >&2
-  .venv/bin/monitor train --out models/default --version default-2024.10-seed --no-register "$@"
+  .venv/bin/monitor train --out models/default --version default-2024.11-seed --no-register "$@"
 fi
 .venv/bin/python models/synth_eval.py models/default --n 5000 --seed 99
 if [ -n "$card_prose" ]; then

@@ -10,7 +10,12 @@ import pytest
 from classify_corpus import REPO, train_tiny
 
 from monitor.classify import load_classifier
-from monitor.classify.features import EXTRA_FEATURE_NAMES, GENRE_FEATURE_NAMES, genre_features
+from monitor.classify.features import (
+    EXTRA_FEATURE_NAMES,
+    GENRE_FEATURE_NAMES,
+    TextPreparer,
+    genre_features,
+)
 from monitor.classify.model import HoaxClassifier
 
 DEFAULT_MODEL = REPO / "models" / "default"
@@ -132,10 +137,14 @@ def test_older_feature_set_model_folders_still_load_and_score_the_same(tmp_path:
     assert seven.feature_set == 7 and seven.card_["features"]["feature_set"] == 7
     assert seven.preparer_.prepare(["“Anies mundur” 🙏"]).masked == ["mundur"]
     assert seven.preparer_.prepare(["Viral! Anies mundur (foto)"]).masked == ["viral! mundur (foto)"]
-    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs8"))
-    assert current.feature_set == 8 and current.card_["features"]["feature_set"] == 8
-    assert current.preparer_.prepare(["Viral! Anies mundur (foto)"]).masked == ["mundur"]
-    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=9)  # parameters are checked in fit
+    eight = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs8", feature_set=8))
+    assert eight.feature_set == 8 and eight.card_["features"]["feature_set"] == 8
+    assert eight.preparer_.prepare(["Viral! Anies mundur (foto)"]).masked == ["mundur"]
+    assert eight.preparer_.prepare(["Anies mundur di Sekadau"]).masked == ["mundur di sekadau"]
+    current = HoaxClassifier.load(train_tiny(tmp_path / "tiny-fs9"))
+    assert current.feature_set == 9 and current.card_["features"]["feature_set"] == 9
+    assert current.preparer_.prepare(["Anies mundur di Sekadau"]).masked == ["mundur di"]
+    unfit = HoaxClassifier(REPO / "config" / "keywords.yml", feature_set=10)  # parameters are checked in fit
     with pytest.raises(ValueError, match="feature_set"):
         unfit.fit(["a", "b", "c", "d"], [0, 1, 0, 1])
 
@@ -144,7 +153,7 @@ def test_the_regional_election_frame_is_no_evidence_either_way(tmp_path: Path) -
     """Feature set 5: the words that name a regional election and the offices it fills are dropped like the
     candidate references, so a Pilkada's chatter is not flagged for saying "calon gubernur" (the training's
     chatter is about the presidential election; those words came from older hoaxes). What is claimed, and
-    where, stays."""
+    where, stays; only the district's own places go, from set 9 (`test_a_place_is_no_evidence_either_way`)."""
     model = HoaxClassifier.load(train_tiny(tmp_path / "tiny"))
     prepare = model.preparer_.prepare
     said = [
@@ -154,7 +163,7 @@ def test_the_regional_election_frame_is_no_evidence_either_way(tmp_path: Path) -
     ]
     bare = [
         "jawa timur mencoblos di tps 16 surabaya",
-        "sekadau: dan hadiri debat, makin seru",
+        ": dan hadiri debat, makin seru",
         "itu resmi didiskualifikasi, surat keputusannya beredar",
     ]
     assert prepare(said).masked == bare
@@ -241,6 +250,35 @@ def test_a_forwards_framing_is_no_evidence_either_way(tmp_path: Path) -> None:
     assert prepare([*kept, "Info:"]).masked == [*kept, "info:"]
     # The cues read the text as written.
     assert prepare([f"Info: {plain}"]).cues == [f"info: {plain.lower()}"]
+
+
+def test_a_place_is_no_evidence_either_way(tmp_path: Path) -> None:
+    """Feature set 9: the district's own places (the keywords' `places`) are dropped from what the n-grams
+    and the debunk matcher see. The seed's ordinary posts name Sekadau far more often than its hoaxes, and
+    2024.10 had learned the district's own name as -2.2 logit: "DPT di Sekadau banyak pemilih siluman"
+    scored 0.06, the same claim about Kalimantan Barat 0.77. A place the district adds to the ACTIVE
+    keywords is dropped without retraining."""
+    from monitor.text.keywords import load_keywords
+
+    folder = train_tiny(tmp_path / "tiny")
+    model = HoaxClassifier.load(folder)
+    claim = "DPT di {} banyak pemilih siluman, cek sebelum dihapus"
+    places = ["Sekadau", "Kalimantan Barat", "Belitang Hulu", "Pontianak", "Kalbar", "Nanga Taman"]
+    prepare = model.preparer_.prepare
+    assert set(prepare([claim.format(p) for p in places]).masked) == set(prepare([claim.format("")]).masked)
+    assert len(set(model.predict_proba([claim.format(p) for p in places]).tolist())) == 1
+    # Multi-word names go whole ("belitang hulu" leaves no "hulu"); a place inside a word stays.
+    assert prepare(["TPS 07 Belitang Hulu pindah", "sekadauku"]).masked == ["tps 07 pindah", "sekadauku"]
+    # Set 8 still reads places (older model folders score as before).
+    set8 = TextPreparer.for_feature_set(model.preparer_.keywords_file, 8)
+    assert "sekadau" in set8.mask_one(claim.format("Sekadau"))
+    # A new district's desa, listed only in the active keywords, is dropped at load.
+    active = load_keywords(REPO / "config" / "keywords.yml")
+    active = active.model_copy(update={"places": [*active.places, "Tapang Pulau"]})
+    local = HoaxClassifier.load(folder, keywords=active)
+    new_desa, bare = claim.format("Tapang Pulau"), claim.format("")
+    assert local.preparer_.mask_one(new_desa) == local.preparer_.mask_one(bare)
+    assert model.preparer_.mask_one(new_desa) != model.preparer_.mask_one(bare)
 
 
 def test_naming_a_pair_or_a_party_is_no_evidence_either_way(tmp_path: Path) -> None:

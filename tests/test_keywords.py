@@ -48,7 +48,7 @@ def shipped() -> KeywordsConfig:
 
 
 def test_shipped_file_loads(shipped: KeywordsConfig) -> None:
-    assert shipped.version == "2024.3"
+    assert shipped.version == "2024.4"
     assert set(shipped.candidates) == {"01", "02", "03"}
     assert [key for key, _topic in shipped.topics.items()] == [
         "sidalih",
@@ -221,6 +221,11 @@ def test_term_without_letters_is_rejected(tmp_path: Path) -> None:
             ('numbers: ["01", "1"]', 'numbers: ["01", "1.5"]'),
             "candidates.01.numbers[1]: expected a number such as",
         ),
+        (
+            ("off_topic: [pilkades]", "off_topic: [pilkades]\nplaces: [sekadau, '...']"),
+            "places[1]: expected a term with at least one letter or digit",
+        ),
+        (("off_topic: [pilkades]", "off_topic: [pilkades]\nplaces: sekadau"), "places: expected a list"),
     ],
 )
 def test_invalid_content_names_file_and_key(tmp_path: Path, change: tuple[str, str], expected: str) -> None:

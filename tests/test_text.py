@@ -319,7 +319,7 @@ def test_match_accepts_normalised_text_and_relevance_defaults(matcher: KeywordMa
     assert matcher.match(nt) == matcher.match("Yg gak ada di DPT lapor!")
     empty = matcher.match("halo apa kabar")
     assert empty == Relevance() and not empty.relevant and empty.off_topic is False
-    assert matcher.version == "2024.3"
+    assert matcher.version == "2024.4"
 
 
 def test_from_file(tmp_path: Path) -> None:

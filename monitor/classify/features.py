@@ -188,12 +188,19 @@ def _drop(pattern: re.Pattern[str], text: str, unchanged: str | None = None) -> 
     return " ".join(pattern.sub(" ", text).split()) or (text if unchanged is None else unchanged)
 
 
-def _frame_pattern(keywords: KeywordsConfig) -> re.Pattern[str]:
-    """Feature set 5's frame words as one regex: the keywords' `regional_terms` and ELECTION_OFFICES, whole
-    words only, longest first (so "calon wakil gubernur" goes whole rather than leaving "calon wakil")."""
-    frame = {" ".join(str(t).lower().split()) for t in [*keywords.regional_terms, *ELECTION_OFFICES]}
-    alternation = "|".join(re.escape(t) for t in sorted(frame - {""}, key=len, reverse=True))
+def _terms_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """`terms` as one regex over normalised text: whole words only, longest first (so "calon wakil
+    gubernur" goes whole rather than leaving "calon wakil"); None when there are none."""
+    words = {" ".join(str(t).lower().split()) for t in terms} - {""}
+    if not words:
+        return None
+    alternation = "|".join(re.escape(t) for t in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.UNICODE)
+
+
+def _frame_pattern(keywords: KeywordsConfig) -> re.Pattern[str] | None:
+    """Feature set 5's frame words: the keywords' `regional_terms` and ELECTION_OFFICES."""
+    return _terms_pattern([*keywords.regional_terms, *ELECTION_OFFICES])
 
 
 # Feature set 3's decision: a fact-check marker with a verdict word anywhere ("Cek fakta: klaim ... salah")
@@ -264,6 +271,7 @@ class TextPreparer:
         drop_separators: bool = False,
         drop_typography: bool = False,
         drop_openers: bool = False,
+        drop_places: bool = False,
     ) -> None:
         """Mask with `keywords` when given (the ACTIVE config), else with the file's (the model's copy);
         `strip_markers` (feature set 3) removes SURFACE_MARKERS from the text the features see;
@@ -271,8 +279,9 @@ class TextPreparer:
         `drop_frame` (feature set 5) the regional election's frame words (`without_frame`),
         `drop_separators` (feature set 6) lone separator marks (`without_separators`), and
         `drop_typography` (feature set 7) quote marks, emoji and a retweet's "rt :", for the n-grams only
-        (`without_typography`), and `drop_openers` (feature set 8) a forward's framing: openers, condolence
-        formulas and media tags (`without_openers`)."""
+        (`without_typography`), `drop_openers` (feature set 8) a forward's framing: openers, condolence
+        formulas and media tags (`without_openers`), and `drop_places` (feature set 9) the keywords'
+        `places` (`without_places`)."""
         self.strip_markers = strip_markers
         self.drop_references = drop_references
         self.keywords_file = Path(keywords_file)
@@ -285,6 +294,7 @@ class TextPreparer:
         self.drop_separators = drop_separators
         self.drop_typography = drop_typography
         self.drop_openers = drop_openers
+        self._places_re = _terms_pattern(keywords.places) if drop_places else None
 
     def without_frame(self, text: str) -> str:
         """Feature set 5: the (masked, normalised) text without the regional election's frame words, or the
@@ -312,17 +322,23 @@ class TextPreparer:
         bare = _MEDIA_TAG_RE.sub(" ", _CONDOLENCE_RE.sub(" ", text))
         return _drop(_OPENER_RE, bare.lstrip(), text)
 
+    def without_places(self, text: str) -> str:
+        """Feature set 9: the text without the keywords' place names (provinces, the district's kecamatan
+        and desa), or the text unchanged when nothing else would be left."""
+        return text if self._places_re is None else _drop(self._places_re, text)
+
     def _views(self, masked: str) -> tuple[str, str]:
         """(cues, content) of a masked text (feature sets 4 and later): what the genre and debunk cues read,
         and what the n-grams and the debunk similarity see. Before set 7 they are the same text; from set 7
         the cues read it without quote marks, emoji and "rt :" but with its separators ("09.00 – 13.00"),
-        and from set 8 with a forward's framing (`without_openers`), which only the content loses."""
+        and from set 8 with a forward's framing (`without_openers`), which only the content loses, as it
+        loses place names from set 9 (`without_places`)."""
         cues = self.without_frame(self.masker.drop_references(masked))
         if not self.drop_typography:
             cues = self.without_separators(cues)
             return cues, cues
         cues = self.without_typography(cues)
-        return cues, self.without_openers(self.without_separators(cues))
+        return cues, self.without_places(self.without_openers(self.without_separators(cues)))
 
     @classmethod
     def for_feature_set(
@@ -338,6 +354,7 @@ class TextPreparer:
             drop_separators=feature_set >= 6,
             drop_typography=feature_set >= 7,
             drop_openers=feature_set >= 8,
+            drop_places=feature_set >= 9,
         )
 
     def mask_one(self, text: str) -> str:
