@@ -67,7 +67,7 @@ HOAXES = [
     strict=True,
     reason="default-2024.3 and 2024.4 (trained on real public text) flag 5 of these 22 seed-style legitimate "
     "posts (news of KPPS members taken to hospital, PSU, corrections): a measured regression against 2024.2; "
-    "2024.5 to 2024.7 flag 2 of them, 2024.8 to 2024.10 one; like 2024.4 they miss 2 of the 8 hoaxes "
+    "2024.5 to 2024.7 flag 2 of them, 2024.8 to 2024.11 one; like 2024.4 they miss 2 of the 8 hoaxes "
     "(one is allowed)",
 )
 def test_default_model_leaves_legitimate_posts_out_and_flags_hoaxes() -> None:

@@ -323,8 +323,8 @@ class TextPreparer:
         return _drop(_OPENER_RE, bare.lstrip(), text)
 
     def without_places(self, text: str) -> str:
-        """Feature set 9: the text without the keywords' place names (provinces, the district's kecamatan
-        and desa), or the text unchanged when nothing else would be left."""
+        """Feature set 9: the text without the keywords' `places` (the district's own area: kabupaten,
+        kecamatan, desa), or the text unchanged when nothing else would be left."""
         return text if self._places_re is None else _drop(self._places_re, text)
 
     def _views(self, masked: str) -> tuple[str, str]:

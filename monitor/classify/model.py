@@ -80,10 +80,10 @@ log = logging.getLogger(__name__)
 #     "Breaking news:"), a condolence formula ("Innalillahi ...") and bracketed media tags ("(foto)"), which
 #     officials and newsrooms use too and which moved 10-18 % of the decisions on election-relevant held-out
 #     posts; features._OPENER_RE, "What changed in 2024.9";
-# 9 = set 8 with the keywords' place names dropped from what the n-grams and the debunk similarity see
-#     (provinces, the district's kecamatan and desa): the seed's ordinary posts name Sekadau far more often
-#     than its hoaxes, and 2024.10 had learned "sekadau" as -2.2 logit, so a local hoax naming the district
-#     was hidden; `places` in config/keywords.yml, "What changed in 2024.11".
+# 9 = set 8 with the keywords' `places` dropped from what the n-grams and the debunk similarity see (the
+#     district's own area: kabupaten, kecamatan, desa): the seed's ordinary posts name Sekadau far more
+#     often than its hoaxes, and 2024.10 had learned "sekadau" as -2.2 logit, so a local hoax naming the
+#     district was hidden; config/keywords.yml, "What changed in 2024.11".
 FEATURE_SET = 9
 # Logit units: a marker alone can move a score only a little. Fitting on real text pushes both columns to the
 # cap, yet on the held-out suites they change no decision at any cap from 0 to 0.3 (their texts rarely hold a

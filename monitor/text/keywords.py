@@ -195,8 +195,8 @@ class KeywordsConfig(_Strict):
     off_topic: list[Term] = []
     # Elections abroad: general election words about another country do not make a post relevant.
     abroad: Abroad = Abroad()
-    # Place names (provinces, the district's kecamatan and desa): no evidence either way, so the classifier
-    # (feature set 9) does not read them. They take no part in relevance.
+    # The district's own places (its province, kabupaten, kecamatan, desa): no evidence either way, so the
+    # classifier (feature set 9) does not read them. They take no part in relevance.
     places: list[Term] = []
 
     def topic_names(self, lang: str = "id") -> dict[str, str]:
