@@ -17,6 +17,7 @@ from monitor.classify.features import (
     genre_features,
 )
 from monitor.classify.model import HoaxClassifier
+from monitor.text import load_keywords
 
 DEFAULT_MODEL = REPO / "models" / "default"
 
@@ -258,8 +259,6 @@ def test_a_place_is_no_evidence_either_way(tmp_path: Path) -> None:
     2024.10 had learned the district's own name as -2.2 logit: "DPT di Sekadau banyak pemilih siluman"
     scored 0.06, the same claim about Kalimantan Barat 0.77. A place the district adds to the ACTIVE
     keywords is dropped without retraining."""
-    from monitor.text.keywords import load_keywords
-
     folder = train_tiny(tmp_path / "tiny")
     model = HoaxClassifier.load(folder)
     claim = "DPT di {} banyak pemilih siluman, cek sebelum dihapus"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from classify_corpus import REPO
 from conftest import SHARED_DATASETS
+from scipy.special import logit
 
 from monitor.classify import KnownClaim, load_classifier, realdata
 from monitor.classify.model import MARKER_WEIGHT_CAP
@@ -131,7 +132,6 @@ def test_the_shipped_marker_columns_keep_to_the_cap(model) -> None:
     assert np.all(np.abs(weights) <= MARKER_WEIGHT_CAP + 1e-9), weights
     plain = "Server Sirekap ada di luar negeri, hasil pemilu kita dipegang asing"
     before, after = model.predict_proba([plain, plain + " Sebarkan!"])
-    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
     assert abs(logit(after) - logit(before)) <= MARKER_WEIGHT_CAP * abs(model.calibrator_.coef_[0, 0]) + 1e-6
 
 
